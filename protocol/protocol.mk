@@ -14,3 +14,15 @@ $(PROTO_OBJ): $(PROTO_SRC) protocol/c/sbproto.h
 ALL_TARGETS += $(PROTO_OBJ)
 
 -include protocol/spec.mk
+
+$(BUILD)/tests/check_sbproto: tests/check_sbproto.c $(PROTO_OBJ)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(PROTO_CFLAGS) $(CHECK_CFLAGS) -o $@ $^ \
+		$(PROTO_LIBS) $(CHECK_LIBS)
+
+.PHONY: test-sbproto
+test-sbproto: $(BUILD)/tests/check_sbproto
+	$<
+
+ALL_TARGETS += $(BUILD)/tests/check_sbproto
+TEST_TARGETS += test-sbproto
