@@ -1,0 +1,48 @@
+<?php
+
+declare(strict_types=1);
+
+namespace PythonSandbox\Filesystem;
+
+use PythonSandbox\Exception\InvalidOptionException;
+use PythonSandbox\Internal\Units;
+
+/**
+ * A writable in-memory directory with byte and file-count quotas; its files
+ * can be read back with Session::listTmpfs() and Session::readTmpfs().
+ * Null quotas leave the child's defaults (64 MiB, 4096 files).
+ */
+final class Tmpfs implements Entry
+{
+    public readonly ?int $maxBytes;
+
+    public function __construct(
+        public readonly string $target,
+        int|string|null $maxBytes = null,
+        public readonly ?int $maxFiles = null,
+    ) {
+        Path::assertTarget($target, 'tmpfs target');
+        $this->maxBytes = $maxBytes === null ? null : Units::size($maxBytes, 'tmpfs max bytes');
+        if ($maxFiles !== null && $maxFiles < 1) {
+            throw new InvalidOptionException('tmpfs max files', sprintf('%d is not a positive count', $maxFiles));
+        }
+    }
+
+    public function target(): string
+    {
+        return $this->target;
+    }
+
+    public function toProtocol(): array
+    {
+        $entry = ['type' => 'tmpfs', 'target' => $this->target];
+        if ($this->maxBytes !== null) {
+            $entry['max_bytes'] = $this->maxBytes;
+        }
+        if ($this->maxFiles !== null) {
+            $entry['max_files'] = $this->maxFiles;
+        }
+
+        return $entry;
+    }
+}

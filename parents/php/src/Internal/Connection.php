@@ -1,0 +1,313 @@
+<?php
+
+declare(strict_types=1);
+
+namespace PythonSandbox\Internal;
+
+use PythonSandbox\Exception\ChildExitedException;
+use PythonSandbox\Exception\InvalidOptionException;
+use PythonSandbox\Exception\RemoteException;
+use PythonSandbox\Exception\TimeoutException;
+
+/**
+ * The parent's JSON-RPC 2.0 peer on the child's fds 3 and 4.
+ *
+ * Requests are sent with increasing integer ids and awaited with a
+ * deadline; while waiting, the child's own requests and notifications go
+ * to the dispatcher. Framing problems the spec lets the session survive
+ * (garbage, oversized frames, stray responses) are answered as the spec
+ * says and remembered for diagnostics. Whatever escapes a wait (a deadline,
+ * the child's exit, a callback's exception) kills the child first.
+ *
+ * @internal
+ */
+final class Connection
+{
+    public const INITIAL_FRAME = 1048576;
+    private const MAX_NOTICES = 8;
+    private const POLL_US = 250000;
+
+    private FrameReader $reader;
+    private int $maxFrame = self::INITIAL_FRAME;
+    private int $nextId = 1;
+
+    /** @var array<int, true> requests whose answer is awaited */
+    private array $awaited = [];
+
+    /** @var array<int, array<array-key, mixed>> answers received, by id */
+    private array $answers = [];
+
+    /** @var list<string> */
+    private array $notices = [];
+
+    public function __construct(private readonly Process $process, private readonly Dispatcher $dispatcher)
+    {
+        $this->reader = new FrameReader(self::INITIAL_FRAME);
+    }
+
+    public function process(): Process
+    {
+        return $this->process;
+    }
+
+    /** Sets the frame limit of both directions (after initialize). */
+    public function setMaxFrame(int $bytes): void
+    {
+        $this->maxFrame = $bytes;
+        $this->reader->setMax($bytes);
+    }
+
+    public function maxFrame(): int
+    {
+        return $this->maxFrame;
+    }
+
+    /** The id the next request will carry (a run's id, for its output). */
+    public function nextId(): int
+    {
+        return $this->nextId;
+    }
+
+    /**
+     * Protocol problems the child caused that the session survived,
+     * most recent last.
+     *
+     * @return list<string>
+     */
+    public function notices(): array
+    {
+        return $this->notices;
+    }
+
+    /**
+     * Sends a request and waits for its answer.
+     *
+     * @param array<string, mixed>|object $params
+     * @return array<array-key, mixed> the result member
+     * @throws RemoteException when the child answers with an error
+     * @throws TimeoutException when no answer comes within TIMEOUT_MS
+     * @throws ChildExitedException when the child goes away first
+     */
+    public function request(string $method, array|object $params, int $timeoutMs): array
+    {
+        $id = $this->sendRequest($method, $params);
+        $this->awaited[$id] = true;
+        try {
+            $this->waitFor($id, $method, $timeoutMs);
+        } catch (\Throwable $e) {
+            $this->process->kill();
+            throw $e;
+        } finally {
+            unset($this->awaited[$id]);
+        }
+
+        return $this->unwrap($method, $this->takeAnswer($id));
+    }
+
+    /**
+     * Sends a request whose answer nobody waits for (cancel from a
+     * callback); the answer is dropped when it arrives.
+     *
+     * @param array<string, mixed>|object $params
+     */
+    public function sendRequest(string $method, array|object $params): int
+    {
+        $id = $this->nextId++;
+        $this->send(['jsonrpc' => '2.0', 'id' => $id, 'method' => $method, 'params' => $params], $method);
+
+        return $id;
+    }
+
+    /** @param array<string, mixed> $message */
+    private function send(array $message, string $what): void
+    {
+        $frame = Json::encode($message) . "\n";
+        if (strlen($frame) > $this->maxFrame) {
+            throw new InvalidOptionException(
+                $what,
+                sprintf('the message is %d bytes, over the frame limit of %d', strlen($frame), $this->maxFrame),
+            );
+        }
+        $this->process->write($frame);
+    }
+
+    private function waitFor(int $id, string $method, int $timeoutMs): void
+    {
+        $deadline = hrtime(true) + $timeoutMs * 1000000;
+        while (!isset($this->answers[$id])) {
+            $left = intdiv($deadline - hrtime(true), 1000);
+            if ($left <= 0) {
+                throw new TimeoutException($this->describe(
+                    sprintf("child did not answer '%s' within %d ms; killed it", $method, $timeoutMs),
+                ), null);
+            }
+            $bytes = $this->process->pump(min($left, self::POLL_US));
+            if ($bytes === null) {
+                $this->childGone($method);
+            }
+            foreach ($this->reader->feed($bytes) as $frame) {
+                $this->onFrame($frame);
+            }
+        }
+    }
+
+    private function childGone(string $method): never
+    {
+        $this->process->waitOrKill(1000);
+        $message = sprintf("child closed the protocol before answering '%s'", $method);
+        if ($this->process->exitCode() !== null) {
+            $message .= sprintf(' (exit status %d)', $this->process->exitCode());
+        }
+
+        throw new ChildExitedException($this->describe($message), $this->process->exitCode(), $this->process->stderr());
+    }
+
+    private function describe(string $message): string
+    {
+        if ($this->notices === []) {
+            return $message;
+        }
+
+        return $message . '; earlier: ' . implode('; ', $this->notices);
+    }
+
+    private function onFrame(?string $frame): void
+    {
+        if ($frame === FrameReader::OVERSIZED) {
+            $this->refuse(null, 'frame_too_large', sprintf('frame over %d bytes', $this->maxFrame));
+            return;
+        }
+        try {
+            $message = Json::decode($frame);
+        } catch (\JsonException $e) {
+            $this->refuse(null, 'parse_error', 'malformed JSON: ' . $e->getMessage());
+            return;
+        }
+        $this->onMessage($message);
+    }
+
+    private function onMessage(mixed $message): void
+    {
+        if (!is_array($message) || ($message['jsonrpc'] ?? null) !== '2.0') {
+            $this->refuse(null, 'invalid_request', 'not a JSON-RPC 2.0 object');
+            return;
+        }
+        $id = $message['id'] ?? null;
+        $hasId = array_key_exists('id', $message);
+        if ($hasId && !is_int($id) && !is_string($id)) {
+            $this->refuse(null, 'invalid_request', 'id is neither a string nor an integer');
+            return;
+        }
+        if (isset($message['method'])) {
+            $this->onCall($message, $hasId ? $id : null);
+            return;
+        }
+        $this->onAnswer($message, $id);
+    }
+
+    /** @param array<array-key, mixed> $message */
+    private function onCall(array $message, int|string|null $id): void
+    {
+        $method = $message['method'];
+        $params = $message['params'] ?? [];
+        if (!is_string($method) || !is_array($params)) {
+            $this->refuse($id, 'invalid_request', 'method is not a string or params not an object');
+            return;
+        }
+        if ($id === null) {
+            $this->dispatcher->onNotification($method, $params);
+            return;
+        }
+        try {
+            $result = $this->dispatcher->onRequest($method, $params);
+            $this->send(['jsonrpc' => '2.0', 'id' => $id, 'result' => $result], $method);
+        } catch (RpcError $e) {
+            $this->answerError($id, $e);
+        } catch (InvalidOptionException $e) {
+            $this->answerError($id, self::oversized($method, $e->getMessage()));
+        }
+    }
+
+    /** @param array<array-key, mixed> $message */
+    private function onAnswer(array $message, int|string|null $id): void
+    {
+        $hasResult = array_key_exists('result', $message);
+        $error = $message['error'] ?? null;
+        if ($hasResult === is_array($error)) {
+            $this->refuse(is_array($error) ? null : $id, 'invalid_request', 'neither a request nor a response');
+            return;
+        }
+        if ($id === null) {
+            $this->notice(sprintf('child reported an error about our messages: %s', Json::encode($error)));
+            return;
+        }
+        if (is_int($id) && isset($this->awaited[$id])) {
+            $this->answers[$id] = $message;
+        }
+    }
+
+    /** @return array<array-key, mixed> */
+    private function takeAnswer(int $id): array
+    {
+        $answer = $this->answers[$id];
+        unset($this->answers[$id]);
+
+        return $answer;
+    }
+
+    /**
+     * @param array<array-key, mixed> $answer
+     * @return array<array-key, mixed>
+     */
+    private function unwrap(string $method, array $answer): array
+    {
+        if (array_key_exists('result', $answer)) {
+            $result = $answer['result'];
+            if (!is_array($result)) {
+                throw new RemoteException($method, ErrorCode::CODES['internal_error'], 'internal_error', sprintf(
+                    'the child answered with a %s, not an object',
+                    get_debug_type($result),
+                ), null);
+            }
+
+            return $result;
+        }
+
+        $error = $answer['error'];
+        $code = is_int($error['code'] ?? null) ? $error['code'] : ErrorCode::CODES['internal_error'];
+        $text = is_string($error['message'] ?? null) ? $error['message'] : 'no message';
+        $data = is_array($error['data'] ?? null) ? $error['data'] : null;
+
+        throw new RemoteException($method, $code, ErrorCode::name($code), $text, $data);
+    }
+
+    private function refuse(int|string|null $id, string $name, string $message): void
+    {
+        $this->notice(sprintf('child sent a bad frame (%s: %s)', $name, $message));
+        $this->answerError($id, new RpcError($name, $message));
+    }
+
+    private function answerError(int|string|null $id, RpcError $error): void
+    {
+        $this->send(['jsonrpc' => '2.0', 'id' => $id, 'error' => $error->toProtocol()], 'error answer');
+    }
+
+    private function notice(string $notice): void
+    {
+        $this->notices[] = substr($notice, 0, 300);
+        if (count($this->notices) > self::MAX_NOTICES) {
+            array_shift($this->notices);
+        }
+    }
+
+    private static function oversized(string $method, string $why): RpcError
+    {
+        $message = 'answer too large: ' . $why;
+
+        return match (true) {
+            $method === 'host/call' => new RpcError('host_error', $message, ['type' => 'ValueError']),
+            str_starts_with($method, 'hostfs/') => new RpcError('fs_error', $message, ['errno' => 'EACCES']),
+            default => new RpcError('internal_error', $message),
+        };
+    }
+}

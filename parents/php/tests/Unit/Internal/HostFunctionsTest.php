@@ -1,0 +1,129 @@
+<?php
+
+declare(strict_types=1);
+
+namespace PythonSandbox\Tests\Unit\Internal;
+
+use PHPUnit\Framework\TestCase;
+use PythonSandbox\HostError;
+use PythonSandbox\Internal\HostFunctions;
+use PythonSandbox\Internal\RpcError;
+
+final class HostFunctionsTest extends TestCase
+{
+    /** @param array<string, mixed> $params */
+    private static function failure(HostFunctions $functions, array $params, int $max = 1000): RpcError
+    {
+        try {
+            $functions->call($params, $max);
+        } catch (RpcError $e) {
+            return $e;
+        }
+        self::fail('no error answer');
+    }
+
+    public function testPassesPositionalAndNamedArguments(): void
+    {
+        $functions = new HostFunctions(['greet' => fn (string $name, string $greeting = 'hello') => "$greeting $name"]);
+
+        $answer = $functions->call(['function' => 'greet', 'args' => ['ada'], 'kwargs' => ['greeting' => 'hi']], 1000);
+
+        self::assertSame(['value' => 'hi ada'], $answer);
+    }
+
+    public function testObjectsArriveAsArraysAndGoBackAsObjects(): void
+    {
+        $functions = new HostFunctions(['keys' => fn (array $map) => ['keys' => array_keys($map)]]);
+
+        $answer = $functions->call(['function' => 'keys', 'args' => [['a' => 1, 'b' => 2]]], 1000);
+
+        self::assertSame('{"value":{"keys":["a","b"]}}', json_encode($answer));
+    }
+
+    /** @return array<string, array{\Throwable, string}> */
+    public static function mappings(): array
+    {
+        return [
+            'InvalidArgumentException' => [new \InvalidArgumentException('bad'), 'ValueError'],
+            'DomainException' => [new \DomainException('bad'), 'ValueError'],
+            'UnexpectedValueException' => [new \UnexpectedValueException('bad'), 'ValueError'],
+            'ValueError' => [new \ValueError('bad'), 'ValueError'],
+            'TypeError' => [new \TypeError('bad'), 'TypeError'],
+            'ArgumentCountError' => [new \ArgumentCountError('bad'), 'TypeError'],
+            'OutOfBoundsException' => [new \OutOfBoundsException('bad'), 'IndexError'],
+            'OutOfRangeException' => [new \OutOfRangeException('bad'), 'IndexError'],
+            'RuntimeException' => [new \RuntimeException('bad'), 'RuntimeError'],
+            'HostError KeyError' => [new HostError('KeyError', 'bad'), 'KeyError'],
+            'HostError PermissionError' => [new HostError('PermissionError', 'bad'), 'PermissionError'],
+        ];
+    }
+
+    /** @dataProvider mappings */
+    public function testMapsExceptionsToPythonTypes(\Throwable $thrown, string $type): void
+    {
+        $functions = new HostFunctions(['f' => fn () => throw $thrown]);
+
+        $error = self::failure($functions, ['function' => 'f']);
+
+        self::assertSame('host_error', $error->name);
+        self::assertSame(-32050, $error->getCode());
+        self::assertSame(['type' => $type], $error->data);
+        self::assertSame('bad', $error->getMessage());
+    }
+
+    public function testUnmappedExceptionsKeepTheirMessageOnTheHost(): void
+    {
+        $functions = new HostFunctions(['db' => fn () => throw new \LogicException('SELECT secret FROM users')]);
+
+        $error = self::failure($functions, ['function' => 'db']);
+
+        self::assertSame(['type' => 'SandboxError'], $error->data);
+        self::assertSame("host function 'db' failed", $error->getMessage());
+    }
+
+    public function testWrongArgumentsAreTypeErrorsWithoutHostPaths(): void
+    {
+        $functions = new HostFunctions(['add' => fn (int $a, int $b) => $a + $b]);
+
+        $wrongType = self::failure($functions, ['function' => 'add', 'args' => [1, 'x']]);
+        $tooFew = self::failure($functions, ['function' => 'add', 'args' => [1]]);
+        $unknownName = self::failure($functions, ['function' => 'add', 'args' => [1, 2], 'kwargs' => ['c' => 3]]);
+
+        foreach ([$wrongType, $tooFew, $unknownName] as $error) {
+            self::assertSame(['type' => 'TypeError'], $error->data);
+            self::assertStringNotContainsString(__DIR__, $error->getMessage());
+            self::assertStringNotContainsString('.php', $error->getMessage());
+        }
+    }
+
+    public function testUnknownFunctionAndBadParams(): void
+    {
+        $functions = new HostFunctions([]);
+
+        self::assertSame(['type' => 'SandboxError'], self::failure($functions, ['function' => 'nope'])->data);
+        self::assertSame('invalid_params', self::failure($functions, ['args' => []])->name);
+        self::assertSame('invalid_params', self::failure($functions, ['function' => 'f', 'args' => ['a' => 1]])->name);
+    }
+
+    public function testReturnValuesMustBeJsonAndFitTheLimit(): void
+    {
+        $functions = new HostFunctions([
+            'binary' => fn () => "\xff",
+            'nan' => fn () => NAN,
+            'big' => fn () => str_repeat('x', 2000),
+        ]);
+
+        self::assertSame(['type' => 'TypeError'], self::failure($functions, ['function' => 'binary'])->data);
+        self::assertSame(['type' => 'TypeError'], self::failure($functions, ['function' => 'nan'])->data);
+        $big = self::failure($functions, ['function' => 'big']);
+        self::assertSame(['type' => 'ValueError'], $big->data);
+        self::assertStringContainsString('over the host-call limit of 1000', $big->getMessage());
+    }
+
+    public function testHostErrorRejectsOtherTypes(): void
+    {
+        $this->expectException(\InvalidArgumentException::class);
+
+        new HostError('SystemExit', 'no');
+    }
+}
