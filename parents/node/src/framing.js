@@ -1,0 +1,124 @@
+/**
+ * Frames of the protocol: one JSON-RPC message per LF-terminated line
+ * (protocol/SPEC.md, "Transport"). The reader never holds more than the frame
+ * limit: a line that outgrows it is dropped as it arrives, up to and including
+ * its LF, and reported once.
+ */
+
+import { SandboxError } from './errors.js';
+
+/** Frame limit before initialize succeeds (bytes, LF included). */
+export const INITIAL_FRAME_BYTES = 1048576;
+
+const LF = 0x0a;
+
+/**
+ * @typedef {{ kind: 'frame', line: Buffer } | { kind: 'oversized', bytes: number }} FrameEvent
+ */
+
+export class FrameReader {
+  /** @type {Buffer[]} */
+  #parts = [];
+  #buffered = 0;
+  #discarding = false;
+  #discarded = 0;
+  #max;
+
+  /** @param {number} max the frame limit in bytes, LF included */
+  constructor(max) {
+    this.#max = max;
+  }
+
+  /** @param {number} max the new limit (after initialize) */
+  setMax(max) {
+    this.#max = max;
+  }
+
+  /** Bytes of an incomplete frame held, always below the limit. */
+  get buffered() {
+    return this.#buffered;
+  }
+
+  /**
+   * Feeds bytes; returns the frames they complete, in order, LF stripped.
+   * @param {Buffer} chunk
+   * @returns {FrameEvent[]}
+   */
+  push(chunk) {
+    /** @type {FrameEvent[]} */
+    const events = [];
+    let start = 0;
+
+    while (start < chunk.length) {
+      const lf = chunk.indexOf(LF, start);
+      const end = lf === -1 ? chunk.length : lf;
+      this.#take(chunk.subarray(start, end), lf !== -1, events);
+      start = end + 1;
+    }
+    return events;
+  }
+
+  /**
+   * Adds one piece of a line; COMPLETE when its LF was seen.
+   * @param {Buffer} piece
+   * @param {boolean} complete
+   * @param {FrameEvent[]} events
+   */
+  #take(piece, complete, events) {
+    if (this.#discarding) {
+      this.#discarded += piece.length + (complete ? 1 : 0);
+    } else if (this.#buffered + piece.length + 1 > this.#max) {
+      // The LF would be byte max+1 or later: the frame is oversized whether or
+      // not its end is here. Drop what we hold and everything up to its LF.
+      this.#discarding = true;
+      this.#discarded = this.#buffered + piece.length + (complete ? 1 : 0);
+      this.#parts = [];
+      this.#buffered = 0;
+      events.push({ kind: 'oversized', bytes: this.#discarded });
+    } else if (piece.length > 0) {
+      this.#parts.push(piece);
+      this.#buffered += piece.length;
+    }
+
+    if (complete) {
+      if (this.#discarding) {
+        this.#discarding = false;
+      } else {
+        events.push({ kind: 'frame', line: Buffer.concat(this.#parts, this.#buffered) });
+      }
+      this.#parts = [];
+      this.#buffered = 0;
+    }
+  }
+}
+
+/**
+ * Serializes one message as a frame.
+ * @param {unknown} message
+ * @param {number} max the frame limit in bytes, LF included
+ * @returns {Buffer}
+ * @throws {SandboxError} ERR_FRAME_TOO_LARGE when the frame would exceed MAX, ERR_INVALID_ARG when not JSON
+ */
+export function encodeFrame(message, max) {
+  let text;
+  try {
+    text = JSON.stringify(message);
+  } catch (err) {
+    throw new SandboxError('ERR_INVALID_ARG', `message is not serializable as JSON: ${errorMessage(err)}`,
+      { cause: err });
+  }
+  const frame = Buffer.from(`${text}\n`);
+  if (frame.length > max) {
+    throw new SandboxError('ERR_FRAME_TOO_LARGE',
+      `message of ${frame.length} bytes exceeds the frame limit of ${max} bytes`);
+  }
+  return frame;
+}
+
+/**
+ * @param {unknown} err
+ * @returns {string}
+ */
+export function errorMessage(err) {
+  return err instanceof Error ? err.message : String(err);
+}

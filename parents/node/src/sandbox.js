@@ -1,0 +1,748 @@
+/**
+ * Sandbox: one session with one child process (DESIGN §3). The session's
+ * interpreter keeps its state across runs until close(), or until a fatal
+ * outcome ends it. One run at a time.
+ */
+
+import { EventEmitter } from 'node:events';
+import { debuglog } from 'node:util';
+
+import { ChildProcess, resolveChildPath } from './child-process.js';
+import { Connection, RpcReply } from './connection.js';
+import { RPC_CODES, SandboxError } from './errors.js';
+import { errorMessage } from './framing.js';
+import { answerHostCall, answerHostFs } from './host.js';
+import { checkFunctionName, normalizeOptions } from './options.js';
+import { Result } from './result.js';
+import { Run } from './run.js';
+import { parseSession, parseTmpfsList, parseTmpfsRead } from './session-info.js';
+import { describe } from './units.js';
+import { base64, isObject, object, oneOf } from './validate.js';
+
+const debug = debuglog('pysandbox');
+
+/** Output bytes accepted beyond limits.output_bytes (chunks may straddle the limit) before the child is cut off. */
+const OUTPUT_SLACK = 65536;
+const CALLABLE_RE = /^[A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z_][A-Za-z0-9_]*)+$/;
+
+/**
+ * @typedef {'new' | 'starting' | 'ready' | 'running' | 'ended' | 'closed'} SandboxState
+ * @typedef {import('./options.js').SandboxOptions} SandboxOptions
+ * @typedef {import('./host.js').HostFunction} HostFunction
+ * @typedef {import('./session-info.js').SessionInfo} SessionInfo
+ * @typedef {import('./session-info.js').TmpfsEntry} TmpfsEntry
+ */
+
+/**
+ * @typedef {object} RunOptions
+ * @property {string | Uint8Array} [stdin] what the code reads from fd 0 during this run
+ * @property {AbortSignal} [signal] cancels the run: it then ends with outcome 'cancelled'
+ */
+
+/**
+ * @typedef {object} ExecuteSource
+ * @property {string} [code] Python source
+ * @property {string} [path] a sandbox path of a file to run instead
+ * @property {string} [filename] the name tracebacks show
+ */
+
+/**
+ * @param {AbortSignal | undefined} signal
+ * @returns {SandboxError | undefined}
+ */
+function abortedError(signal) {
+  if (signal?.aborted) {
+    return new SandboxError('ERR_ABORTED', 'the operation was aborted', { cause: signal.reason });
+  }
+  return undefined;
+}
+
+/**
+ * @param {unknown} signal
+ */
+function checkSignal(signal) {
+  if (signal !== undefined && !(signal instanceof AbortSignal)) {
+    throw new SandboxError('ERR_INVALID_ARG', `'signal' must be an AbortSignal, got ${describe(signal)}`);
+  }
+}
+
+/**
+ * A Run that failed before anything was sent.
+ * @param {unknown} error
+ * @returns {Run}
+ */
+function failedRun(error) {
+  const run = new Run(-1, async () => {});
+  run.reject(error instanceof SandboxError ? error
+    : new SandboxError('ERR_INVALID_ARG', errorMessage(error), { cause: error }));
+  return run;
+}
+
+/**
+ * @param {RunOptions} options
+ * @param {Record<string, unknown>} params
+ */
+function addRunOptions(options, params) {
+  if (!isObject(options)) {
+    throw new SandboxError('ERR_INVALID_ARG', `run options must be an object, got ${describe(options)}`);
+  }
+  checkSignal(options.signal);
+  const stdin = options.stdin;
+  if (stdin !== undefined) {
+    if (typeof stdin !== 'string' && !(stdin instanceof Uint8Array)) {
+      throw new SandboxError('ERR_INVALID_ARG', `'stdin' must be a string or a Uint8Array, got ${describe(stdin)}`);
+    }
+    params.stdin_data = Buffer.from(stdin).toString('base64');
+  }
+}
+
+/**
+ * @param {string | ExecuteSource} source
+ * @returns {Record<string, unknown>}
+ */
+function executeParams(source) {
+  if (typeof source === 'string') {
+    return { code: source };
+  }
+  if (!isObject(source)) {
+    throw new SandboxError('ERR_INVALID_ARG', `execute() needs code as a string or {code} or {path}, got ${
+      describe(source)}`);
+  }
+  const { code, path, filename } = source;
+  if ((code === undefined) === (path === undefined)) {
+    throw new SandboxError('ERR_INVALID_ARG', 'execute() needs exactly one of code and path');
+  }
+  /** @type {Record<string, unknown>} */
+  const params = {};
+  for (const [key, value] of Object.entries({ code, path, filename })) {
+    if (value !== undefined) {
+      if (typeof value !== 'string') {
+        throw new SandboxError('ERR_INVALID_ARG', `execute() '${key}' must be a string, got ${describe(value)}`);
+      }
+      params[key] = value;
+    }
+  }
+  return params;
+}
+
+/**
+ * Events: 'output' (OutputChunk, while a run writes), 'ended' (the child ended
+ * the session: { reason, message }), 'exit' (the child process exited).
+ * @typedef {object} SandboxEvents
+ * @property {[import('./run.js').OutputChunk]} output
+ * @property {[{ reason: string, message: string }]} ended
+ * @property {[{ code: number | null, signal: string | null }]} exit
+ */
+
+/** @extends {EventEmitter<SandboxEvents>} */
+export class Sandbox extends EventEmitter {
+  #options;
+  /** @type {Map<string, HostFunction>} */
+  #functions = new Map();
+  /** @type {SandboxState} */
+  #state = 'new';
+  /** @type {ChildProcess | undefined} */
+  #child;
+  /** @type {Connection | undefined} */
+  #conn;
+  /** @type {SessionInfo | undefined} */
+  #info;
+  /** @type {Run | undefined} */
+  #run;
+  /** @type {AbortController | undefined} */
+  #runAbort;
+  /** @type {SandboxError | undefined} why the session is unusable */
+  #failure;
+  /** @type {{ reason: string, message: string } | undefined} */
+  #ended;
+  /** @type {SandboxError | undefined} the last frame of the child that was dropped */
+  #dropped;
+  /** @type {Promise<void> | undefined} */
+  #closing;
+  /** @type {Promise<import('./child-process.js').ExitInfo> | undefined} */
+  #exited;
+
+  /**
+   * Checks the options; nothing starts until start().
+   * @param {SandboxOptions} [options]
+   * @throws {SandboxError} ERR_INVALID_OPTION naming the offending option
+   */
+  constructor(options = {}) {
+    super();
+    this.#options = normalizeOptions(options);
+  }
+
+  /** @returns {SandboxState} */
+  get state() {
+    return this.#state;
+  }
+
+  /** What the child reported at start: versions, capabilities, isolation layers in force, effective limits. */
+  get info() {
+    return this.#info;
+  }
+
+  /** The child's process id while it runs. */
+  get pid() {
+    return this.#child?.pid;
+  }
+
+  /**
+   * Lets the code call FN as `sandbox.call(NAME, ...)` (see lib/sandbox). FN
+   * gets (args, kwargs, context) and may be async; what it returns must be
+   * JSON. A thrown error becomes a Python exception: error.pythonType if set
+   * to an allowed type, TypeError for TypeError, ValueError for RangeError,
+   * SandboxError otherwise. Only before start().
+   * @param {string} name a Python identifier
+   * @param {HostFunction} fn
+   * @returns {this}
+   */
+  expose(name, fn) {
+    if (this.#state !== 'new') {
+      throw new SandboxError('ERR_ALREADY_STARTED', `cannot expose '${name}': the sandbox has already started`);
+    }
+    checkFunctionName(name);
+    if (typeof fn !== 'function') {
+      throw new SandboxError('ERR_INVALID_ARG', `host function '${name}' must be a function, got ${describe(fn)}`);
+    }
+    if (!this.#functions.has(name) && this.#functions.size >= 256) {
+      throw new SandboxError('ERR_INVALID_ARG', 'at most 256 host functions can be exposed');
+    }
+    this.#functions.set(name, fn);
+    return this;
+  }
+
+  /**
+   * Starts the child and initializes the session.
+   * @param {{ signal?: AbortSignal }} [options]
+   * @returns {Promise<SessionInfo>}
+   */
+  async start(options = {}) {
+    if (this.#state !== 'new') {
+      throw this.#stateError('start');
+    }
+    checkSignal(options.signal);
+    const aborted = abortedError(options.signal);
+    if (aborted) {
+      throw aborted;
+    }
+    this.#state = 'starting';
+    try {
+      const file = await resolveChildPath(this.#options.child);
+      this.#spawn(file);
+      /** @type {Record<string, unknown>} */
+      const params = { ...this.#options.initParams };
+      params.host_functions = [...this.#functions.keys()].map((name) => ({ name }));
+      const raw = await this.#deadline(this.#request('initialize', params), this.#options.startTimeout,
+        "an answer to 'initialize'", options.signal);
+      this.#info = parseSession(raw, /** @type {Record<string, number>} */ (params.limits ?? {}));
+      this.#conn?.setMaxFrame(this.#info.limits.frameBytes);
+    } catch (err) {
+      const error = err instanceof SandboxError ? err : new SandboxError('ERR_SPAWN', errorMessage(err), { cause: err });
+      await this.#fail(error);
+      throw this.#failure ?? error;
+    }
+    if (this.#state === 'starting') {
+      this.#state = 'ready';
+    }
+    return this.#info;
+  }
+
+  /**
+   * Runs Python code (a string, or {code} or {path}) in the session's __main__.
+   * @param {string | ExecuteSource} source
+   * @param {RunOptions} [options]
+   * @returns {Run} awaitable for the Result, async-iterable for the output
+   */
+  execute(source, options = {}) {
+    try {
+      const params = executeParams(source);
+      addRunOptions(options, params);
+      return this.#startRun('execute', params, options.signal);
+    } catch (err) {
+      return failedRun(err);
+    }
+  }
+
+  /**
+   * Calls a Python callable ('module.attr', '__main__.f') with JSON arguments;
+   * the Result's value is its JSON return value.
+   * @param {string} callable
+   * @param {unknown[]} [args]
+   * @param {Record<string, unknown>} [kwargs]
+   * @param {RunOptions} [options]
+   * @returns {Run}
+   */
+  invoke(callable, args = [], kwargs = {}, options = {}) {
+    try {
+      if (typeof callable !== 'string' || !CALLABLE_RE.test(callable)) {
+        throw new SandboxError('ERR_INVALID_ARG', `callable must be a dotted name like 'module.function', got ${
+          describe(callable)}`);
+      }
+      if (!Array.isArray(args) || !isObject(kwargs)) {
+        throw new SandboxError('ERR_INVALID_ARG', 'invoke() needs args as an array and kwargs as an object');
+      }
+      /** @type {Record<string, unknown>} */
+      const params = { callable, args, kwargs };
+      addRunOptions(options, params);
+      return this.#startRun('invoke', params, options.signal);
+    } catch (err) {
+      return failedRun(err);
+    }
+  }
+
+  /**
+   * Lists a tmpfs directory recursively (at most 10000 entries).
+   * @param {string} path an absolute sandbox path inside a tmpfs entry
+   * @returns {Promise<{ entries: readonly TmpfsEntry[], truncated: boolean }>}
+   */
+  async listTmpfs(path) {
+    this.#checkIdle('listTmpfs');
+    const raw = await this.#deadline(this.#request('tmpfs/list', { path: checkPathArg(path) }),
+      this.#options.requestTimeout, "an answer to 'tmpfs/list'");
+    return this.#checked(() => parseTmpfsList(raw));
+  }
+
+  /**
+   * Reads a whole file from a tmpfs entry.
+   * @param {string} path an absolute sandbox path inside a tmpfs entry
+   * @param {{ maxBytes?: number }} [options] refuse files larger than this (default 64 MiB)
+   * @returns {Promise<Buffer>}
+   */
+  async readTmpfs(path, options = {}) {
+    this.#checkIdle('readTmpfs');
+    const maxBytes = options.maxBytes ?? 67108864;
+    if (!Number.isSafeInteger(maxBytes) || maxBytes < 0) {
+      throw new SandboxError('ERR_INVALID_ARG', `'maxBytes' must be a non-negative integer, got ${describe(maxBytes)}`);
+    }
+    const p = checkPathArg(path);
+    const length = Math.floor(this.#conn ? this.#conn.maxFrame / 2 : 65536);
+    /** @type {Buffer[]} */
+    const parts = [];
+    let offset = 0;
+
+    for (;;) {
+      const raw = await this.#deadline(this.#request('tmpfs/read', { path: p, offset, length }),
+        this.#options.requestTimeout, "an answer to 'tmpfs/read'");
+      const chunk = this.#checked(() => parseTmpfsRead(raw, length));
+      if (chunk.size > maxBytes) {
+        throw new SandboxError('ERR_INVALID_ARG', `'${p}' has ${chunk.size} bytes, more than maxBytes (${maxBytes})`);
+      }
+      parts.push(chunk.data);
+      offset += chunk.data.length;
+      if (chunk.eof || offset >= chunk.size) {
+        return Buffer.concat(parts, offset);
+      }
+      if (chunk.data.length === 0) {
+        await this.#fail(new SandboxError('ERR_PROTOCOL', `tmpfs/read of '${p}' made no progress at offset ${offset}`));
+        throw this.#failure;
+      }
+    }
+  }
+
+  /**
+   * Ends the session: asks the child to shut down, then kills it if it does
+   * not exit in time, and reaps it. A run in progress is rejected with
+   * ERR_CLOSED. Safe to call more than once and in any state.
+   * @returns {Promise<void>}
+   */
+  close() {
+    this.#closing ??= this.#close();
+    return this.#closing;
+  }
+
+  async [Symbol.asyncDispose]() {
+    await this.close();
+  }
+
+  // ---- internals -------------------------------------------------------
+
+  /**
+   * @param {string} what
+   * @returns {SandboxError}
+   */
+  #stateError(what) {
+    if (this.#ended) {
+      return new SandboxError('ERR_SESSION_ENDED',
+        `cannot ${what}: the session has ended (${this.#ended.reason}: ${this.#ended.message})`);
+    }
+    switch (this.#state) {
+      case 'new':
+        return new SandboxError('ERR_NOT_STARTED', `cannot ${what}: call start() first`);
+      case 'starting':
+        return new SandboxError('ERR_NOT_STARTED', `cannot ${what}: the sandbox is still starting`);
+      case 'running':
+        return new SandboxError('ERR_BUSY', `cannot ${what}: a run is in progress (one run at a time)`);
+      case 'ready':
+        return new SandboxError('ERR_ALREADY_STARTED', `cannot ${what}: the sandbox has already started`);
+      default:
+        return new SandboxError('ERR_CLOSED', `cannot ${what}: the sandbox is closed${
+          this.#failure && this.#failure.code !== 'ERR_CLOSED' ? ` (${this.#failure.message})` : ''}`,
+        { cause: this.#failure });
+    }
+  }
+
+  /** @param {string} what */
+  #checkIdle(what) {
+    if (this.#state !== 'ready' || this.#ended) {
+      throw this.#stateError(what);
+    }
+  }
+
+  /**
+   * Runs a check of the child's answer; a bad answer ends the session.
+   * @template T
+   * @param {() => T} check
+   * @returns {T}
+   */
+  #checked(check) {
+    try {
+      return check();
+    } catch (err) {
+      const error = err instanceof SandboxError ? err : new SandboxError('ERR_PROTOCOL', errorMessage(err));
+      this.#fail(error);
+      throw error;
+    }
+  }
+
+  /** @param {string} file */
+  #spawn(file) {
+    const child = new ChildProcess(file);
+    this.#child = child;
+    debug('started %s as pid %s', file, child.pid);
+    this.#conn = new Connection(child.output, child.input, {
+      onRequest: (method, params) => this.#onRequest(method, params),
+      onNotification: (method, params) => this.#onNotification(method, params),
+      onFatal: (error) => { this.#fail(error); },
+      onOversized: (error) => { this.#dropped = error; },
+    });
+    this.#exited = child.exited.then((exit) => {
+      this.#onExit(exit);
+      return exit;
+    });
+  }
+
+  /** @param {import('./child-process.js').ExitInfo} exit */
+  #onExit(exit) {
+    const file = this.#child?.file;
+    const stderr = this.#child?.stderrTail ?? '';
+    let error;
+    if (exit.spawnError) {
+      error = new SandboxError('ERR_SPAWN', `cannot start the sandbox child '${file}': ${exit.spawnError.message}`,
+        { cause: exit.spawnError, stderr });
+    } else if (this.#closing) {
+      error = new SandboxError('ERR_CLOSED', 'the sandbox was closed');
+    } else {
+      const how = exit.signal ? `was killed by ${exit.signal}` : `exited with code ${exit.code}`;
+      const last = stderr.trim().split('\n').pop();
+      error = new SandboxError('ERR_CHILD_EXITED', `the sandbox child ${how}${last ? `: ${last}` : ''}`,
+        { exitCode: exit.code, signal: exit.signal, stderr });
+    }
+    this.#fail(error);
+    this.#emitSafely('exit', { code: exit.code, signal: exit.signal });
+  }
+
+  /**
+   * Ends the session for ERROR: every pending request and the run fail with
+   * it (the first failure wins), and the child is killed. Resolves once the
+   * child has been reaped.
+   * @param {SandboxError} error
+   * @returns {Promise<void>}
+   */
+  async #fail(error) {
+    if (this.#failure === undefined) {
+      this.#failure = error;
+      debug('session failed: %s: %s', error.code, error.message);
+    }
+    this.#state = 'closed';
+    this.#conn?.failAll(this.#failure);
+    this.#run?.reject(this.#failure);
+    this.#runAbort?.abort(this.#failure);
+    this.#child?.kill();
+    await this.#exited;
+  }
+
+  /**
+   * @param {string} method
+   * @param {Record<string, unknown>} params
+   * @returns {Promise<unknown>}
+   */
+  #request(method, params) {
+    if (!this.#conn) {
+      return Promise.reject(this.#stateError(method));
+    }
+    return this.#conn.request(method, params).response;
+  }
+
+  /**
+   * Waits for PROMISE at most MS milliseconds; a child that stays silent
+   * longer is killed, so nothing waits forever.
+   * @template T
+   * @param {Promise<T>} promise
+   * @param {number} ms
+   * @param {string} what
+   * @param {AbortSignal} [signal]
+   * @returns {Promise<T>}
+   */
+  #deadline(promise, ms, what, signal) {
+    return new Promise((resolve, reject) => {
+      const onAbort = () => {
+        this.#fail(/** @type {SandboxError} */ (abortedError(signal)));
+        reject(this.#failure);
+      };
+      const timer = setTimeout(() => {
+        const error = new SandboxError('ERR_TIMEOUT', `the sandbox child sent no ${what} within ${ms} ms`,
+          { cause: this.#dropped });
+        this.#fail(error);
+        reject(this.#failure);
+      }, ms);
+      signal?.addEventListener('abort', onAbort, { once: true });
+      promise.then(resolve, (err) => {
+        reject(err);
+        // A protocol error in an answer leaves the session in an unknown state.
+        if (err instanceof SandboxError && err.code === 'ERR_PROTOCOL') {
+          this.#fail(err);
+        }
+      }).finally(() => {
+        clearTimeout(timer);
+        signal?.removeEventListener('abort', onAbort);
+      });
+    });
+  }
+
+  /**
+   * @param {'execute' | 'invoke'} method
+   * @param {Record<string, unknown>} params
+   * @param {AbortSignal | undefined} signal
+   * @returns {Run}
+   */
+  #startRun(method, params, signal) {
+    if (this.#state !== 'ready' || this.#ended || !this.#conn || !this.#info) {
+      throw this.#stateError(method);
+    }
+    const aborted = abortedError(signal);
+    if (aborted) {
+      throw aborted;
+    }
+    const { id, response } = this.#conn.request(method, params);
+    /** @type {Run} */
+    const run = new Run(id, () => this.#cancel(run));
+    this.#run = run;
+    this.#runAbort = new AbortController();
+    this.#state = 'running';
+
+    const limit = this.#info.limits.wallMs + this.#options.grace;
+    const timer = setTimeout(() => {
+      this.#fail(new SandboxError('ERR_TIMEOUT', 'the sandbox child sent no result within the wall limit plus ' +
+        `grace (${limit} ms)`, { cause: this.#dropped }));
+    }, limit);
+    const onAbort = () => { run.cancel().catch(() => {}); };
+    signal?.addEventListener('abort', onAbort, { once: true });
+
+    response.then((raw) => this.#finishRun(run, raw), (err) => this.#failRun(run, err)).finally(() => {
+      clearTimeout(timer);
+      signal?.removeEventListener('abort', onAbort);
+    });
+    return run;
+  }
+
+  /**
+   * @param {Run} run
+   * @param {unknown} raw
+   */
+  #finishRun(run, raw) {
+    let result;
+    try {
+      result = new Result(raw, run.collected('stdout'), run.collected('stderr'));
+    } catch (err) {
+      this.#fail(/** @type {SandboxError} */ (err));
+      return;
+    }
+    this.#endRun();
+    if (!result.sessionUsable) {
+      this.#ended = { reason: 'fatal_outcome', message: `the run ended with outcome '${result.outcome}'` };
+      this.#state = 'ended';
+      this.close().catch(() => {});
+    }
+    run.resolve(result);
+  }
+
+  /**
+   * @param {Run} run
+   * @param {SandboxError} error
+   */
+  #failRun(run, error) {
+    if (error.code === 'ERR_REMOTE' && this.#state === 'running') {
+      this.#endRun();
+      if (error.rpcCode === RPC_CODES.session_ended) {
+        this.#ended ??= { reason: 'session_ended', message: error.message };
+        this.#state = 'ended';
+      }
+    } else if (error.code === 'ERR_PROTOCOL') {
+      this.#fail(error);
+    }
+    run.reject(error);
+  }
+
+  #endRun() {
+    this.#runAbort?.abort(new SandboxError('ERR_CLOSED', 'the run has ended'));
+    this.#runAbort = undefined;
+    this.#run = undefined;
+    if (this.#state === 'running') {
+      this.#state = 'ready';
+    }
+  }
+
+  /**
+   * Asks the child to cancel RUN; kills it if the run does not end in time.
+   * @param {Run} run
+   * @returns {Promise<void>}
+   */
+  async #cancel(run) {
+    if (this.#run !== run || !this.#conn) {
+      return;
+    }
+    const ms = this.#options.requestTimeout;
+    const timer = setTimeout(() => {
+      if (!run.settled) {
+        this.#fail(new SandboxError('ERR_TIMEOUT', `the sandbox child did not end the cancelled run within ${ms} ms`));
+      }
+    }, ms);
+    run.finally(() => clearTimeout(timer)).catch(() => {});
+    try {
+      await this.#request('cancel', {});
+    } catch (err) {
+      debug('cancel failed: %s', errorMessage(err));
+    }
+  }
+
+  /**
+   * @param {string} method
+   * @param {unknown} params
+   * @returns {Promise<unknown>}
+   */
+  async #onRequest(method, params) {
+    const limits = this.#info?.limits;
+    if (!limits) {
+      throw new RpcReply(RPC_CODES.invalid_request, `'${method}' before the session is initialized`);
+    }
+    switch (method) {
+      case 'host/call':
+        return answerHostCall(params, this.#functions, limits.hostCallBytes,
+          this.#runAbort?.signal ?? AbortSignal.abort());
+      case 'hostfs/stat':
+      case 'hostfs/read':
+      case 'hostfs/list':
+        return answerHostFs(/** @type {'stat' | 'read' | 'list'} */ (method.slice(7)), params,
+          this.#options.hostDirectories, limits.fileBytes);
+      default:
+        throw new RpcReply(RPC_CODES.method_not_found, `unknown method '${method}'`);
+    }
+  }
+
+  /**
+   * @param {string} method
+   * @param {unknown} params
+   */
+  #onNotification(method, params) {
+    /** @type {[keyof SandboxEvents, unknown] | undefined} */
+    let event;
+    try {
+      if (method === 'output') {
+        event = this.#onOutput(params);
+      } else if (method === 'ended') {
+        const p = object(params, 'ended params');
+        // After close() the session ending is what was asked for, not news.
+        if (!this.#closing) {
+          this.#ended ??= { reason: String(p.reason), message: String(p.message ?? '') };
+        }
+        debug('session ended: %s', p.reason);
+        event = ['ended', Object.freeze({ reason: String(p.reason), message: String(p.message ?? '') })];
+      } else {
+        debug('unknown notification %s ignored', method);
+      }
+    } catch (err) {
+      this.#fail(err instanceof SandboxError ? err : new SandboxError('ERR_PROTOCOL', errorMessage(err)));
+    }
+    if (event) {
+      this.#emitSafely(event[0], event[1]);
+    }
+  }
+
+  /**
+   * Emits outside the frame loop's error handling: a listener that throws
+   * fails the application as any throwing listener does, not the session.
+   * @param {keyof SandboxEvents} name
+   * @param {any} value
+   */
+  #emitSafely(name, value) {
+    try {
+      this.emit(name, value);
+    } catch (err) {
+      process.nextTick(() => { throw err; });
+    }
+  }
+
+  /**
+   * @param {unknown} params
+   * @returns {['output', unknown] | undefined} the event to emit
+   */
+  #onOutput(params) {
+    const p = object(params, 'output params');
+    const stream = /** @type {'stdout' | 'stderr'} */ (oneOf(p.stream, 'output.stream', ['stdout', 'stderr']));
+    const data = base64(p.data, 'output.data');
+    const run = this.#run;
+    if (!run || run.id !== p.run) {
+      debug('output for run %j, which is not running, ignored', p.run);
+      return undefined;
+    }
+    const limit = /** @type {SessionInfo} */ (this.#info).limits.outputBytes + OUTPUT_SLACK;
+    if (run.outputBytes + data.length > limit) {
+      throw new SandboxError('ERR_PROTOCOL', `the sandbox child sent more than ${limit} bytes of output in one run`);
+    }
+    run.pushOutput(stream, data);
+    return ['output', Object.freeze({ run: run.id, stream, data })];
+  }
+
+  async #close() {
+    if (this.#state === 'new') {
+      this.#state = 'closed';
+      return;
+    }
+    const conn = this.#conn;
+    if (conn && this.#failure === undefined) {
+      try {
+        await this.#deadline(this.#request('shutdown', {}), this.#options.requestTimeout, "an answer to 'shutdown'");
+      } catch (err) {
+        debug('shutdown: %s', errorMessage(err));
+      }
+      conn.end();
+    }
+    const exited = await Promise.race([this.#exited, delay(this.#options.requestTimeout)]);
+    if (exited === undefined) {
+      this.#child?.kill();
+    }
+    await this.#fail(new SandboxError('ERR_CLOSED', 'the sandbox was closed'));
+  }
+}
+
+/**
+ * @param {unknown} path
+ * @returns {string}
+ */
+function checkPathArg(path) {
+  if (typeof path !== 'string' || !path.startsWith('/') || path.includes('\0')) {
+    throw new SandboxError('ERR_INVALID_ARG', `path must be an absolute sandbox path, got ${describe(path)}`);
+  }
+  return path;
+}
+
+/**
+ * @param {number} ms
+ * @returns {Promise<undefined>}
+ */
+function delay(ms) {
+  return new Promise((resolve) => {
+    setTimeout(() => resolve(undefined), ms).unref();
+  });
+}

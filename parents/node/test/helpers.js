@@ -1,0 +1,54 @@
+/**
+ * Test helpers: fake children as executables (the Sandbox spawns its child
+ * with no arguments and an empty environment, so each mode gets a tiny shell
+ * wrapper), and a bounded wait.
+ */
+
+import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { after } from 'node:test';
+import { fileURLToPath } from 'node:url';
+
+const FAKE = fileURLToPath(new URL('./fixtures/fake-child.js', import.meta.url));
+const dir = mkdtempSync(path.join(tmpdir(), 'pysandbox-node-test-'));
+after(() => rmSync(dir, { recursive: true, force: true }));
+
+/**
+ * @param {string} text
+ * @returns {string}
+ */
+function shellQuote(text) {
+  return `'${text.replaceAll("'", "'\\''")}'`;
+}
+
+/**
+ * The path of an executable that runs the fake child in MODE.
+ * @param {string} [mode]
+ * @returns {string}
+ */
+export function fakeChild(mode = 'normal') {
+  const file = path.join(dir, `fake-${mode}`);
+  writeFileSync(file, `#!/bin/sh\nexec ${shellQuote(process.execPath)} ${shellQuote(FAKE)} ${shellQuote(mode)}\n`);
+  chmodSync(file, 0o755);
+  return file;
+}
+
+/** A directory for the test's own files. */
+export const scratch = dir;
+
+/**
+ * Resolves with PROMISE's value, or rejects after MS milliseconds.
+ * @template T
+ * @param {PromiseLike<T>} promise
+ * @param {number} [ms]
+ * @returns {Promise<T>}
+ */
+export function within(promise, ms = 10_000) {
+  /** @type {NodeJS.Timeout | undefined} */
+  let timer;
+  const timeout = new Promise((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`timed out after ${ms} ms`)), ms);
+  });
+  return /** @type {Promise<T>} */ (Promise.race([promise, timeout]).finally(() => clearTimeout(timer)));
+}

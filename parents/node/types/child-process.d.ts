@@ -1,0 +1,45 @@
+/**
+ * The child's path: the explicit option, then PYSANDBOX_CHILD, then the first
+ * install location that exists.
+ * @param {string | undefined} explicit
+ * @param {NodeJS.ProcessEnv} env
+ * @returns {Promise<string>}
+ */
+export function resolveChildPath(explicit: string | undefined, env?: NodeJS.ProcessEnv): Promise<string>;
+/** Where `make install` puts the child, searched after the option and PYSANDBOX_CHILD. */
+export const INSTALL_LOCATIONS: readonly string[];
+/**
+ * @typedef {object} ExitInfo
+ * @property {number | null} code
+ * @property {string | null} signal
+ * @property {Error} [spawnError] set when the child could not be started at all
+ */
+export class ChildProcess {
+    /**
+     * Spawns FILE. Failures to start are reported through `exited` (spawnError).
+     * @param {string} file
+     */
+    constructor(file: string);
+    /** @type {Promise<ExitInfo>} */
+    exited: Promise<ExitInfo>;
+    file: string;
+    /** fd 3 of the child: we write requests and answers here. */
+    input: import("stream").Writable;
+    /** fd 4 of the child: its messages arrive here. */
+    output: import("stream").Readable;
+    /** @returns {number | undefined} */
+    get pid(): number | undefined;
+    /** The last lines the child wrote on stderr (at most 4 KiB). */
+    get stderrTail(): string;
+    /** Sends SIGKILL unless the child has already exited. */
+    kill(): void;
+    #private;
+}
+export type ExitInfo = {
+    code: number | null;
+    signal: string | null;
+    /**
+     * set when the child could not be started at all
+     */
+    spawnError?: Error | undefined;
+};

@@ -1,0 +1,40 @@
+/**
+ * Serializes one message as a frame.
+ * @param {unknown} message
+ * @param {number} max the frame limit in bytes, LF included
+ * @returns {Buffer}
+ * @throws {SandboxError} ERR_FRAME_TOO_LARGE when the frame would exceed MAX, ERR_INVALID_ARG when not JSON
+ */
+export function encodeFrame(message: unknown, max: number): Buffer;
+/**
+ * @param {unknown} err
+ * @returns {string}
+ */
+export function errorMessage(err: unknown): string;
+/** Frame limit before initialize succeeds (bytes, LF included). */
+export const INITIAL_FRAME_BYTES: 1048576;
+/**
+ * @typedef {{ kind: 'frame', line: Buffer } | { kind: 'oversized', bytes: number }} FrameEvent
+ */
+export class FrameReader {
+    /** @param {number} max the frame limit in bytes, LF included */
+    constructor(max: number);
+    /** @param {number} max the new limit (after initialize) */
+    setMax(max: number): void;
+    /** Bytes of an incomplete frame held, always below the limit. */
+    get buffered(): number;
+    /**
+     * Feeds bytes; returns the frames they complete, in order, LF stripped.
+     * @param {Buffer} chunk
+     * @returns {FrameEvent[]}
+     */
+    push(chunk: Buffer): FrameEvent[];
+    #private;
+}
+export type FrameEvent = {
+    kind: "frame";
+    line: Buffer;
+} | {
+    kind: "oversized";
+    bytes: number;
+};
