@@ -81,6 +81,12 @@ final class Session
         return $this->info;
     }
 
+    /** The child's process id while it runs, for monitoring. */
+    public function pid(): ?int
+    {
+        return $this->connection->process()->pid();
+    }
+
     /** Whether the session takes more runs (not closed, no fatal outcome). */
     public function isUsable(): bool
     {
