@@ -1,0 +1,21 @@
+# child/: build/sandbox, the supervisor and (re-executed) the jail.
+
+PY_CFLAGS := $(shell $(PYCONFIG) --includes)
+PY_LIBS   := $(shell $(PYCONFIG) --embed --ldflags)
+
+CHILD_SRCS := child/main.c child/supervisor.c child/run.c child/export.c \
+	child/config.c child/spawn.c child/notify.c child/policy.c \
+	child/jail.c child/log.c child/vfs.c
+CHILD_OBJS := $(patsubst child/%.c,$(BUILD)/child/%.o,$(CHILD_SRCS))
+CHILD_CFLAGS := -Ichild $(PROTO_CFLAGS) $(PY_CFLAGS)
+
+$(BUILD)/child/%.o: child/%.c $(wildcard child/*.h) protocol/c/sbproto.h
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(CHILD_CFLAGS) -c -o $@ $<
+
+$(BUILD)/sandbox: $(CHILD_OBJS) $(PROTO_OBJ)
+	$(CC) $(CFLAGS) -o $@ $^ $(LDFLAGS) $(PROTO_LIBS) $(SECCOMP_LIBS) \
+		$(PY_LIBS) -lpthread
+
+ALL_TARGETS += $(BUILD)/sandbox
+C_SOURCES += $(CHILD_SRCS) $(wildcard child/*.h)

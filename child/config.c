@@ -1,0 +1,553 @@
+/* SPDX-License-Identifier: MIT */
+/* config.c - initialize params into a struct config, strictly. */
+#include <ctype.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <libgen.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "config.h"
+#include "sbproto.h"
+
+#define KiB 1024ULL
+#define MiB (1024ULL * KiB)
+#define GiB (1024ULL * MiB)
+
+static const struct limit_spec {
+	const char *name;
+	size_t offset;
+	uint64_t def, min, max;
+} limit_specs[] = {
+	{"memory_bytes", offsetof(struct limits, memory_bytes), 512 * MiB,
+	 64 * MiB, 64 * GiB},
+	{"cpu_ms", offsetof(struct limits, cpu_ms), 10000, 1, 86400000},
+	{"wall_ms", offsetof(struct limits, wall_ms), 30000, 1, 86400000},
+	{"output_bytes", offsetof(struct limits, output_bytes), 16 * MiB, 0,
+	 4 * GiB},
+	{"open_files", offsetof(struct limits, open_files), 256, 16, 65536},
+	{"threads", offsetof(struct limits, threads), 16, 1, 4096},
+	{"host_call_bytes", offsetof(struct limits, host_call_bytes), 1 * MiB,
+	 1 * KiB, 32 * MiB},
+	{"frame_bytes", offsetof(struct limits, frame_bytes), 4 * MiB,
+	 SBP_FRAME_MIN, SBP_FRAME_MAX},
+	{"file_bytes", offsetof(struct limits, file_bytes), 64 * MiB, 0,
+	 64 * GiB},
+};
+
+#define NLIMITS (sizeof(limit_specs) / sizeof(limit_specs[0]))
+
+static int bad(struct json_object **error, int code, const char *field,
+	       const char *message)
+{
+	struct json_object *e = json_object_new_object();
+	struct json_object *data = json_object_new_object();
+
+	json_object_object_add(data, "field", json_object_new_string(field));
+	json_object_object_add(e, "message", json_object_new_string(message));
+	json_object_object_add(e, "data", data);
+	*error = e;
+	return code;
+}
+
+static uint64_t *limit_slot(struct limits *l, const struct limit_spec *s)
+{
+	return (uint64_t *)((char *)l + s->offset);
+}
+
+static int parse_limits(struct json_object *params, struct limits *l,
+			struct json_object **error)
+{
+	struct json_object *obj, *v;
+	bool wrong = false;
+	size_t i;
+	int64_t n;
+
+	for (i = 0; i < NLIMITS; i++)
+		*limit_slot(l, &limit_specs[i]) = limit_specs[i].def;
+
+	obj = sbp_field(params, "limits", json_type_object, &wrong);
+	if (wrong)
+		return bad(error, SBP_INVALID_PARAMS, "limits",
+			   "limits must be an object");
+	for (i = 0; obj && i < NLIMITS; i++) {
+		v = sbp_field(obj, limit_specs[i].name, json_type_int, &wrong);
+		if (wrong)
+			return bad(error, SBP_INVALID_PARAMS,
+				   limit_specs[i].name,
+				   "limit must be an integer");
+		if (!v)
+			continue;
+		n = json_object_get_int64(v);
+		if (n < 0 || (uint64_t)n < limit_specs[i].min ||
+		    (uint64_t)n > limit_specs[i].max)
+			return bad(error, SBP_INVALID_PARAMS,
+				   limit_specs[i].name, "limit out of range");
+		*limit_slot(l, &limit_specs[i]) = (uint64_t)n;
+	}
+
+	/* A host call must fit in a frame, base64 or not. */
+	if (l->host_call_bytes + 4096 > l->frame_bytes)
+		return bad(error, SBP_INVALID_PARAMS, "host_call_bytes",
+			   "host_call_bytes must be at least 4096 below "
+			   "frame_bytes");
+	return 0;
+}
+
+struct json_object *config_limits_json(const struct limits *l)
+{
+	struct json_object *o = json_object_new_object();
+	size_t i;
+
+	for (i = 0; i < NLIMITS; i++)
+		json_object_object_add(
+			o, limit_specs[i].name,
+			json_object_new_int64((int64_t)*limit_slot(
+				(struct limits *)l, &limit_specs[i])));
+	return o;
+}
+
+/* A target must be absolute and already normalized: no ".", "..", "//"
+ * or trailing "/", so two spellings can never name one mount. */
+static bool valid_target(const char *t)
+{
+	char norm[PATH_MAX];
+
+	if (t[0] != '/' || strlen(t) >= PATH_MAX)
+		return false;
+	if (vfs_normalize("/", t, norm) < 0)
+		return false;
+	return strcmp(norm, t) == 0;
+}
+
+static const char *entry_string(struct json_object *e, const char *name,
+				bool required, bool *wrong)
+{
+	struct json_object *v = sbp_field(e, name, json_type_string, wrong);
+
+	if (!v) {
+		*wrong = *wrong || required;
+		return NULL;
+	}
+	if (json_object_get_string_len(v) >= PATH_MAX ||
+	    strlen(json_object_get_string(v)) !=
+		    (size_t)json_object_get_string_len(v))
+		*wrong = true;
+	return json_object_get_string(v);
+}
+
+/* NULL-terminated list of globs from array NAME; NULL on a bad member. */
+static const char **glob_list(struct json_object *e, const char *name,
+			      bool *wrong)
+{
+	static const char *none[] = {NULL};
+	struct json_object *a = sbp_field(e, name, json_type_array, wrong);
+	const char **list;
+	size_t i, n;
+
+	if (!a)
+		return *wrong ? NULL : none;
+	n = json_object_array_length(a);
+	if (n > VFS_MAX_GLOBS) {
+		*wrong = true;
+		return NULL;
+	}
+	list = calloc(n + 1, sizeof(*list));
+	for (i = 0; list && i < n; i++) {
+		struct json_object *g = json_object_array_get_idx(a, i);
+
+		if (!json_object_is_type(g, json_type_string)) {
+			*wrong = true;
+			break;
+		}
+		list[i] = json_object_get_string(g);
+	}
+	return list;
+}
+
+static int add_bind(struct vfs *v, struct json_object *e, const char *target,
+		    bool *wrong)
+{
+	const char *source = entry_string(e, "source", true, wrong);
+	const char **inc = glob_list(e, "include", wrong);
+	const char **exc = glob_list(e, "exclude", wrong);
+	int rc = -EINVAL;
+
+	if (!*wrong && source && source[0] == '/')
+		rc = vfs_add_bind(v, source, target, inc, exc);
+	else
+		*wrong = true;
+	if (inc && inc[0])
+		free(inc);
+	if (exc && exc[0])
+		free(exc);
+	return rc;
+}
+
+static int add_file(struct vfs *v, struct json_object *e, const char *target,
+		    bool *wrong)
+{
+	struct json_object *data =
+		sbp_field(e, "data", json_type_string, wrong);
+	struct json_object *mode = sbp_field(e, "mode", json_type_int, wrong);
+	unsigned char *buf;
+	size_t len;
+	int rc;
+
+	if (*wrong || !data || sbp_b64_decode(data, 64 * MiB, &buf, &len) < 0) {
+		*wrong = true;
+		return -EINVAL;
+	}
+	rc = vfs_add_file(v, target, buf, len,
+			  mode ? (mode_t)(json_object_get_int(mode) & 0777)
+			       : 0644);
+	free(buf);
+	return rc;
+}
+
+static int add_tmpfs(struct vfs *v, struct json_object *e, const char *target,
+		     bool *wrong)
+{
+	struct json_object *b = sbp_field(e, "max_bytes", json_type_int, wrong);
+	struct json_object *f = sbp_field(e, "max_files", json_type_int, wrong);
+	int64_t bytes = b ? json_object_get_int64(b) : (int64_t)(64 * MiB);
+	int64_t files = f ? json_object_get_int64(f) : 4096;
+
+	if (*wrong || bytes < 4096 || (uint64_t)bytes > 64 * GiB || files < 1 ||
+	    files > 1000000) {
+		*wrong = true;
+		return -EINVAL;
+	}
+	return vfs_add_tmpfs(v, target, (uint64_t)bytes, (uint64_t)files);
+}
+
+static int add_device(struct vfs *v, struct json_object *e, const char *target,
+		      bool *wrong)
+{
+	static const char *const names[] = {"null", "zero", "urandom"};
+	const char *dev = entry_string(e, "device", true, wrong);
+	size_t i;
+
+	for (i = 0; dev && i < 3; i++)
+		if (strcmp(dev, names[i]) == 0)
+			return vfs_add_device(v, target, (enum vfs_device)i);
+	*wrong = true;
+	return -EINVAL;
+}
+
+static int add_host(struct vfs *v, struct json_object *e, const char *target,
+		    bool *wrong)
+{
+	return vfs_add_host(v, target);
+}
+
+static const struct {
+	const char *type;
+	int (*add)(struct vfs *, struct json_object *, const char *, bool *);
+} entry_kinds[] = {
+	{"bind", add_bind},	{"file", add_file}, {"tmpfs", add_tmpfs},
+	{"device", add_device}, {"host", add_host},
+};
+
+static int add_entry(struct vfs *v, struct json_object *e,
+		     struct json_object **error)
+{
+	bool wrong = false;
+	const char *type = entry_string(e, "type", true, &wrong);
+	const char *target = entry_string(e, "target", true, &wrong);
+	size_t i;
+	int rc;
+
+	if (wrong || !valid_target(target))
+		return bad(error, SBP_INVALID_PARAMS, "filesystem",
+			   "entry needs a type and an absolute, normalized "
+			   "target");
+	for (i = 0; i < sizeof(entry_kinds) / sizeof(entry_kinds[0]); i++) {
+		if (strcmp(type, entry_kinds[i].type) != 0)
+			continue;
+		rc = entry_kinds[i].add(v, e, target, &wrong);
+		if (wrong)
+			return bad(error, SBP_INVALID_PARAMS, target,
+				   "invalid filesystem entry");
+		if (rc < 0)
+			return bad(error, SBP_FILESYSTEM_ERROR, target,
+				   strerrorname_np(-rc));
+		return 0;
+	}
+	return bad(error, SBP_INVALID_PARAMS, type, "unknown entry type");
+}
+
+static const char passwd[] = "sandbox:x:1000:1000:sandbox:/tmp:/bin/false\n";
+static const char group[] = "sandbox:x:1000:\n";
+
+/* The layout every plain run needs (DESIGN §4): the interpreter, the
+ * libraries its extension modules load, the sandbox package, three
+ * devices, /tmp, and the two files libc reads for user names. */
+static int add_defaults(struct vfs *v, const struct install_paths *ip)
+{
+	static const char *const libs[] = {"*.so", "*.so.*", NULL};
+	static const char *const none[] = {NULL};
+	int rc = 0;
+
+	rc |= vfs_add_bind(v, "/usr/lib/python3.11", "/usr/lib/python3.11",
+			   none, none);
+	rc |= vfs_add_bind(v, "/usr/lib/x86_64-linux-gnu",
+			   "/usr/lib/x86_64-linux-gnu", (const char **)libs,
+			   none);
+	rc |= vfs_add_bind(v, "/usr/lib/x86_64-linux-gnu",
+			   "/lib/x86_64-linux-gnu", (const char **)libs, none);
+	rc |= vfs_add_bind(v, "/etc/ld.so.cache", "/etc/ld.so.cache", none,
+			   none);
+	rc |= vfs_add_bind(v, ip->lib_dir, "/usr/lib/python-sandbox", none,
+			   none);
+	rc |= vfs_add_device(v, "/dev/null", VFS_DEV_NULL);
+	rc |= vfs_add_device(v, "/dev/zero", VFS_DEV_ZERO);
+	rc |= vfs_add_device(v, "/dev/urandom", VFS_DEV_URANDOM);
+	rc |= vfs_add_tmpfs(v, "/tmp", 64 * MiB, 4096);
+	rc |= vfs_add_file(v, "/etc/passwd", passwd, sizeof(passwd) - 1, 0644);
+	rc |= vfs_add_file(v, "/etc/group", group, sizeof(group) - 1, 0644);
+	return rc ? -EINVAL : 0;
+}
+
+static int parse_filesystem(struct json_object *params,
+			    const struct install_paths *ip, struct config *cfg,
+			    struct json_object **error)
+{
+	struct json_object *defaults, *entries;
+	bool wrong = false;
+	size_t i, n = 0;
+	int rc;
+
+	defaults = sbp_field(params, "defaults", json_type_boolean, &wrong);
+	entries = sbp_field(params, "filesystem", json_type_array, &wrong);
+	if (wrong)
+		return bad(error, SBP_INVALID_PARAMS, "filesystem",
+			   "filesystem must be an array, defaults a boolean");
+	if (entries)
+		n = json_object_array_length(entries);
+	if (n > CONFIG_MAX_ENTRIES)
+		return bad(error, SBP_INVALID_PARAMS, "filesystem",
+			   "too many filesystem entries");
+
+	cfg->vfs = vfs_new();
+	if (!cfg->vfs)
+		return bad(error, SBP_INTERNAL_ERROR, "filesystem",
+			   "no memory");
+	if ((!defaults || json_object_get_boolean(defaults)) &&
+	    add_defaults(cfg->vfs, ip) < 0)
+		return bad(error, SBP_INTERNAL_ERROR, "filesystem",
+			   "default layout failed");
+
+	for (i = 0; i < n; i++) {
+		rc = add_entry(cfg->vfs, json_object_array_get_idx(entries, i),
+			       error);
+		if (rc)
+			return rc;
+	}
+	return 0;
+}
+
+static bool identifier(const char *s)
+{
+	if (!isalpha((unsigned char)*s) && *s != '_')
+		return false;
+	for (s++; *s; s++)
+		if (!isalnum((unsigned char)*s) && *s != '_')
+			return false;
+	return true;
+}
+
+static int parse_functions(struct json_object *params, struct config *cfg,
+			   struct json_object **error)
+{
+	bool wrong = false;
+	struct json_object *a =
+		sbp_field(params, "host_functions", json_type_array, &wrong);
+	size_t i, n = a ? json_object_array_length(a) : 0;
+
+	if (wrong || n > CONFIG_MAX_FUNCTIONS)
+		return bad(error, SBP_INVALID_PARAMS, "host_functions",
+			   "host_functions must be an array of at most 256");
+
+	cfg->host_functions = json_object_new_array();
+	for (i = 0; i < n; i++) {
+		struct json_object *f = json_object_array_get_idx(a, i);
+		const char *name = entry_string(f, "name", true, &wrong);
+
+		if (wrong || !name || strlen(name) > 128 || !identifier(name))
+			return bad(error, SBP_INVALID_PARAMS, "host_functions",
+				   "a host function needs a Python identifier "
+				   "as name");
+		json_object_array_add(cfg->host_functions,
+				      json_object_new_string(name));
+	}
+	return 0;
+}
+
+static bool string_array(struct json_object *a, size_t max)
+{
+	size_t i, n = json_object_array_length(a);
+
+	if (n > max)
+		return false;
+	for (i = 0; i < n; i++) {
+		struct json_object *s = json_object_array_get_idx(a, i);
+
+		if (!json_object_is_type(s, json_type_string) ||
+		    json_object_get_string_len(s) > CONFIG_MAX_STRING ||
+		    strlen(json_object_get_string(s)) !=
+			    (size_t)json_object_get_string_len(s))
+			return false;
+	}
+	return true;
+}
+
+static bool env_valid(struct json_object *env)
+{
+	size_t n = 0;
+
+	json_object_object_foreach(env, name, value)
+	{
+		if (++n > CONFIG_MAX_ENV || !name[0] || strchr(name, '=') ||
+		    !json_object_is_type(value, json_type_string) ||
+		    json_object_get_string_len(value) > CONFIG_MAX_STRING ||
+		    strlen(json_object_get_string(value)) !=
+			    (size_t)json_object_get_string_len(value))
+			return false;
+	}
+	return true;
+}
+
+static struct json_object *default_env(void)
+{
+	struct json_object *env = json_object_new_object();
+
+	json_object_object_add(env, "PATH",
+			       json_object_new_string("/usr/bin:/bin"));
+	json_object_object_add(env, "HOME", json_object_new_string("/tmp"));
+	json_object_object_add(env, "LANG", json_object_new_string("C.UTF-8"));
+	return env;
+}
+
+static int parse_process(struct json_object *params, struct config *cfg,
+			 struct json_object **error)
+{
+	bool wrong = false;
+	struct json_object *env, *argv, *cwd, *verb;
+
+	env = sbp_field(params, "env", json_type_object, &wrong);
+	argv = sbp_field(params, "argv", json_type_array, &wrong);
+	cwd = sbp_field(params, "cwd", json_type_string, &wrong);
+	verb = sbp_field(params, "verbosity", json_type_int, &wrong);
+	if (wrong || (env && !env_valid(env)) ||
+	    (argv && !string_array(argv, CONFIG_MAX_ARGV)))
+		return bad(error, SBP_INVALID_PARAMS, "env",
+			   "env must map names to strings, argv be strings");
+	if (cwd && (!valid_target(json_object_get_string(cwd))))
+		return bad(error, SBP_INVALID_PARAMS, "cwd",
+			   "cwd must be an absolute, normalized path");
+	if (verb &&
+	    (json_object_get_int(verb) < 0 || json_object_get_int(verb) > 3))
+		return bad(error, SBP_INVALID_PARAMS, "verbosity",
+			   "verbosity must be 0..3");
+
+	cfg->env = env ? json_object_get(env) : default_env();
+	if (argv) {
+		cfg->argv = json_object_get(argv);
+	} else {
+		cfg->argv = json_object_new_array();
+		json_object_array_add(cfg->argv, json_object_new_string(""));
+	}
+	snprintf(cfg->cwd, sizeof(cfg->cwd), "%s",
+		 cwd ? json_object_get_string(cwd) : "/tmp");
+	cfg->verbosity = verb ? json_object_get_int(verb) : 0;
+	return 0;
+}
+
+static int check_version(struct json_object *params, struct json_object **error)
+{
+	bool wrong = false;
+	struct json_object *v =
+		sbp_field(params, "protocol_version", json_type_string, &wrong);
+	const char *s;
+
+	if (!v)
+		return bad(error, SBP_INVALID_PARAMS, "protocol_version",
+			   "protocol_version is required");
+	s = json_object_get_string(v);
+	if (strncmp(s, "1.", 2) != 0 || !isdigit((unsigned char)s[2]))
+		return bad(error, SBP_UNSUPPORTED_VERSION, "protocol_version",
+			   "this child speaks protocol 1.x");
+	return 0;
+}
+
+int config_parse(struct json_object *params, const struct install_paths *ip,
+		 struct config *cfg, struct json_object **error)
+{
+	int rc;
+
+	memset(cfg, 0, sizeof(*cfg));
+	if (!params || !json_object_is_type(params, json_type_object))
+		return bad(error, SBP_INVALID_PARAMS, "params",
+			   "params must be an object");
+
+	rc = check_version(params, error);
+	if (!rc)
+		rc = parse_limits(params, &cfg->limits, error);
+	if (!rc)
+		rc = parse_process(params, cfg, error);
+	if (!rc)
+		rc = parse_functions(params, cfg, error);
+	if (!rc)
+		rc = parse_filesystem(params, ip, cfg, error);
+	return rc;
+}
+
+void config_clear(struct config *cfg)
+{
+	vfs_free(cfg->vfs);
+	json_object_put(cfg->env);
+	json_object_put(cfg->argv);
+	json_object_put(cfg->host_functions);
+	memset(cfg, 0, sizeof(*cfg));
+}
+
+static bool file_exists(const char *dir, const char *rel, char *out)
+{
+	snprintf(out, PATH_MAX, "%s/%s", dir, rel);
+	return access(out, R_OK) == 0;
+}
+
+int config_find_install(struct install_paths *ip)
+{
+	char exe[PATH_MAX], probe[PATH_MAX];
+	ssize_t n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+	const char *dir;
+
+	if (n < 0)
+		return -errno;
+	exe[n] = '\0';
+	dir = dirname(exe);
+
+	/* The build tree (build/sandbox, lib/), then an installed layout
+	 * (PREFIX/libexec/pysandbox/sandbox, PREFIX/lib/python-sandbox). */
+	if (file_exists(dir, "../lib/sandbox/__init__.py", probe))
+		snprintf(ip->lib_dir, PATH_MAX, "%s/../lib", dir);
+	else if (file_exists(dir,
+			     "../../lib/python-sandbox/sandbox/__init__.py",
+			     probe))
+		snprintf(ip->lib_dir, PATH_MAX, "%s/../../lib/python-sandbox",
+			 dir);
+	else
+		return -ENOENT;
+
+	if (!file_exists(dir, "libsbpreload.so", ip->preload))
+		return -ENOENT;
+	if (!realpath(ip->lib_dir, probe))
+		return -errno;
+	snprintf(ip->lib_dir, PATH_MAX, "%s", probe);
+	return 0;
+}

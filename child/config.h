@@ -1,0 +1,69 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * config.h - a session's settings, parsed from the initialize request.
+ *
+ * Parsing is table-driven and strict about types and ranges: a bad field
+ * yields invalid_params naming the field; nothing is silently clamped.
+ */
+#ifndef SANDBOX_CONFIG_H
+#define SANDBOX_CONFIG_H
+
+#include <limits.h>
+#include <stdint.h>
+
+#include <json-c/json.h>
+
+#include "vfs.h"
+
+struct limits {
+	uint64_t memory_bytes;
+	uint64_t cpu_ms;
+	uint64_t wall_ms;
+	uint64_t output_bytes;
+	uint64_t open_files;
+	uint64_t threads;
+	uint64_t host_call_bytes;
+	uint64_t frame_bytes;
+	uint64_t file_bytes;
+};
+
+#define CONFIG_MAX_ENTRIES   256
+#define CONFIG_MAX_FUNCTIONS 256
+#define CONFIG_MAX_ENV	     1024
+#define CONFIG_MAX_ARGV	     256
+#define CONFIG_MAX_STRING    65536
+
+struct config {
+	struct limits limits;
+	struct vfs *vfs;
+	struct json_object *env;	    /* object: name -> value */
+	struct json_object *argv;	    /* array of strings */
+	struct json_object *host_functions; /* array of names */
+	char cwd[PATH_MAX];
+	int verbosity;
+};
+
+/* Where the child's own files are (the sandbox package, the shim). */
+struct install_paths {
+	char lib_dir[PATH_MAX]; /* holds sandbox/__init__.py */
+	char preload[PATH_MAX]; /* libsbpreload.so */
+};
+
+/*
+ * Fills CFG from initialize PARAMS. Returns 0, or a protocol error code
+ * (SBP_INVALID_PARAMS, SBP_UNSUPPORTED_VERSION, SBP_FILESYSTEM_ERROR)
+ * with *ERROR set to a new json object {"message", "data"} describing it.
+ * On success the caller owns CFG's members (config_clear()).
+ */
+int config_parse(struct json_object *params, const struct install_paths *ip,
+		 struct config *cfg, struct json_object **error);
+void config_clear(struct config *cfg);
+
+/* The effective limits as a json object (for the initialize result and
+ * the jail). */
+struct json_object *config_limits_json(const struct limits *l);
+
+/* Finds the sandbox package and the shim next to the executable. */
+int config_find_install(struct install_paths *ip);
+
+#endif

@@ -1,0 +1,432 @@
+/* SPDX-License-Identifier: MIT */
+/* jail.c - confine this process, then run CPython for the supervisor. */
+#define PY_SSIZE_T_CLEAN
+#include <Python.h>
+
+#include <errno.h>
+#include <linux/landlock.h>
+#include <malloc.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include "jail.h"
+#include "policy.h"
+#include "sbproto.h"
+
+/* Landlock ABI 4+ net and ABI 6+ scope bits, absent from older headers. */
+#ifndef LANDLOCK_ACCESS_NET_BIND_TCP
+#define LANDLOCK_ACCESS_NET_BIND_TCP	(1ULL << 0)
+#define LANDLOCK_ACCESS_NET_CONNECT_TCP (1ULL << 1)
+#endif
+#ifndef LANDLOCK_ACCESS_FS_TRUNCATE
+#define LANDLOCK_ACCESS_FS_TRUNCATE (1ULL << 14)
+#endif
+#ifndef LANDLOCK_ACCESS_FS_IOCTL_DEV
+#define LANDLOCK_ACCESS_FS_IOCTL_DEV (1ULL << 15)
+#endif
+#define JAIL_SCOPE_ABSTRACT_UNIX (1ULL << 0)
+#define JAIL_SCOPE_SIGNAL	 (1ULL << 1)
+
+/* The ruleset attribute as of ABI 6, laid out as the kernel expects. */
+struct jail_ruleset_attr {
+	uint64_t handled_access_fs;
+	uint64_t handled_access_net;
+	uint64_t scoped;
+};
+
+/* The control channel, shared by the command loop and host calls from
+ * any Python thread; the mutex gives one of them the socket at a time. */
+static struct sbp_reader *control;
+static pthread_mutex_t control_lock = PTHREAD_MUTEX_INITIALIZER;
+static size_t frame_max = SBP_FRAME_INITIAL;
+
+/* Reports a setup failure to the supervisor, which tells the parent. */
+static void __attribute__((noreturn)) fail(const char *step, int err)
+{
+	struct json_object *m = json_object_new_object();
+
+	json_object_object_add(m, "t", json_object_new_string("fail"));
+	json_object_object_add(m, "step", json_object_new_string(step));
+	json_object_object_add(m, "errno", json_object_new_int(err));
+	sbp_write(JAIL_CONTROL_FD, m, frame_max);
+	_exit(126);
+}
+
+static struct json_object *read_message(void)
+{
+	const char *line;
+	size_t len;
+	ssize_t n;
+
+	for (;;) {
+		switch (sbp_reader_next(control, &line, &len)) {
+		case SBP_FRAME_OK:
+			return json_tokener_parse(line);
+		case SBP_FRAME_NONE:
+			break;
+		case SBP_FRAME_OVERSIZED:
+			continue;
+		case SBP_FRAME_EOF:
+			/* The supervisor is gone: nothing left to serve. */
+			_exit(0);
+		}
+		n = sbp_reader_fill(control);
+		if (n < 0 && n != -EINTR)
+			_exit(0);
+	}
+}
+
+static uint64_t limit_of(struct json_object *cfg, const char *name)
+{
+	struct json_object *limits, *v;
+
+	if (!json_object_object_get_ex(cfg, "limits", &limits) ||
+	    !json_object_object_get_ex(limits, name, &v))
+		fail("config", EINVAL);
+	return (uint64_t)json_object_get_int64(v);
+}
+
+static void set_limit(int resource, rlim_t value, const char *step)
+{
+	struct rlimit rl = {.rlim_cur = value, .rlim_max = value};
+
+	if (setrlimit(resource, &rl) < 0)
+		fail(step, errno);
+}
+
+/* Soft and hard limits equal: an unprivileged process cannot raise a hard
+ * limit, so the jail cannot undo them. CPU time is per run and belongs to
+ * the supervisor (it adjusts RLIMIT_CPU from outside with prlimit). */
+static void set_limits(struct json_object *cfg)
+{
+	set_limit(RLIMIT_CORE, 0, "rlimit core");
+	set_limit(RLIMIT_AS, limit_of(cfg, "memory_bytes"), "rlimit as");
+	set_limit(RLIMIT_NOFILE, limit_of(cfg, "open_files"), "rlimit nofile");
+	set_limit(RLIMIT_FSIZE, limit_of(cfg, "file_bytes"), "rlimit fsize");
+	set_limit(RLIMIT_MEMLOCK, 0, "rlimit memlock");
+	set_limit(RLIMIT_MSGQUEUE, 0, "rlimit msgqueue");
+
+	/* Threads count against RLIMIT_NPROC of the jail's uid in its own
+	 * user namespace, where the jail is the only process. */
+	set_limit(RLIMIT_NPROC, limit_of(cfg, "threads") + 1, "rlimit nproc");
+}
+
+static long landlock_abi(void)
+{
+	return syscall(SYS_landlock_create_ruleset, NULL, 0,
+		       LANDLOCK_CREATE_RULESET_VERSION);
+}
+
+/*
+ * Landlock with no rules: the jail may not open, create, list or execute
+ * anything by path itself, nor bind or connect TCP, nor reach abstract
+ * sockets or signal outside its domain. Its files come as descriptors from
+ * the supervisor, which Landlock does not restrict. Returns the ABI in
+ * force, 0 when the kernel has no Landlock (reported, not fatal).
+ */
+static long apply_landlock(void)
+{
+	struct jail_ruleset_attr attr = {0};
+	long abi = landlock_abi();
+	size_t size = sizeof(uint64_t);
+	int fd;
+
+	if (abi < 1)
+		return 0;
+
+	attr.handled_access_fs = (LANDLOCK_ACCESS_FS_MAKE_SYM << 1) - 1;
+	if (abi >= 2)
+		attr.handled_access_fs |= LANDLOCK_ACCESS_FS_REFER;
+	if (abi >= 3)
+		attr.handled_access_fs |= LANDLOCK_ACCESS_FS_TRUNCATE;
+	if (abi >= 5)
+		attr.handled_access_fs |= LANDLOCK_ACCESS_FS_IOCTL_DEV;
+	if (abi >= 4) {
+		attr.handled_access_net = LANDLOCK_ACCESS_NET_BIND_TCP |
+					  LANDLOCK_ACCESS_NET_CONNECT_TCP;
+		size = 2 * sizeof(uint64_t);
+	}
+	if (abi >= 6) {
+		attr.scoped = JAIL_SCOPE_ABSTRACT_UNIX | JAIL_SCOPE_SIGNAL;
+		size = sizeof(attr);
+	}
+
+	fd = (int)syscall(SYS_landlock_create_ruleset, &attr, size, 0);
+	if (fd < 0)
+		fail("landlock", errno);
+	if (syscall(SYS_landlock_restrict_self, fd, 0) < 0)
+		fail("landlock", errno);
+	close(fd);
+	return abi;
+}
+
+/* Passes the seccomp listener to the supervisor (SCM_RIGHTS). */
+static void send_listener(int fd)
+{
+	char byte = 'L';
+	struct iovec iov = {.iov_base = &byte, .iov_len = 1};
+	union {
+		char buf[CMSG_SPACE(sizeof(int))];
+		struct cmsghdr align;
+	} u;
+	struct msghdr msg = {.msg_iov = &iov,
+			     .msg_iovlen = 1,
+			     .msg_control = u.buf,
+			     .msg_controllen = sizeof(u.buf)};
+	struct cmsghdr *c = CMSG_FIRSTHDR(&msg);
+
+	c->cmsg_level = SOL_SOCKET;
+	c->cmsg_type = SCM_RIGHTS;
+	c->cmsg_len = CMSG_LEN(sizeof(int));
+	memcpy(CMSG_DATA(c), &fd, sizeof(int));
+
+	if (sendmsg(JAIL_CONTROL_FD, &msg, 0) != 1)
+		fail("send listener", errno);
+}
+
+static void apply_filter(void)
+{
+	const char *failed;
+	scmp_filter_ctx ctx = policy_build(getpid(), &failed);
+	int rc, fd;
+
+	if (!ctx)
+		fail(failed, EINVAL);
+
+	rc = seccomp_load(ctx);
+	if (rc < 0)
+		fail("seccomp_load", -rc);
+
+	fd = seccomp_notify_fd(ctx);
+	if (fd < 0)
+		fail("seccomp listener", -fd);
+	send_listener(fd);
+	close(fd);
+	seccomp_release(ctx);
+}
+
+/* ---- the _sandbox built-in module ----------------------------------- */
+
+/* _sandbox.transact(request: bytes) -> bytes: one host call round trip
+ * on the control socket, the GIL released while waiting. */
+static PyObject *py_transact(PyObject *self, PyObject *arg)
+{
+	struct json_object *req, *reply;
+	const char *buf, *out;
+	Py_ssize_t len;
+	PyObject *ret;
+
+	if (PyBytes_AsStringAndSize(arg, (char **)&buf, &len) < 0)
+		return NULL;
+	req = json_tokener_parse(buf);
+	if (!req)
+		return PyErr_Format(PyExc_ValueError, "request is not JSON");
+
+	Py_BEGIN_ALLOW_THREADS;
+	pthread_mutex_lock(&control_lock);
+	if (sbp_write(JAIL_CONTROL_FD, req, frame_max) < 0)
+		reply = NULL;
+	else
+		reply = read_message();
+	pthread_mutex_unlock(&control_lock);
+	Py_END_ALLOW_THREADS;
+	json_object_put(req);
+
+	if (!reply)
+		return PyErr_Format(PyExc_OSError, "host call too large");
+	out = json_object_to_json_string_ext(reply, JSON_C_TO_STRING_PLAIN);
+	ret = PyBytes_FromString(out);
+	json_object_put(reply);
+	return ret;
+}
+
+static PyMethodDef sandbox_methods[] = {
+	{"transact", py_transact, METH_O, "One host-call round trip."},
+	{NULL, NULL, 0, NULL},
+};
+
+static struct PyModuleDef sandbox_module = {
+	PyModuleDef_HEAD_INIT,
+	"_sandbox",
+	NULL,
+	-1,
+	sandbox_methods,
+	NULL,
+	NULL,
+	NULL,
+	NULL,
+};
+
+static PyObject *init_sandbox_module(void)
+{
+	return PyModule_Create(&sandbox_module);
+}
+
+/* ---- CPython -------------------------------------------------------- */
+
+static void set_environment(struct json_object *cfg)
+{
+	struct json_object *env;
+
+	clearenv();
+	if (!json_object_object_get_ex(cfg, "env", &env))
+		return;
+	json_object_object_foreach(env, name, value)
+	{
+		if (setenv(name, json_object_get_string(value), 1) < 0)
+			fail("environment", errno);
+	}
+}
+
+static void check_status(PyStatus st, const char *step)
+{
+	if (PyStatus_Exception(st))
+		fail(step, EINVAL);
+}
+
+static void set_argv(PyConfig *config, struct json_object *cfg)
+{
+	struct json_object *argv;
+	char *args[256];
+	size_t i, n = 0;
+
+	if (json_object_object_get_ex(cfg, "argv", &argv))
+		n = json_object_array_length(argv);
+	if (n > sizeof(args) / sizeof(args[0]))
+		fail("argv", E2BIG);
+	for (i = 0; i < n; i++)
+		args[i] = (char *)json_object_get_string(
+			json_object_array_get_idx(argv, i));
+	check_status(PyConfig_SetBytesArgv(config, (Py_ssize_t)n, args),
+		     "python argv");
+}
+
+static void start_python(struct json_object *cfg)
+{
+	static const wchar_t *const paths[] = {
+		L"" JAIL_STDLIB_DIR, L"" JAIL_DYNLOAD_DIR, L"" JAIL_LIB_DIR};
+	PyConfig config;
+	size_t i;
+
+	PyImport_AppendInittab("_sandbox", init_sandbox_module);
+	PyConfig_InitIsolatedConfig(&config);
+	config.site_import = 0;
+	config.write_bytecode = 0;
+	config.pathconfig_warnings = 0;
+	config.module_search_paths_set = 1;
+	for (i = 0; i < sizeof(paths) / sizeof(paths[0]); i++)
+		check_status(PyWideStringList_Append(
+				     &config.module_search_paths, paths[i]),
+			     "python path");
+	check_status(PyConfig_SetString(&config, &config.home, L"/usr"),
+		     "python home");
+	set_argv(&config, cfg);
+
+	check_status(Py_InitializeFromConfig(&config), "python init");
+	PyConfig_Clear(&config);
+}
+
+/* Hands one command to sandbox._runner and returns its JSON answer. */
+static struct json_object *run_command(PyObject *handle, const char *cmd)
+{
+	PyObject *res = PyObject_CallFunction(handle, "s", cmd);
+	struct json_object *out = NULL;
+
+	if (res && PyUnicode_Check(res))
+		out = json_tokener_parse(PyUnicode_AsUTF8(res));
+	if (!out) {
+		/* The runner itself broke (user code can replace it). */
+		PyErr_Clear();
+		out = json_object_new_object();
+		json_object_object_add(out, "t",
+				       json_object_new_string("result"));
+		json_object_object_add(out, "outcome",
+				       json_object_new_string("crash"));
+	}
+	Py_XDECREF(res);
+	return out;
+}
+
+static void serve(PyObject *handle)
+{
+	struct json_object *cmd, *out;
+
+	for (;;) {
+		Py_BEGIN_ALLOW_THREADS;
+		pthread_mutex_lock(&control_lock);
+		cmd = read_message();
+		pthread_mutex_unlock(&control_lock);
+		Py_END_ALLOW_THREADS;
+		if (!cmd)
+			continue;
+
+		out = run_command(handle, json_object_to_json_string_ext(
+						  cmd, JSON_C_TO_STRING_PLAIN));
+		json_object_put(cmd);
+
+		Py_BEGIN_ALLOW_THREADS;
+		pthread_mutex_lock(&control_lock);
+		sbp_write(JAIL_CONTROL_FD, out, frame_max);
+		pthread_mutex_unlock(&control_lock);
+		Py_END_ALLOW_THREADS;
+		json_object_put(out);
+	}
+}
+
+static void send_ready(long abi)
+{
+	struct json_object *m = json_object_new_object();
+
+	json_object_object_add(m, "t", json_object_new_string("ready"));
+	json_object_object_add(m, "python", json_object_new_string(PY_VERSION));
+	json_object_object_add(m, "landlock_abi", json_object_new_int64(abi));
+	sbp_write(JAIL_CONTROL_FD, m, frame_max);
+	json_object_put(m);
+}
+
+void jail_main(void)
+{
+	struct json_object *cfg;
+	PyObject *runner, *handle;
+	long abi;
+
+	control = sbp_reader_new(JAIL_CONTROL_FD, SBP_FRAME_MAX);
+	if (!control)
+		_exit(126);
+	cfg = read_message();
+	if (!cfg)
+		fail("config", EINVAL);
+	frame_max = limit_of(cfg, "frame_bytes");
+
+	/* Descriptor tables shrink later; glibc's per-thread arenas reserve
+	 * 64 MiB of address space each, which RLIMIT_AS would count. */
+	mallopt(M_ARENA_MAX, 2);
+
+	set_environment(cfg);
+	set_limits(cfg);
+	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
+		fail("no_new_privs", errno);
+	abi = apply_landlock();
+	apply_filter();
+
+	/* Untrusted from here on: CPython reads the stdlib through the
+	 * filter like any other code. */
+	start_python(cfg);
+	json_object_put(cfg);
+
+	runner = PyImport_ImportModule("sandbox._runner");
+	handle = runner ? PyObject_GetAttrString(runner, "handle") : NULL;
+	if (!handle) {
+		PyErr_Print();
+		fail("import sandbox._runner", ENOENT);
+	}
+	send_ready(abi);
+	serve(handle);
+	_exit(0);
+}

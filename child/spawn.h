@@ -1,0 +1,58 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * spawn.h - the supervisor's own confinement and the start of the jail.
+ *
+ * Identities (docs/architecture.md, "Processes"):
+ *  - started as root, the supervisor first drops to an unprivileged host
+ *    uid/gid (default 65534); otherwise it keeps the caller's;
+ *  - it then enters a new user and mount namespace where that host id is
+ *    uid 0, so it can create tmpfs instances and has authority over the
+ *    jail, but no privilege on the host;
+ *  - the jail is cloned into further user, pid, net, ipc and uts
+ *    namespaces, where it is uid/gid 1000 with no capabilities.
+ */
+#ifndef SANDBOX_SPAWN_H
+#define SANDBOX_SPAWN_H
+
+#include <stdbool.h>
+#include <sys/types.h>
+
+#include "config.h"
+
+#define JAIL_UID 1000
+
+struct isolation {
+	bool privileges_dropped;
+	uid_t host_uid;
+	long landlock_abi;
+	bool namespaces;
+};
+
+struct jail {
+	pid_t pid;
+	int pidfd;
+	int control;  /* stream socket to the jail */
+	int out;      /* jail stdout, read end */
+	int err;      /* jail stderr, read end */
+	int listener; /* seccomp user-notification listener */
+};
+
+/* Drops root (to DROP_UID/DROP_GID) and enters the supervisor's own user
+ * and mount namespace. Returns 0 or -errno, *STEP naming what failed. */
+int spawn_confine_self(uid_t drop_uid, gid_t drop_gid, struct isolation *iso,
+		       const char **step);
+
+/* Opens this executable so the jail can be started from it after the
+ * privileges are gone. Call first thing in main(). */
+int spawn_open_self(void);
+
+/* Starts the jail and waits until it has confined itself and passed its
+ * listener. Returns 0 or -errno, *STEP naming what failed. */
+int spawn_jail(const struct config *cfg, const struct install_paths *ip,
+	       struct jail *j, struct isolation *iso, const char **step);
+
+/* Kills the jail (SIGKILL through its pidfd) and reaps it; safe to call
+ * twice. Returns the wait status. */
+int spawn_kill(struct jail *j);
+
+#endif

@@ -1,0 +1,548 @@
+/* SPDX-License-Identifier: MIT */
+/* supervisor.c - session state machine and the parent's requests. */
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "jail.h"
+#include "log.h"
+#include "supervisor.h"
+
+#define CHILD_VERSION	 "0.1.0"
+#define START_TIMEOUT_MS 15000
+
+uint64_t sup_now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+void sup_send(struct sup *s, struct json_object *msg)
+{
+	int rc = sbp_write(PARENT_OUT, msg, s->frame_max);
+
+	if (rc == -EMSGSIZE)
+		log_error("protocol: dropped a message larger than the frame "
+			  "limit (%zu)",
+			  s->frame_max);
+	else if (rc < 0) {
+		log_error("protocol: parent unreachable: %s", strerror(-rc));
+		s->quit = true;
+	}
+	json_object_put(msg);
+}
+
+void sup_reply_error(struct sup *s, struct json_object *id, int code,
+		     const char *message, struct json_object *data)
+{
+	sup_send(s, sbp_error(id, code, message, data));
+}
+
+/* ---- initialize ------------------------------------------------------- */
+
+static struct json_object *isolation_json(struct sup *s)
+{
+	struct json_object *o = json_object_new_object();
+	struct json_object *ns = json_object_new_array();
+	static const char *const names[] = {"user", "pid", "net", "ipc", "uts"};
+	size_t i;
+
+	for (i = 0; s->iso.namespaces && i < 5; i++)
+		json_object_array_add(ns, json_object_new_string(names[i]));
+	json_object_object_add(o, "seccomp", json_object_new_boolean(1));
+	json_object_object_add(o, "no_new_privs", json_object_new_boolean(1));
+	json_object_object_add(
+		o, "privileges_dropped",
+		json_object_new_boolean(s->iso.privileges_dropped));
+	json_object_object_add(o, "uid", json_object_new_int(JAIL_UID));
+	json_object_object_add(o, "landlock_abi",
+			       json_object_new_int64(s->iso.landlock_abi));
+	json_object_object_add(o, "namespaces", ns);
+	json_object_object_add(o, "rlimits", json_object_new_boolean(1));
+	json_object_object_add(o, "supervisor_filter",
+			       json_object_new_boolean(0));
+	return o;
+}
+
+static struct json_object *initialize_result(struct sup *s, const char *python)
+{
+	struct json_object *r = json_object_new_object();
+	struct json_object *child = json_object_new_object();
+	struct json_object *py = json_object_new_object();
+	struct json_object *caps = json_object_new_object();
+	static const char *const cap_names[] = {"execute", "invoke", "tmpfs",
+						"cancel"};
+	size_t i;
+
+	json_object_object_add(child, "name",
+			       json_object_new_string("python-sandbox"));
+	json_object_object_add(child, "version",
+			       json_object_new_string(CHILD_VERSION));
+	json_object_object_add(py, "version", json_object_new_string(python));
+	json_object_object_add(py, "implementation",
+			       json_object_new_string("cpython"));
+	for (i = 0; i < sizeof(cap_names) / sizeof(cap_names[0]); i++)
+		json_object_object_add(caps, cap_names[i],
+				       json_object_new_boolean(1));
+	json_object_object_add(caps, "hostfs", json_object_new_boolean(0));
+
+	json_object_object_add(r, "protocol_version",
+			       json_object_new_string(SBP_VERSION));
+	json_object_object_add(r, "child", child);
+	json_object_object_add(r, "python", py);
+	json_object_object_add(r, "capabilities", caps);
+	json_object_object_add(r, "isolation", isolation_json(s));
+	json_object_object_add(r, "limits", config_limits_json(&s->cfg.limits));
+	return r;
+}
+
+static struct json_object *step_data(const char *step, int err)
+{
+	struct json_object *d = json_object_new_object();
+
+	json_object_object_add(d, "step", json_object_new_string(step));
+	json_object_object_add(
+		d, "errno",
+		json_object_new_string(strerrorname_np(err) ?: "EIO"));
+	return d;
+}
+
+static void setup_failed(struct sup *s, struct json_object *id,
+			 const char *step, int err)
+{
+	char msg[256];
+
+	snprintf(msg, sizeof(msg), "%s failed: %s; no code will run", step,
+		 strerror(err));
+	log_error("%s", msg);
+	sup_reply_error(s, id, SBP_SETUP_FAILED, msg, step_data(step, err));
+	if (s->jail_alive)
+		spawn_kill(&s->jail);
+	s->jail_alive = false;
+	s->state = ST_ENDED;
+}
+
+/* Serves the jail's forwarded calls until it reports "ready". */
+static int wait_ready(struct sup *s, char *python, size_t size,
+		      const char **step)
+{
+	struct json_object *m = NULL, *t, *v;
+	uint64_t deadline = sup_now_ms() + START_TIMEOUT_MS;
+	struct pollfd p[4] = {
+		{.fd = s->jail.control, .events = POLLIN},
+		{.fd = s->jail.listener, .events = POLLIN},
+		{.fd = s->jail.err, .events = POLLIN},
+		{.fd = s->jail.out, .events = POLLIN},
+	};
+	const char *line;
+	size_t len;
+	char sink[4096];
+	int i;
+
+	*step = "jail start";
+	while (sup_now_ms() < deadline) {
+		if (poll(p, 4, (int)(deadline - sup_now_ms())) < 0 &&
+		    errno != EINTR)
+			return -errno;
+		if (p[1].revents & POLLIN &&
+		    notify_handle(&s->notify) != NOTIFY_OK)
+			return -EPERM;
+		for (i = 2; i < 4; i++)
+			if (p[i].revents & (POLLIN | POLLHUP) &&
+			    read(p[i].fd, sink, sizeof(sink)) > 0)
+				log_debug("jail start: %.*s", 200, sink);
+		if (!(p[0].revents & (POLLIN | POLLHUP)))
+			continue;
+		if (sbp_reader_fill(s->ctl) <= 0)
+			return -ECHILD;
+		if (sbp_reader_next(s->ctl, &line, &len) != SBP_FRAME_OK)
+			continue;
+
+		m = json_tokener_parse(line);
+		if (m && json_object_object_get_ex(m, "t", &t) &&
+		    strcmp(json_object_get_string(t), "ready") == 0) {
+			json_object_object_get_ex(m, "python", &v);
+			snprintf(python, size, "%s", json_object_get_string(v));
+			json_object_object_get_ex(m, "landlock_abi", &v);
+			s->iso.landlock_abi = json_object_get_int64(v);
+			json_object_put(m);
+			return 0;
+		}
+		if (m && json_object_object_get_ex(m, "step", &v)) {
+			*step = "jail setup";
+			log_error("jail setup failed at %s",
+				  json_object_get_string(v));
+		}
+		json_object_put(m);
+		return -EPROTO;
+	}
+	return -ETIMEDOUT;
+}
+
+static int configure_jail(struct sup *s)
+{
+	struct json_object *m = json_object_new_object();
+	const char *line;
+	size_t len;
+
+	json_object_object_add(m, "t", json_object_new_string("configure"));
+	json_object_object_add(m, "host_functions",
+			       json_object_get(s->cfg.host_functions));
+	if (run_send_to_jail(s, m) < 0)
+		return -EPIPE;
+
+	/* The jail answers at once: nothing it does here is forwarded. */
+	for (;;) {
+		enum sbp_frame f = sbp_reader_next(s->ctl, &line, &len);
+
+		if (f == SBP_FRAME_OK)
+			return 0;
+		if (f != SBP_FRAME_NONE || sbp_reader_fill(s->ctl) <= 0)
+			return -EPROTO;
+	}
+}
+
+static int start_session(struct sup *s, const char **step, char *python,
+			 size_t size)
+{
+	const char *bad = NULL;
+	int rc;
+
+	rc = spawn_confine_self(s->drop_uid, s->drop_gid, &s->iso, step);
+	if (rc)
+		return rc;
+
+	*step = "filesystem";
+	rc = vfs_finalize(s->cfg.vfs, &bad);
+	if (rc) {
+		log_error("filesystem: mount '%s': %s", bad ? bad : "?",
+			  strerror(-rc));
+		return rc;
+	}
+
+	rc = spawn_jail(&s->cfg, &s->ip, &s->jail, &s->iso, step);
+	s->jail_alive = s->jail.pid > 0;
+	if (rc)
+		return rc;
+
+	/* From here on only the jail needs our /proc files; others of our
+	 * host uid should not be able to attach to the supervisor. */
+	prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
+
+	*step = "notify";
+	rc = notify_init(&s->notify, s->jail.listener, s->jail.pid,
+			 s->jail.pidfd, s->cfg.vfs, s->cfg.cwd);
+	s->ctl = sbp_reader_new(s->jail.control, s->cfg.limits.frame_bytes);
+	if (!rc && !s->ctl)
+		rc = -ENOMEM;
+	if (!rc)
+		rc = wait_ready(s, python, size, step);
+	if (!rc) {
+		*step = "jail configure";
+		rc = configure_jail(s);
+	}
+	return rc;
+}
+
+static void do_initialize(struct sup *s, struct json_object *id,
+			  struct json_object *params)
+{
+	struct json_object *error = NULL, *msg, *data;
+	const char *step = "";
+	char python[32] = "";
+	int rc;
+
+	rc = config_parse(params, &s->ip, &s->cfg, &error);
+	s->have_cfg = true;
+	if (rc) {
+		json_object_object_get_ex(error, "message", &msg);
+		json_object_object_get_ex(error, "data", &data);
+		sup_reply_error(s, id, rc, json_object_get_string(msg),
+				json_object_get(data));
+		json_object_put(error);
+		config_clear(&s->cfg);
+		s->have_cfg = false;
+		return;
+	}
+	log_verbosity = s->cfg.verbosity;
+
+	rc = start_session(s, &step, python, sizeof(python));
+	if (rc) {
+		setup_failed(s, id, step, -rc);
+		return;
+	}
+
+	s->frame_max = s->cfg.limits.frame_bytes;
+	sbp_reader_set_max(s->in, s->frame_max);
+	s->state = ST_READY;
+	sup_send(s, sbp_response(id, initialize_result(s, python)));
+}
+
+/* ---- the other requests ----------------------------------------------- */
+
+static void send_ended(struct sup *s, const char *reason, const char *msg)
+{
+	struct json_object *p = json_object_new_object();
+
+	json_object_object_add(p, "reason", json_object_new_string(reason));
+	json_object_object_add(p, "message", json_object_new_string(msg));
+	sup_send(s, sbp_notification("ended", p));
+}
+
+static void do_execute(struct sup *s, struct json_object *id,
+		       struct json_object *params)
+{
+	run_start(s, id, false, params);
+}
+
+static void do_invoke(struct sup *s, struct json_object *id,
+		      struct json_object *params)
+{
+	run_start(s, id, true, params);
+}
+
+static void do_cancel(struct sup *s, struct json_object *id,
+		      struct json_object *params)
+{
+	bool running = s->state == ST_RUNNING;
+	struct json_object *r = json_object_new_object();
+
+	if (running)
+		run_end(s, "cancelled");
+	json_object_object_add(r, "cancelled",
+			       json_object_new_boolean(running));
+	sup_send(s, sbp_response(id, r));
+}
+
+static void do_shutdown(struct sup *s, struct json_object *id,
+			struct json_object *params)
+{
+	if (s->state == ST_RUNNING)
+		run_end(s, "cancelled");
+	sup_send(s, sbp_response(id, json_object_new_object()));
+	send_ended(s, "shutdown", "shutdown requested by the parent");
+	s->quit = true;
+}
+
+#define IN(st) (1u << (st))
+
+static const struct method {
+	const char *name;
+	unsigned states;
+	void (*fn)(struct sup *, struct json_object *, struct json_object *);
+} methods[] = {
+	{"initialize", IN(ST_NEW), do_initialize},
+	{"execute", IN(ST_READY), do_execute},
+	{"invoke", IN(ST_READY), do_invoke},
+	{"tmpfs/list", IN(ST_READY), export_list},
+	{"tmpfs/read", IN(ST_READY), export_read},
+	{"cancel", IN(ST_READY) | IN(ST_RUNNING) | IN(ST_ENDED), do_cancel},
+	{"shutdown", IN(ST_NEW) | IN(ST_READY) | IN(ST_RUNNING) | IN(ST_ENDED),
+	 do_shutdown},
+};
+
+/* The error for METHOD arriving in the wrong state. */
+static void wrong_state(struct sup *s, struct json_object *id,
+			const struct method *m)
+{
+	if (strcmp(m->name, "initialize") == 0)
+		sup_reply_error(s, id, SBP_ALREADY_INITIALIZED,
+				"the session is already initialized", NULL);
+	else if (s->state == ST_NEW)
+		sup_reply_error(s, id, SBP_NOT_INITIALIZED, "initialize first",
+				NULL);
+	else if (s->state == ST_RUNNING)
+		sup_reply_error(s, id, SBP_BUSY, "a run is in progress", NULL);
+	else
+		sup_reply_error(s, id, SBP_SESSION_ENDED,
+				"the session has ended; only shutdown is "
+				"accepted",
+				NULL);
+}
+
+bool sup_same_id(struct json_object *a, struct json_object *b)
+{
+	return a && b && json_object_equal(a, b);
+}
+
+static void on_request(struct sup *s, struct sbp_message *m)
+{
+	size_t i;
+
+	if (s->state == ST_RUNNING && sup_same_id(m->id, s->run.id)) {
+		sup_reply_error(s, m->id, SBP_INVALID_REQUEST,
+				"duplicate id of an outstanding request", NULL);
+		return;
+	}
+	if (m->params && !json_object_is_type(m->params, json_type_object)) {
+		sup_reply_error(s, m->id, SBP_INVALID_PARAMS,
+				"params must be an object", NULL);
+		return;
+	}
+
+	for (i = 0; i < sizeof(methods) / sizeof(methods[0]); i++) {
+		if (strcmp(methods[i].name, m->method) != 0)
+			continue;
+		if (!(methods[i].states & IN(s->state)))
+			wrong_state(s, m->id, &methods[i]);
+		else
+			methods[i].fn(s, m->id, m->params);
+		return;
+	}
+	sup_reply_error(s, m->id, SBP_METHOD_NOT_FOUND, "unknown method", NULL);
+}
+
+static void on_frame(struct sup *s, const char *line, size_t len)
+{
+	struct sbp_message m;
+	int rc = sbp_parse(line, len, &m);
+
+	if (rc == SBP_PARSE_ERROR)
+		sup_reply_error(s, NULL, rc, "not a JSON text", NULL);
+	else if (rc)
+		sup_reply_error(s, m.id, rc, "not a JSON-RPC 2.0 message",
+				NULL);
+	else if (m.kind == SBP_REQUEST)
+		on_request(s, &m);
+	else if (m.kind == SBP_RESPONSE || m.kind == SBP_ERROR_RESPONSE)
+		run_on_host_reply(s, &m);
+	/* Notifications from the parent: none defined; ignored. */
+	sbp_message_clear(&m);
+}
+
+static void on_parent(struct sup *s)
+{
+	const char *line;
+	size_t len;
+	ssize_t n = sbp_reader_fill(s->in);
+
+	if (n < 0 && n != -EAGAIN && n != -EINTR) {
+		s->quit = true;
+		return;
+	}
+
+	while (!s->quit) {
+		switch (sbp_reader_next(s->in, &line, &len)) {
+		case SBP_FRAME_OK:
+			on_frame(s, line, len);
+			continue;
+		case SBP_FRAME_OVERSIZED:
+			sup_reply_error(s, NULL, SBP_FRAME_TOO_LARGE,
+					"frame exceeds the frame limit", NULL);
+			continue;
+		case SBP_FRAME_EOF:
+			/* The parent is gone: end quietly (SPEC). */
+			s->quit = true;
+			return;
+		case SBP_FRAME_NONE:
+			return;
+		}
+	}
+}
+
+/* ---- the loop ----------------------------------------------------------- */
+
+enum { P_PARENT, P_LISTENER, P_CONTROL, P_OUT, P_ERR, P_PIDFD, P_COUNT };
+
+static void poll_set(struct sup *s, struct pollfd *p)
+{
+	bool jail = s->jail_alive;
+
+	p[P_PARENT] = (struct pollfd){.fd = PARENT_IN, .events = POLLIN};
+	p[P_LISTENER] =
+		(struct pollfd){jail ? s->jail.listener : -1, POLLIN, 0};
+	p[P_CONTROL] = (struct pollfd){jail ? s->jail.control : -1, POLLIN, 0};
+	p[P_OUT] = (struct pollfd){jail ? s->jail.out : -1, POLLIN, 0};
+	p[P_ERR] = (struct pollfd){jail ? s->jail.err : -1, POLLIN, 0};
+	p[P_PIDFD] = (struct pollfd){jail ? s->jail.pidfd : -1, POLLIN, 0};
+}
+
+static void dispatch(struct sup *s, struct pollfd *p)
+{
+	const short in = POLLIN | POLLHUP | POLLERR;
+
+	if (p[P_LISTENER].revents & in &&
+	    notify_handle(&s->notify) == NOTIFY_VIOLATION)
+		run_on_violation(s);
+	if (p[P_OUT].revents & in && s->jail_alive)
+		run_on_output(s, s->jail.out);
+	if (p[P_ERR].revents & in && s->jail_alive)
+		run_on_output(s, s->jail.err);
+	if (p[P_CONTROL].revents & in && s->jail_alive)
+		run_on_control(s);
+	if (p[P_PIDFD].revents & in && s->jail_alive)
+		run_on_exit(s);
+	if (p[P_PARENT].revents & in)
+		on_parent(s);
+}
+
+static void loop(struct sup *s)
+{
+	struct pollfd p[P_COUNT];
+
+	while (!s->quit) {
+		poll_set(s, p);
+		if (poll(p, P_COUNT, run_poll_timeout(s)) < 0) {
+			if (errno == EINTR)
+				continue;
+			log_error("poll: %s", strerror(errno));
+			return;
+		}
+		dispatch(s, p);
+		run_check_limits(s);
+	}
+}
+
+static bool fds_ok(void)
+{
+	return fcntl(PARENT_IN, F_GETFD) >= 0 &&
+	       fcntl(PARENT_OUT, F_GETFD) >= 0;
+}
+
+int supervisor_main(uid_t drop_uid, gid_t drop_gid)
+{
+	struct sup s = {.frame_max = SBP_FRAME_INITIAL,
+			.drop_uid = drop_uid,
+			.drop_gid = drop_gid};
+	int rc;
+
+	if (!fds_ok()) {
+		log_error("protocol: descriptors 3 and 4 must be open "
+			  "(see protocol/SPEC.md)");
+		return 2;
+	}
+	signal(SIGPIPE, SIG_IGN);
+	fcntl(PARENT_IN, F_SETFD, FD_CLOEXEC);
+	fcntl(PARENT_OUT, F_SETFD, FD_CLOEXEC);
+
+	rc = config_find_install(&s.ip);
+	if (rc) {
+		log_error("install: sandbox package or shim not found next to "
+			  "the executable: %s",
+			  strerror(-rc));
+		return 2;
+	}
+	s.in = sbp_reader_new(PARENT_IN, SBP_FRAME_INITIAL);
+	if (!s.in)
+		return 2;
+
+	loop(&s);
+
+	if (s.jail_alive)
+		spawn_kill(&s.jail);
+	notify_clear(&s.notify);
+	if (s.have_cfg)
+		config_clear(&s.cfg);
+	sbp_reader_free(s.ctl);
+	sbp_reader_free(s.in);
+	return 0;
+}

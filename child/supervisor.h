@@ -1,0 +1,95 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * supervisor.h - the child's protocol side: one session with one parent.
+ *
+ * The supervisor reads the parent's frames on fd 3, writes its own on
+ * fd 4, starts the jail at initialize, answers the jail's forwarded calls,
+ * relays host calls and output, enforces the per-run limits and reports
+ * every run as one RunResult (protocol/SPEC.md).
+ */
+#ifndef SANDBOX_SUPERVISOR_H
+#define SANDBOX_SUPERVISOR_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include <json-c/json.h>
+
+#include "config.h"
+#include "notify.h"
+#include "sbproto.h"
+#include "spawn.h"
+
+#define PARENT_IN  3
+#define PARENT_OUT 4
+
+enum sup_state {
+	ST_NEW,
+	ST_READY,
+	ST_RUNNING,
+	ST_ENDED,
+};
+
+struct run {
+	struct json_object *id; /* the execute or invoke request's id */
+	bool invoke;
+	uint64_t started_ms, deadline_ms;
+	uint64_t cpu_start_ns;
+	uint64_t out_bytes, err_bytes;
+	uint64_t host_calls, forwarded_start;
+	const char *killed_for;	     /* outcome when the supervisor killed */
+	struct json_object *call_id; /* host call awaiting the parent */
+	struct json_object *result;  /* the jail's answer, if it gave one */
+};
+
+struct sup {
+	enum sup_state state;
+	struct sbp_reader *in;
+	size_t frame_max;
+	struct config cfg;
+	bool have_cfg;
+	struct install_paths ip;
+	struct isolation iso;
+	struct jail jail;
+	bool jail_alive;
+	struct sbp_reader *ctl;
+	struct notify notify;
+	struct run run;
+	uint64_t next_call;
+	uid_t drop_uid;
+	gid_t drop_gid;
+	bool quit;
+};
+
+/* Runs one session to its end; returns the process exit status. */
+int supervisor_main(uid_t drop_uid, gid_t drop_gid);
+
+/* ---- shared between supervisor.c, run.c and export.c ---------------- */
+
+uint64_t sup_now_ms(void);
+bool sup_same_id(struct json_object *a, struct json_object *b);
+void sup_send(struct sup *s, struct json_object *msg);
+void sup_reply_error(struct sup *s, struct json_object *id, int code,
+		     const char *message, struct json_object *data);
+
+/* run.c */
+int run_start(struct sup *s, struct json_object *id, bool invoke,
+	      struct json_object *params);
+void run_on_control(struct sup *s);
+void run_on_output(struct sup *s, int fd);
+void run_on_exit(struct sup *s);
+void run_on_violation(struct sup *s);
+void run_on_host_reply(struct sup *s, struct sbp_message *m);
+void run_check_limits(struct sup *s);
+void run_end(struct sup *s, const char *outcome);
+int run_poll_timeout(struct sup *s);
+int run_send_to_jail(struct sup *s, struct json_object *msg);
+
+/* export.c */
+void export_list(struct sup *s, struct json_object *id,
+		 struct json_object *params);
+void export_read(struct sup *s, struct json_object *id,
+		 struct json_object *params);
+
+#endif

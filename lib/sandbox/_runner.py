@@ -1,0 +1,127 @@
+"""Runs the supervisor's commands inside the jail (internal).
+
+The C side of the jail hands each command, a JSON object, to :func:`handle`
+and sends the JSON it returns back to the supervisor. Only outcomes the
+interpreter itself can observe are decided here (ok, exception, exit, an
+uncaught MemoryError); every limit is enforced outside the jail.
+"""
+
+from __future__ import annotations
+
+import base64
+import fcntl
+import importlib
+import io
+import json
+import os
+import sys
+import traceback
+from typing import Any
+
+import sandbox
+
+_MAIN = sys.modules["__main__"].__dict__
+_PIPE_MAX = 1 << 20
+
+
+def _set_stdin(data: bytes) -> None:
+    """Replaces fd 0 with a pipe holding *data*, then end of file."""
+    read_end, write_end = os.pipe()
+    if len(data) > 65536:
+        fcntl.fcntl(write_end, fcntl.F_SETPIPE_SZ, min(len(data), _PIPE_MAX))
+    os.write(write_end, data)
+    os.close(write_end)
+    os.dup2(read_end, 0)
+    os.close(read_end)
+    sys.stdin = io.TextIOWrapper(io.BufferedReader(io.FileIO(0, "r", closefd=False)))
+
+
+def _exception(exc: BaseException) -> dict[str, Any]:
+    return {
+        "type": type(exc).__name__,
+        "message": str(exc),
+        "traceback": "".join(traceback.format_exception(exc)),
+    }
+
+
+def _exit_status(code: Any) -> int:
+    if code is None:
+        return 0
+    if isinstance(code, int):
+        return code & 0xFF
+    print(code, file=sys.stderr)
+    return 1
+
+
+def _run(command: dict[str, Any]) -> Any:
+    if command["t"] == "execute":
+        if "code" in command:
+            source = command["code"]
+            filename = command.get("filename") or "<string>"
+        else:
+            filename = command["path"]
+            with io.open_code(filename) as f:
+                source = f.read()
+        _MAIN["__file__"] = filename
+        exec(compile(source, filename, "exec"), _MAIN)
+        return None
+    return _invoke(command)
+
+
+def _resolve(dotted: str) -> Any:
+    parts = dotted.split(".")
+    for i in range(len(parts), 0, -1):
+        name = ".".join(parts[:i])
+        try:
+            obj = sys.modules[name] if name == "__main__" else importlib.import_module(name)
+        except ModuleNotFoundError:
+            continue
+        for attr in parts[i:]:
+            obj = getattr(obj, attr)
+        return obj
+    raise ModuleNotFoundError(f"no module for {dotted!r}")
+
+
+def _invoke(command: dict[str, Any]) -> Any:
+    func = _resolve(command["callable"])
+    value = func(*command.get("args", []), **command.get("kwargs", {}))
+    try:
+        json.dumps(value, allow_nan=False)
+    except (TypeError, ValueError) as exc:
+        raise TypeError(f"result of {command['callable']} is not JSON: {exc}") from None
+    return value
+
+
+def _flush() -> None:
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.flush()
+        except Exception:  # the code may have closed or replaced it
+            pass
+
+
+def _execute(command: dict[str, Any]) -> dict[str, Any]:
+    result: dict[str, Any] = {"t": "result", "outcome": "ok", "exit_status": None,
+                              "exception": None}
+    try:
+        _set_stdin(base64.b64decode(command.get("stdin", "")))
+        value = _run(command)
+        if command["t"] == "invoke":
+            result["value"] = value
+    except SystemExit as exc:
+        result.update(outcome="exit", exit_status=_exit_status(exc.code))
+    except MemoryError as exc:
+        result.update(outcome="memory_limit", exception=_exception(exc))
+    except BaseException as exc:  # the code's own failure, reported as such
+        result.update(outcome="exception", exception=_exception(exc))
+    _flush()
+    return result
+
+
+def handle(line: str) -> str:
+    """Runs one command from the supervisor; returns the JSON answer."""
+    command = json.loads(line)
+    if command.get("t") == "configure":
+        sandbox._functions = tuple(command.get("host_functions", ()))
+        return json.dumps({"t": "configured"})
+    return json.dumps(_execute(command), allow_nan=False, default=repr)
