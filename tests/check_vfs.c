@@ -1,0 +1,1049 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * check_vfs.c - the child's virtual filesystem (child/vfs.c).
+ *
+ * Every test builds its own host tree in a temporary directory and its own
+ * struct vfs (Check's fork mode: one process per test). Run as root, or as
+ * any user: main() then enters a new user and mount namespace, as the
+ * supervisor does, so that fsopen("tmpfs") is allowed.
+ */
+#include <check.h>
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <ftw.h>
+#include <limits.h>
+#include <sched.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include "vfs.h"
+
+#define TIMEOUT 20
+
+static int host_root; /* really root, not just in our user namespace */
+static char dir[64];
+static struct vfs *V;
+
+/* ---- host fixtures ---------------------------------------------------- */
+
+static void put(const char *rel, const char *content)
+{
+	char p[PATH_MAX];
+	FILE *f;
+
+	snprintf(p, sizeof(p), "%s/%s", dir, rel);
+	f = fopen(p, "w");
+	ck_assert_ptr_nonnull(f);
+	fputs(content, f);
+	ck_assert_int_eq(fclose(f), 0);
+}
+
+static void put_dir(const char *rel)
+{
+	char p[PATH_MAX];
+
+	snprintf(p, sizeof(p), "%s/%s", dir, rel);
+	ck_assert_int_eq(mkdir(p, 0755), 0);
+}
+
+static void put_link(const char *target, const char *rel)
+{
+	char p[PATH_MAX];
+
+	snprintf(p, sizeof(p), "%s/%s", dir, rel);
+	ck_assert_int_eq(symlink(target, p), 0);
+}
+
+static void put_socket(const char *rel)
+{
+	struct sockaddr_un a = {.sun_family = AF_UNIX};
+	int s = socket(AF_UNIX, SOCK_STREAM, 0);
+
+	ck_assert_int_ge(s, 0);
+	snprintf(a.sun_path, sizeof(a.sun_path), "%s/%s", dir, rel);
+	ck_assert_int_eq(bind(s, (struct sockaddr *)&a, sizeof(a)), 0);
+	close(s);
+}
+
+/*
+ * dir/ a.py b.txt secret/key sub/c.py sub/deep/d.py fifo sock
+ *      in -> a.py   abs -> /etc/passwd   up -> ../../../../etc/passwd
+ *      todir -> sub   alias.py -> secret/key   dotdot -> sub/../a.py
+ */
+static void make_tree(void)
+{
+	char p[PATH_MAX];
+
+	put("a.py", "print('a')\n");
+	put("b.txt", "b\n");
+	put_dir("secret");
+	put("secret/key", "k\n");
+	put_dir("sub");
+	put("sub/c.py", "c\n");
+	put_dir("sub/deep");
+	put("sub/deep/d.py", "d\n");
+	snprintf(p, sizeof(p), "%s/fifo", dir);
+	ck_assert_int_eq(mkfifo(p, 0644), 0);
+	put_socket("sock");
+	put_link("a.py", "in");
+	put_link("/etc/passwd", "abs");
+	put_link("../../../../../../../../etc/passwd", "up");
+	put_link("sub", "todir");
+	put_link("secret/key", "alias.py");
+	put_link("sub/../a.py", "dotdot");
+}
+
+static int rm_one(const char *p, const struct stat *st, int type, struct FTW *f)
+{
+	return remove(p);
+}
+
+static void setup(void)
+{
+	snprintf(dir, sizeof(dir), "/tmp/check_vfs.XXXXXX");
+	ck_assert_ptr_nonnull(mkdtemp(dir));
+	make_tree();
+	V = vfs_new();
+	ck_assert_ptr_nonnull(V);
+}
+
+static void teardown(void)
+{
+	vfs_free(V);
+	nftw(dir, rm_one, 16, FTW_DEPTH | FTW_PHYS);
+}
+
+/* The usual configuration most tests use. */
+static void standard(void)
+{
+	static const char *const inc[] = {"*.py", "sub/deep/*.py", "alias.py",
+					  "secret", NULL};
+	static const char *const exc[] = {"secret", NULL};
+	static const char data[] = "inline bytes\n";
+	const char *bad = "unset";
+
+	ck_assert_int_eq(vfs_add_bind(V, dir, "/usr/lib/app", NULL, NULL), 0);
+	ck_assert_int_eq(vfs_add_bind(V, dir, "/glob", inc, exc), 0);
+	ck_assert_int_eq(
+		vfs_add_file(V, "/etc/f", data, sizeof(data) - 1, 0640), 0);
+	ck_assert_int_eq(vfs_add_tmpfs(V, "/tmp", 1 << 20, 100), 0);
+	ck_assert_int_eq(vfs_add_tmpfs(V, "/tmp2", 1 << 20, 100), 0);
+	ck_assert_int_eq(vfs_add_file(V, "/tmp/sub/f.py", "x", 1, 0444), 0);
+	ck_assert_int_eq(vfs_add_device(V, "/dev/null", VFS_DEV_NULL), 0);
+	ck_assert_int_eq(vfs_add_device(V, "/dev/zero", VFS_DEV_ZERO), 0);
+	ck_assert_int_eq(vfs_add_device(V, "/dev/urandom", VFS_DEV_URANDOM), 0);
+	ck_assert_int_eq(vfs_add_host(V, "/host"), 0);
+	ck_assert_int_eq(vfs_finalize(V, &bad), 0);
+	ck_assert_ptr_null(bad);
+}
+
+/* ---- helpers ---------------------------------------------------------- */
+
+static void expect_open(const char *path, int flags, int err)
+{
+	int fd = vfs_open(V, path, flags, 0644);
+
+	if (fd >= 0)
+		close(fd);
+	ck_assert_msg(fd == err, "open %s: got %d (%s), want %d", path, fd,
+		      fd < 0 ? strerror(-fd) : "fd", err);
+}
+
+static int must_open(const char *path, int flags)
+{
+	int fd = vfs_open(V, path, flags, 0644);
+
+	ck_assert_msg(fd >= 0, "open %s: %s", path, strerror(-fd));
+	return fd;
+}
+
+static void expect_content(const char *path, const char *want)
+{
+	char buf[256];
+	int fd = must_open(path, O_RDONLY);
+	ssize_t n = read(fd, buf, sizeof(buf) - 1);
+
+	ck_assert_int_ge(n, 0);
+	buf[n] = '\0';
+	ck_assert_str_eq(buf, want);
+	close(fd);
+}
+
+static int cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* Sorted "name" list of directory PATH; "/" after directories, "@" after
+ * symlinks, read with readdir on the descriptor vfs_open() returned. */
+static void expect_list(const char *path, const char *want)
+{
+	char *names[64], out[1024] = "";
+	struct dirent *e;
+	size_t n = 0, i;
+	DIR *dp;
+
+	dp = fdopendir(must_open(path, O_RDONLY | O_DIRECTORY));
+	ck_assert_ptr_nonnull(dp);
+	while ((e = readdir(dp)) && n < 64) {
+		if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, ".."))
+			continue;
+		ck_assert_int_ge(asprintf(&names[n++], "%s%s", e->d_name,
+					  e->d_type == DT_DIR	? "/"
+					  : e->d_type == DT_LNK ? "@"
+								: ""),
+				 0);
+	}
+	closedir(dp);
+	qsort(names, n, sizeof(*names), cmp_str);
+	for (i = 0; i < n; i++) {
+		strcat(out, i ? "," : "");
+		strcat(out, names[i]);
+		free(names[i]);
+	}
+	ck_assert_msg(!strcmp(out, want), "list %s: got \"%s\", want \"%s\"",
+		      path, out, want);
+}
+
+static void expect_rc(int got, int want, const char *what)
+{
+	ck_assert_msg(got == want, "%s: got %d (%s), want %d (%s)", what, got,
+		      strerror(got < 0 ? -got : 0), want,
+		      strerror(want < 0 ? -want : 0));
+}
+
+/* ---- vfs_normalize ---------------------------------------------------- */
+
+struct norm_case {
+	const char *cwd, *path, *out;
+	int rc;
+};
+
+static const struct norm_case norm_cases[] = {
+	{NULL, "/", "/", 0},
+	{NULL, "//", "/", 0},
+	{NULL, "/..", "/", 0},
+	{NULL, "/../..", "/", 0},
+	{NULL, "/.", "/", 0},
+	{NULL, "/a//b///c", "/a/b/c", 0},
+	{NULL, "/a/./b/.", "/a/b", 0},
+	{NULL, "/a/b/", "/a/b", 0},
+	{NULL, "/a/b/..", "/a", 0},
+	{NULL, "/a/../../b", "/b", 0},
+	{NULL, "/a/..b/.c", "/a/..b/.c", 0},
+	{NULL, "/...", "/...", 0},
+	{"/home/u", "x/y", "/home/u/x/y", 0},
+	{"/home/u", ".", "/home/u", 0},
+	{"/home/u", "..", "/home", 0},
+	{"/home/u", "../../../..", "/", 0},
+	{"/home/u/", "./x/", "/home/u/x", 0},
+	{"/", "a", "/a", 0},
+	{"/home/u", "/abs", "/abs", 0},
+	{NULL, "", NULL, -ENOENT},
+	{"/x", "", NULL, -ENOENT},
+	{NULL, "rel", NULL, -EINVAL},
+	{"relcwd", "rel", NULL, -EINVAL},
+};
+
+START_TEST(normalize_table)
+{
+	const struct norm_case *c = &norm_cases[_i];
+	char out[PATH_MAX];
+	int rc = vfs_normalize(c->cwd, c->path, out);
+
+	ck_assert_msg(rc == c->rc, "case %d \"%s\": rc %d", _i, c->path, rc);
+	if (c->out)
+		ck_assert_str_eq(out, c->out);
+}
+END_TEST
+
+START_TEST(normalize_lengths)
+{
+	static char path[2 * PATH_MAX], cwd[PATH_MAX], out[PATH_MAX];
+	size_t i;
+
+	/* NAME_MAX is fine, one more is not. */
+	path[0] = '/';
+	memset(path + 1, 'n', NAME_MAX);
+	path[NAME_MAX + 1] = '\0';
+	ck_assert_int_eq(vfs_normalize(NULL, path, out), 0);
+	path[NAME_MAX + 1] = 'n';
+	path[NAME_MAX + 2] = '\0';
+	ck_assert_int_eq(vfs_normalize(NULL, path, out), -ENAMETOOLONG);
+
+	/* PATH_MAX - 1 bytes fit (a collapsing path), PATH_MAX do not. */
+	for (i = 0; i < PATH_MAX - 1; i++)
+		path[i] = i % 2 ? 'a' : '/';
+	path[PATH_MAX - 2] = 'b';
+	path[PATH_MAX - 1] = '\0';
+	ck_assert_int_eq(vfs_normalize(NULL, path, out), 0);
+	ck_assert_uint_eq(strlen(out), PATH_MAX - 1);
+	ck_assert_str_eq(out, path);
+	path[PATH_MAX - 1] = 'c';
+	path[PATH_MAX] = '\0';
+	ck_assert_int_eq(vfs_normalize(NULL, path, out), -ENAMETOOLONG);
+
+	/* A long cwd plus a long relative path overflows... */
+	for (i = 0; i < PATH_MAX - 1; i++)
+		cwd[i] = i % 2 ? 'c' : '/';
+	cwd[PATH_MAX - 1] = '\0';
+	ck_assert_int_eq(vfs_normalize(cwd, "x/y", out), -ENAMETOOLONG);
+	/* ...unless ".." brings it back within bounds. */
+	ck_assert_int_eq(vfs_normalize(cwd, "../../x", out), 0);
+	ck_assert_uint_eq(strlen(out), strlen(cwd) - 1 - 4 + 2);
+}
+END_TEST
+
+/* ---- configuration ---------------------------------------------------- */
+
+START_TEST(config_errors)
+{
+	static const char *const slash[] = {"/abs", NULL};
+	const char *many[VFS_MAX_GLOBS + 2];
+	const char *bad;
+	char t[32];
+	int i;
+
+	for (i = 0; i <= VFS_MAX_GLOBS; i++)
+		many[i] = "*";
+	many[VFS_MAX_GLOBS + 1] = NULL;
+	ck_assert_int_eq(vfs_add_tmpfs(V, "rel", 1, 1), -EINVAL);
+	ck_assert_int_eq(vfs_add_tmpfs(V, "/t", 0, 1), -EINVAL);
+	ck_assert_int_eq(vfs_add_tmpfs(V, "/t", 1, 0), -EINVAL);
+	ck_assert_int_eq(vfs_add_bind(V, dir, "/b", slash, NULL), -EINVAL);
+	ck_assert_int_eq(vfs_add_bind(V, dir, "/b", many, NULL), -E2BIG);
+	ck_assert_int_eq(vfs_add_file(V, "/f", NULL, 3, 0644), -EINVAL);
+	ck_assert_int_eq(vfs_add_file(V, "/f", "", VFS_MAX_FILE_BYTES + 1, 0),
+			 -EFBIG);
+	ck_assert_int_eq(vfs_add_device(V, "/d", (enum vfs_device)7), -EINVAL);
+	for (i = 0; i < VFS_MAX_MOUNTS; i++) {
+		snprintf(t, sizeof(t), "/m/%d", i);
+		ck_assert_int_eq(vfs_add_host(V, t), 0);
+	}
+	ck_assert_int_eq(vfs_add_host(V, "/one/more"), -E2BIG);
+	/* The same target replaces, so it still fits. */
+	ck_assert_int_eq(vfs_add_host(V, "/m/0/"), 0);
+	ck_assert_int_eq(vfs_open(V, "/m/0", O_RDONLY, 0), -EINVAL);
+	ck_assert_int_eq(vfs_finalize(V, &bad), 0);
+	ck_assert_int_eq(vfs_add_host(V, "/late"), -EINVAL);
+	ck_assert_int_eq(vfs_finalize(V, &bad), -EINVAL);
+}
+END_TEST
+
+START_TEST(finalize_missing_source)
+{
+	char src[PATH_MAX];
+	const char *bad = NULL;
+
+	snprintf(src, sizeof(src), "%s/nonexistent", dir);
+	ck_assert_int_eq(vfs_add_tmpfs(V, "/tmp", 4096, 4), 0);
+	ck_assert_int_eq(vfs_add_bind(V, src, "/data", NULL, NULL), 0);
+	ck_assert_int_eq(vfs_finalize(V, &bad), -ENOENT);
+	ck_assert_str_eq(bad, "/data");
+}
+END_TEST
+
+START_TEST(finalize_refuses_fifo_source_and_nesting)
+{
+	static const char *const inc[] = {"*", NULL};
+	char src[PATH_MAX];
+	const char *bad = NULL;
+	struct vfs *w;
+
+	snprintf(src, sizeof(src), "%s/fifo", dir);
+	ck_assert_int_eq(vfs_add_bind(V, src, "/p", NULL, NULL), 0);
+	ck_assert_int_eq(vfs_finalize(V, &bad), -EACCES);
+	ck_assert_str_eq(bad, "/p");
+
+	w = vfs_new();
+	ck_assert_int_eq(vfs_add_file(w, "/f", "x", 1, 0644), 0);
+	ck_assert_int_eq(vfs_add_file(w, "/f/g", "x", 1, 0644), 0);
+	ck_assert_int_eq(vfs_finalize(w, &bad), -ENOTDIR);
+	ck_assert_str_eq(bad, "/f/g");
+	vfs_free(w);
+
+	w = vfs_new();
+	snprintf(src, sizeof(src), "%s/a.py", dir);
+	ck_assert_int_eq(vfs_add_bind(w, src, "/a.py", inc, NULL), 0);
+	ck_assert_int_eq(vfs_finalize(w, &bad), -EINVAL);
+	ck_assert_str_eq(bad, "/a.py");
+	vfs_free(w);
+}
+END_TEST
+
+START_TEST(paths_must_be_normalized)
+{
+	char long_name[NAME_MAX + 3];
+
+	standard();
+	expect_open("tmp", O_RDONLY, -EINVAL);
+	expect_open("/tmp/", O_RDONLY, -EINVAL);
+	expect_open("/tmp//x", O_RDONLY, -EINVAL);
+	expect_open("/tmp/./x", O_RDONLY, -EINVAL);
+	expect_open("/tmp/../etc", O_RDONLY, -EINVAL);
+	long_name[0] = '/';
+	memset(long_name + 1, 'x', NAME_MAX + 1);
+	long_name[NAME_MAX + 2] = '\0';
+	expect_open(long_name, O_RDONLY, -ENAMETOOLONG);
+	expect_open("/etc/f", 0x40000000, -EINVAL);
+	expect_open("/etc/f", O_ACCMODE, -EINVAL);
+	expect_open("/tmp/x", O_CREAT | O_DIRECTORY | O_RDWR, -EINVAL);
+}
+END_TEST
+
+/* ---- synthetic directories -------------------------------------------- */
+
+START_TEST(synthetic_listings)
+{
+	standard();
+	expect_list("/", "dev/,etc/,glob/,host/,tmp/,tmp2/,usr/");
+	expect_list("/usr", "lib/");
+	expect_list("/usr/lib", "app/");
+	expect_list("/dev", "null,urandom,zero");
+	expect_list("/etc", "f");
+}
+END_TEST
+
+START_TEST(synthetic_errors)
+{
+	struct stat st;
+
+	standard();
+	ck_assert_int_eq(vfs_stat(V, "/usr", 0, &st), 0);
+	ck_assert(S_ISDIR(st.st_mode));
+	ck_assert_int_eq(st.st_mode & 07777, 0555);
+	expect_open("/usr", O_WRONLY, -EISDIR);
+	expect_open("/usr", O_RDONLY | O_TRUNC, -EISDIR);
+	expect_open("/usr", O_RDONLY | O_CREAT, -EISDIR);
+	expect_open("/usr", O_RDONLY | O_CREAT | O_EXCL, -EEXIST);
+	expect_open("/nope", O_RDONLY, -ENOENT);
+	expect_open("/nope", O_WRONLY | O_CREAT, -EROFS);
+	expect_open("/nope/x", O_WRONLY | O_CREAT, -ENOENT);
+	expect_open("/usr", O_RDWR | O_TMPFILE, -EROFS);
+	expect_rc(vfs_mkdir(V, "/usr", 0755), -EEXIST, "mkdir /usr");
+	expect_rc(vfs_mkdir(V, "/new", 0755), -EROFS, "mkdir /new");
+	expect_rc(vfs_mkdir(V, "/no/new", 0755), -ENOENT, "mkdir /no/new");
+	expect_rc(vfs_rmdir(V, "/usr"), -EROFS, "rmdir /usr");
+	expect_rc(vfs_rmdir(V, "/"), -EBUSY, "rmdir /");
+	expect_rc(vfs_unlink(V, "/etc/f"), -EROFS, "unlink /etc/f");
+	expect_rc(vfs_symlink(V, "x", "/usr/l"), -EROFS, "symlink");
+	expect_rc(vfs_chmod(V, "/usr", 0777), -EROFS, "chmod");
+	expect_rc(vfs_chmod(V, "/gone", 0777), -ENOENT, "chmod gone");
+	expect_rc(vfs_utimens(V, "/usr", NULL, 0), -EROFS, "utimens");
+	expect_rc(vfs_truncate(V, "/usr", 0), -EISDIR, "truncate");
+	expect_rc(vfs_rename(V, "/usr", "/usr2", 0), -EROFS, "rename");
+	expect_rc(vfs_access(V, "/usr", W_OK), -EROFS, "access W_OK");
+	expect_rc(vfs_access(V, "/usr", R_OK | X_OK), 0, "access R_OK");
+	expect_rc(vfs_access(V, "/gone", F_OK), -ENOENT, "access gone");
+}
+END_TEST
+
+START_TEST(lookup_kinds)
+{
+	const char *t;
+	char rel[PATH_MAX];
+
+	standard();
+	ck_assert_int_eq(vfs_lookup(V, "/", &t, rel), VFS_SYNTHETIC);
+	ck_assert_ptr_null(t);
+	ck_assert_int_eq(vfs_lookup(V, "/usr/lib", &t, rel), VFS_SYNTHETIC);
+	ck_assert_int_eq(vfs_lookup(V, "/usr/lib/app/sub/c.py", &t, rel),
+			 VFS_BIND);
+	ck_assert_str_eq(t, "/usr/lib/app");
+	ck_assert_str_eq(rel, "sub/c.py");
+	ck_assert_int_eq(vfs_lookup(V, "/tmp", &t, rel), VFS_TMPFS);
+	ck_assert_str_eq(rel, "");
+	ck_assert_int_eq(vfs_lookup(V, "/tmp/sub/f.py", &t, rel), VFS_FILE);
+	ck_assert_int_eq(vfs_lookup(V, "/dev/zero", &t, rel), VFS_DEVICE);
+	ck_assert_int_eq(vfs_lookup(V, "/host/mod/x.py", &t, rel), VFS_HOST);
+	ck_assert_str_eq(t, "/host");
+	ck_assert_str_eq(rel, "mod/x.py");
+	ck_assert_int_eq(vfs_lookup(V, "/hostile", &t, rel), VFS_NONE);
+	ck_assert_int_eq(vfs_lookup(V, "/tmpx", &t, rel), VFS_NONE);
+	ck_assert_int_eq(vfs_lookup(V, "/tmp/", &t, rel), VFS_NONE);
+}
+END_TEST
+
+START_TEST(host_paths_are_the_supervisors)
+{
+	struct stat st;
+
+	standard();
+	ck_assert_int_eq(VFS_EHOST, -EREMOTE);
+	expect_open("/host", O_RDONLY, VFS_EHOST);
+	expect_open("/host/m.py", O_RDONLY, VFS_EHOST);
+	expect_rc(vfs_stat(V, "/host/m.py", 0, &st), VFS_EHOST, "stat");
+	expect_rc(vfs_mkdir(V, "/host/d", 0755), VFS_EHOST, "mkdir");
+	expect_rc(vfs_rename(V, "/host/a", "/host/b", 0), VFS_EHOST, "rename");
+	expect_rc(vfs_rename(V, "/tmp/a", "/host/b", 0), -EXDEV, "rename x");
+}
+END_TEST
+
+/* ---- inline files ----------------------------------------------------- */
+
+START_TEST(inline_file)
+{
+	char a[8], b[8];
+	struct stat st;
+	int fa, fb;
+
+	standard();
+	fa = must_open("/etc/f", O_RDONLY);
+	fb = must_open("/etc/f", O_RDONLY | O_CREAT);
+	ck_assert_int_eq(read(fa, a, 6), 6);
+	ck_assert_int_eq(read(fb, b, 6), 6);
+	ck_assert_int_eq(memcmp(a, "inline", 6), 0);
+	ck_assert_int_eq(memcmp(b, "inline", 6), 0);
+	ck_assert_int_eq(write(fa, "x", 1), -1);
+	ck_assert_int_eq(errno, EBADF);
+	close(fa);
+	close(fb);
+
+	ck_assert_int_eq(vfs_stat(V, "/etc/f", 0, &st), 0);
+	ck_assert(S_ISREG(st.st_mode));
+	ck_assert_int_eq(st.st_mode & 07777, 0640);
+	ck_assert_int_eq(st.st_size, 13);
+	expect_open("/etc/f", O_RDWR, -EROFS);
+	expect_open("/etc/f", O_WRONLY, -EROFS);
+	expect_open("/etc/f", O_RDONLY | O_TRUNC, -EROFS);
+	expect_open("/etc/f", O_RDONLY | O_CREAT | O_EXCL, -EEXIST);
+	expect_open("/etc/f", O_RDONLY | O_DIRECTORY, -ENOTDIR);
+	expect_open("/etc/f/x", O_RDONLY, -ENOTDIR);
+	expect_rc(vfs_access(V, "/etc/f", W_OK), -EROFS, "access W_OK");
+	expect_rc(vfs_access(V, "/etc/f", R_OK), 0, "access R_OK");
+	expect_rc(vfs_truncate(V, "/etc/f", 0), -EROFS, "truncate");
+	expect_rc(vfs_mkdir(V, "/etc/f", 0755), -EEXIST, "mkdir");
+}
+END_TEST
+
+/* ---- binds ------------------------------------------------------------ */
+
+START_TEST(bind_reads_and_lists)
+{
+	struct stat st;
+	char buf[64];
+
+	standard();
+	expect_content("/usr/lib/app/a.py", "print('a')\n");
+	expect_content("/usr/lib/app/sub/deep/d.py", "d\n");
+	expect_content("/usr/lib/app/in", "print('a')\n");
+	expect_content("/usr/lib/app/todir/c.py", "c\n");
+	expect_content("/usr/lib/app/dotdot", "print('a')\n");
+	expect_list("/usr/lib/app/sub", "c.py,deep/");
+	ck_assert_int_eq(
+		vfs_stat(V, "/usr/lib/app/in", AT_SYMLINK_NOFOLLOW, &st), 0);
+	ck_assert(S_ISLNK(st.st_mode));
+	ck_assert_int_eq(vfs_stat(V, "/usr/lib/app/in", 0, &st), 0);
+	ck_assert(S_ISREG(st.st_mode));
+	ck_assert_int_eq(vfs_readlink(V, "/usr/lib/app/in", buf, sizeof(buf)),
+			 4);
+	ck_assert_int_eq(memcmp(buf, "a.py", 4), 0);
+	expect_rc((int)vfs_readlink(V, "/usr/lib/app/a.py", buf, sizeof(buf)),
+		  -EINVAL, "readlink file");
+	expect_rc((int)vfs_readlink(V, "/usr/lib/app/in", buf, 0), -EINVAL,
+		  "readlink size 0");
+}
+END_TEST
+
+START_TEST(bind_is_read_only)
+{
+	struct timespec ts[2] = {{0, 0}, {0, 0}};
+
+	standard();
+	expect_open("/usr/lib/app/a.py", O_WRONLY, -EROFS);
+	expect_open("/usr/lib/app/a.py", O_RDWR | O_APPEND, -EROFS);
+	expect_open("/usr/lib/app/a.py", O_RDONLY | O_TRUNC, -EROFS);
+	expect_open("/usr/lib/app/new", O_WRONLY | O_CREAT, -EROFS);
+	expect_open("/usr/lib/app/no/new", O_WRONLY | O_CREAT, -ENOENT);
+	expect_open("/usr/lib/app/a.py/new", O_WRONLY | O_CREAT, -ENOTDIR);
+	expect_open("/usr/lib/app/a.py", O_RDONLY | O_CREAT | O_EXCL, -EEXIST);
+	expect_open("/usr/lib/app/in", O_RDONLY | O_CREAT | O_EXCL, -EEXIST);
+	expect_open("/usr/lib/app/abs", O_RDONLY | O_CREAT | O_EXCL, -EEXIST);
+	close(must_open("/usr/lib/app/a.py", O_RDONLY | O_CREAT));
+	expect_open("/usr/lib/app/sub", O_WRONLY, -EISDIR);
+	expect_open("/usr/lib/app/a.py", O_RDONLY | O_DIRECTORY, -ENOTDIR);
+	expect_open("/usr/lib/app/a.py/x", O_RDONLY, -ENOTDIR);
+	expect_open("/usr/lib/app/missing", O_RDONLY, -ENOENT);
+	expect_open("/usr/lib/app/in", O_RDONLY | O_NOFOLLOW, -ELOOP);
+	close(must_open("/usr/lib/app/in", O_PATH | O_NOFOLLOW));
+	expect_rc(vfs_mkdir(V, "/usr/lib/app/sub", 0755), -EEXIST, "mkdir");
+	expect_rc(vfs_mkdir(V, "/usr/lib/app/new", 0755), -EROFS, "mkdir");
+	expect_rc(vfs_rmdir(V, "/usr/lib/app/sub"), -EROFS, "rmdir");
+	expect_rc(vfs_unlink(V, "/usr/lib/app/a.py"), -EROFS, "unlink");
+	expect_rc(vfs_unlink(V, "/usr/lib/app/no/x"), -ENOENT, "unlink");
+	expect_rc(vfs_symlink(V, "a.py", "/usr/lib/app/in"), -EEXIST, "ln");
+	expect_rc(vfs_rename(V, "/usr/lib/app/a.py", "/usr/lib/app/z", 0),
+		  -EROFS, "rename");
+	expect_rc(vfs_truncate(V, "/usr/lib/app/a.py", 0), -EROFS, "trunc");
+	expect_rc(vfs_truncate(V, "/usr/lib/app/sub", 0), -EISDIR, "trunc");
+	expect_rc(vfs_truncate(V, "/usr/lib/app/fifo", 0), -EINVAL, "trunc");
+	expect_rc(vfs_chmod(V, "/usr/lib/app/a.py", 0777), -EROFS, "chmod");
+	expect_rc(vfs_utimens(V, "/usr/lib/app/a.py", ts, 0), -EROFS, "utime");
+	expect_rc(vfs_access(V, "/usr/lib/app/a.py", W_OK), -EROFS, "access");
+	expect_rc(vfs_access(V, "/usr/lib/app/a.py", R_OK), 0, "access");
+	expect_rc(vfs_access(V, "/usr/lib/app/a.py", X_OK), -EACCES, "access");
+}
+END_TEST
+
+START_TEST(bind_symlink_escapes)
+{
+	struct stat st;
+
+	standard();
+	expect_open("/usr/lib/app/abs", O_RDONLY, -EACCES);
+	expect_open("/usr/lib/app/up", O_RDONLY, -EACCES);
+	expect_rc(vfs_stat(V, "/usr/lib/app/abs", 0, &st), -EACCES, "stat");
+	expect_rc(vfs_stat(V, "/usr/lib/app/up", AT_SYMLINK_NOFOLLOW, &st), 0,
+		  "lstat");
+	expect_rc(vfs_access(V, "/usr/lib/app/up", F_OK), -EACCES, "access");
+	/* Mount lookup is lexical, so ".." never reaches the kernel. */
+	expect_open("/usr/lib/app/../../../etc/passwd", O_RDONLY, -EINVAL);
+}
+END_TEST
+
+/* Opening a FIFO would block, a device could have side effects: both are
+ * refused before any open, so these return at once. */
+START_TEST(bind_refuses_special_files)
+{
+	struct stat st;
+	char p[PATH_MAX];
+	const char *bad;
+
+	ck_assert_int_eq(vfs_add_bind(V, dir, "/b", NULL, NULL), 0);
+	ck_assert_int_eq(vfs_add_bind(V, "/dev", "/hostdev", NULL, NULL), 0);
+	if (host_root) {
+		snprintf(p, sizeof(p), "%s/chr", dir);
+		ck_assert_int_eq(mknod(p, S_IFCHR | 0666, makedev(1, 3)), 0);
+	}
+	ck_assert_int_eq(vfs_finalize(V, &bad), 0);
+
+	expect_open("/b/fifo", O_RDONLY, -EACCES);
+	expect_open("/b/fifo", O_RDONLY | O_NONBLOCK, -EACCES);
+	expect_open("/b/sock", O_RDONLY, -EACCES);
+	expect_open("/hostdev/null", O_RDONLY, -EACCES);
+	expect_open("/hostdev/null", O_WRONLY, -EROFS);
+	if (host_root)
+		expect_open("/b/chr", O_RDONLY, -EACCES);
+	ck_assert_int_eq(vfs_stat(V, "/b/fifo", 0, &st), 0);
+	ck_assert(S_ISFIFO(st.st_mode));
+	expect_rc(vfs_access(V, "/b/fifo", R_OK), -EACCES, "access fifo");
+	expect_rc(vfs_access(V, "/b/fifo", F_OK), 0, "access fifo F_OK");
+	expect_rc(vfs_access(V, "/hostdev/null", R_OK), -EACCES, "access dev");
+}
+END_TEST
+
+START_TEST(bind_of_a_file)
+{
+	char p[PATH_MAX];
+	const char *bad;
+
+	snprintf(p, sizeof(p), "%s/a.py", dir);
+	ck_assert_int_eq(vfs_add_bind(V, p, "/main.py", NULL, NULL), 0);
+	ck_assert_int_eq(vfs_finalize(V, &bad), 0);
+	expect_content("/main.py", "print('a')\n");
+	expect_open("/main.py", O_WRONLY, -EROFS);
+	expect_open("/main.py/x", O_RDONLY, -ENOTDIR);
+	expect_list("/", "main.py");
+}
+END_TEST
+
+START_TEST(bind_globs)
+{
+	struct stat st;
+
+	standard();
+	expect_list("/glob", "a.py,alias.py@,sub/");
+	expect_list("/glob/sub", "deep/");
+	expect_list("/glob/sub/deep", "d.py");
+	expect_content("/glob/a.py", "print('a')\n");
+	expect_content("/glob/sub/deep/d.py", "d\n");
+	expect_open("/glob/b.txt", O_RDONLY, -ENOENT);
+	expect_open("/glob/sub/c.py", O_RDONLY, -ENOENT);
+	expect_open("/glob/secret/key", O_RDONLY, -ENOENT);
+	expect_open("/glob/secret", O_RDONLY, -ENOENT);
+	/* A symlink may not expose an excluded file. */
+	expect_open("/glob/alias.py", O_RDONLY, -ENOENT);
+	expect_rc(vfs_stat(V, "/glob/b.txt", 0, &st), -ENOENT, "stat b.txt");
+	expect_rc(vfs_stat(V, "/glob/sub", 0, &st), 0, "stat sub");
+	expect_rc(vfs_stat(V, "/glob/alias.py", AT_SYMLINK_NOFOLLOW, &st), 0,
+		  "lstat alias");
+	expect_rc(vfs_access(V, "/glob/b.txt", F_OK), -ENOENT, "access");
+	expect_open("/glob/b.txt", O_RDONLY | O_CREAT, -EROFS);
+	/* The same listing is served again, from the cache. */
+	expect_list("/glob", "a.py,alias.py@,sub/");
+}
+END_TEST
+
+START_TEST(listing_is_bounded)
+{
+	static const char *const inc[] = {"big", "big/*", NULL};
+	char p[PATH_MAX];
+	const char *bad;
+	int i, fd;
+
+	put_dir("big");
+	for (i = 0; i < VFS_MAX_LIST_ENTRIES; i++) {
+		snprintf(p, sizeof(p), "%s/big/%d", dir, i);
+		fd = open(p, O_WRONLY | O_CREAT | O_EXCL, 0644);
+		ck_assert_int_ge(fd, 0);
+		close(fd);
+	}
+	ck_assert_int_eq(vfs_add_bind(V, dir, "/g", inc, NULL), 0);
+	ck_assert_int_eq(vfs_finalize(V, &bad), 0);
+	close(must_open("/g/big", O_RDONLY | O_DIRECTORY));
+
+	snprintf(p, sizeof(p), "%s/big/one-more", dir);
+	close(open(p, O_WRONLY | O_CREAT | O_EXCL, 0644));
+	vfs_free(V);
+	V = vfs_new();
+	ck_assert_int_eq(vfs_add_bind(V, dir, "/g", inc, NULL), 0);
+	ck_assert_int_eq(vfs_finalize(V, &bad), 0);
+	expect_open("/g/big", O_RDONLY | O_DIRECTORY, -EOVERFLOW);
+	expect_content("/g/big/7", "");
+}
+END_TEST
+
+START_TEST(mount_nested_in_bind)
+{
+	const char *bad;
+
+	ck_assert_int_eq(vfs_add_bind(V, dir, "/b", NULL, NULL), 0);
+	ck_assert_int_eq(vfs_add_file(V, "/b/x/y/z.py", "z", 1, 0644), 0);
+	ck_assert_int_eq(vfs_finalize(V, &bad), 0);
+	expect_list("/b/x", "y/");
+	expect_list("/b/x/y", "z.py");
+	expect_content("/b/x/y/z.py", "z");
+	expect_content("/b/a.py", "print('a')\n");
+	expect_open("/b/x/nope", O_RDONLY, -ENOENT);
+}
+END_TEST
+
+/* ---- devices ---------------------------------------------------------- */
+
+START_TEST(devices)
+{
+	char buf[16], zero[16] = {0};
+	struct stat st;
+	int fd;
+
+	standard();
+	fd = must_open("/dev/null", O_WRONLY);
+	ck_assert_int_eq(write(fd, "x", 1), 1);
+	close(fd);
+	fd = must_open("/dev/null", O_RDWR | O_CREAT | O_TRUNC);
+	ck_assert_int_eq(read(fd, buf, sizeof(buf)), 0);
+	close(fd);
+	fd = must_open("/dev/zero", O_RDONLY);
+	memset(buf, 1, sizeof(buf));
+	ck_assert_int_eq(read(fd, buf, sizeof(buf)), sizeof(buf));
+	ck_assert_int_eq(memcmp(buf, zero, sizeof(buf)), 0);
+	close(fd);
+	fd = must_open("/dev/urandom", O_RDONLY);
+	ck_assert_int_eq(read(fd, buf, sizeof(buf)), sizeof(buf));
+	close(fd);
+
+	expect_open("/dev/urandom", O_WRONLY, -EACCES);
+	expect_open("/dev/null", O_RDONLY | O_DIRECTORY, -ENOTDIR);
+	expect_open("/dev/null/x", O_RDONLY, -ENOTDIR);
+	expect_open("/dev/null", O_WRONLY | O_CREAT | O_EXCL, -EEXIST);
+	expect_open("/dev/tty", O_RDWR, -ENOENT);
+	ck_assert_int_eq(vfs_stat(V, "/dev/null", 0, &st), 0);
+	ck_assert(S_ISCHR(st.st_mode));
+	ck_assert_int_eq(st.st_rdev, makedev(1, 3));
+	expect_rc(vfs_access(V, "/dev/null", R_OK | W_OK), 0, "access null");
+	expect_rc(vfs_access(V, "/dev/urandom", W_OK), -EACCES, "access");
+	expect_rc(vfs_truncate(V, "/dev/null", 0), -EINVAL, "truncate");
+	expect_rc(vfs_chmod(V, "/dev/null", 0600), -EROFS, "chmod");
+	expect_rc(vfs_unlink(V, "/dev/null"), -EROFS, "unlink");
+}
+END_TEST
+
+/* ---- tmpfs ------------------------------------------------------------ */
+
+START_TEST(tmpfs_files)
+{
+	char buf[32];
+	struct stat st;
+	int fd;
+
+	standard();
+	fd = must_open("/tmp/a", O_WRONLY | O_CREAT | O_EXCL);
+	ck_assert_int_eq(write(fd, "hello", 5), 5);
+	close(fd);
+	expect_open("/tmp/a", O_WRONLY | O_CREAT | O_EXCL, -EEXIST);
+	fd = must_open("/tmp/a", O_WRONLY | O_APPEND);
+	ck_assert_int_eq(write(fd, "!", 1), 1);
+	close(fd);
+	expect_content("/tmp/a", "hello!");
+	fd = must_open("/tmp/a", O_RDWR | O_TRUNC);
+	ck_assert_int_eq(read(fd, buf, sizeof(buf)), 0);
+	close(fd);
+
+	ck_assert_int_eq(vfs_truncate(V, "/tmp/a", 100), 0);
+	ck_assert_int_eq(vfs_stat(V, "/tmp/a", 0, &st), 0);
+	ck_assert_int_eq(st.st_size, 100);
+	ck_assert_int_eq(vfs_chmod(V, "/tmp/a", 0600), 0);
+	ck_assert_int_eq(vfs_stat(V, "/tmp/a", 0, &st), 0);
+	ck_assert_int_eq(st.st_mode & 07777, 0600);
+	{
+		struct timespec ts[2] = {{1000, 0}, {2000, 0}};
+
+		ck_assert_int_eq(vfs_utimens(V, "/tmp/a", ts, 0), 0);
+	}
+	ck_assert_int_eq(vfs_stat(V, "/tmp/a", 0, &st), 0);
+	ck_assert_int_eq(st.st_mtim.tv_sec, 2000);
+	expect_rc(vfs_access(V, "/tmp/a", R_OK | W_OK), 0, "access");
+	expect_open("/tmp/a/b", O_RDONLY, -ENOTDIR);
+	expect_open("/tmp/nope", O_RDONLY, -ENOENT);
+	expect_open("/tmp", O_RDONLY | O_CREAT, -EISDIR);
+	expect_open("/tmp", O_WRONLY, -EISDIR);
+	fd = must_open("/tmp", O_RDWR | O_TMPFILE);
+	ck_assert_int_eq(write(fd, "t", 1), 1);
+	close(fd);
+	expect_list("/tmp", "a,sub/");
+}
+END_TEST
+
+START_TEST(tmpfs_tree)
+{
+	standard();
+	ck_assert_int_eq(vfs_mkdir(V, "/tmp/d", 0755), 0);
+	expect_rc(vfs_mkdir(V, "/tmp/d", 0755), -EEXIST, "mkdir again");
+	expect_rc(vfs_mkdir(V, "/tmp/x/y", 0755), -ENOENT, "mkdir deep");
+	close(must_open("/tmp/d/f", O_WRONLY | O_CREAT));
+	expect_rc(vfs_rmdir(V, "/tmp/d"), -ENOTEMPTY, "rmdir full");
+	expect_rc(vfs_rmdir(V, "/tmp/d/f"), -ENOTDIR, "rmdir file");
+	expect_rc(vfs_unlink(V, "/tmp/d"), -EISDIR, "unlink dir");
+	expect_rc(vfs_unlink(V, "/tmp/d/nope"), -ENOENT, "unlink nope");
+	ck_assert_int_eq(vfs_unlink(V, "/tmp/d/f"), 0);
+	ck_assert_int_eq(vfs_rmdir(V, "/tmp/d"), 0);
+	expect_rc(vfs_rmdir(V, "/tmp"), -EBUSY, "rmdir root");
+	expect_rc(vfs_unlink(V, "/tmp"), -EISDIR, "unlink root");
+	expect_rc(vfs_mkdir(V, "/tmp", 0755), -EEXIST, "mkdir root");
+	/* /tmp/sub holds the placeholder of the /tmp/sub/f.py mount. */
+	expect_list("/tmp/sub", "f.py");
+	expect_content("/tmp/sub/f.py", "x");
+	expect_rc(vfs_rmdir(V, "/tmp/sub"), -EBUSY, "rmdir placeholder");
+	expect_rc(vfs_unlink(V, "/tmp/sub/f.py"), -EROFS, "unlink mount");
+	expect_rc(vfs_rename(V, "/tmp/sub", "/tmp/s2", 0), -EBUSY, "rename");
+	ck_assert_int_eq(vfs_mkdir(V, "/tmp/e", 0755), 0);
+	expect_rc(vfs_rename(V, "/tmp/e", "/tmp/sub", 0), -EBUSY, "rename");
+}
+END_TEST
+
+START_TEST(tmpfs_rename)
+{
+	standard();
+	close(must_open("/tmp/a", O_WRONLY | O_CREAT));
+	close(must_open("/tmp/b", O_WRONLY | O_CREAT));
+	ck_assert_int_eq(vfs_mkdir(V, "/tmp/d", 0755), 0);
+	ck_assert_int_eq(vfs_rename(V, "/tmp/a", "/tmp/d/a", 0), 0);
+	expect_rc(vfs_rename(V, "/tmp/d/a", "/tmp/b", RENAME_NOREPLACE),
+		  -EEXIST, "noreplace");
+	ck_assert_int_eq(vfs_rename(V, "/tmp/d", "/tmp/b", RENAME_EXCHANGE), 0);
+	expect_content("/tmp/d", "");
+	expect_list("/tmp/b", "a");
+	expect_rc(vfs_rename(V, "/tmp/b/a", "/tmp2/a", 0), -EXDEV, "tmpfs x2");
+	expect_rc(vfs_rename(V, "/tmp/d", "/usr/lib/app/d", 0), -EXDEV, "bind");
+	expect_rc(vfs_rename(V, "/etc/f", "/tmp/f", 0), -EXDEV, "inline");
+	expect_rc(vfs_rename(V, "/tmp/d", "/tmp/e", 4 /* WHITEOUT */), -EINVAL,
+		  "whiteout");
+	expect_rc(vfs_rename(V, "/tmp/nope", "/tmp/e", 0), -ENOENT, "missing");
+	expect_rc(vfs_rename(V, "/tmp/b", "/tmp/b/x", 0), -EINVAL, "into self");
+}
+END_TEST
+
+START_TEST(tmpfs_symlinks)
+{
+	char buf[64];
+
+	standard();
+	close(must_open("/tmp/t", O_WRONLY | O_CREAT));
+	ck_assert_int_eq(vfs_mkdir(V, "/tmp/d", 0755), 0);
+	ck_assert_int_eq(vfs_symlink(V, "t", "/tmp/in"), 0);
+	ck_assert_int_eq(vfs_symlink(V, "../t", "/tmp/d/up1"), 0);
+	ck_assert_int_eq(vfs_symlink(V, "/etc/passwd", "/tmp/abs"), 0);
+	ck_assert_int_eq(vfs_symlink(V, "../../../etc/passwd", "/tmp/up"), 0);
+	ck_assert_int_eq(vfs_symlink(V, "loop", "/tmp/loop"), 0);
+	expect_rc(vfs_symlink(V, "t", "/tmp/in"), -EEXIST, "symlink again");
+	expect_rc(vfs_symlink(V, "", "/tmp/e"), -ENOENT, "empty target");
+
+	close(must_open("/tmp/in", O_RDWR));
+	close(must_open("/tmp/d/up1", O_RDONLY));
+	expect_open("/tmp/abs", O_RDONLY, -EACCES);
+	expect_open("/tmp/up", O_RDONLY, -EACCES);
+	expect_open("/tmp/abs", O_WRONLY | O_CREAT, -EACCES);
+	expect_open("/tmp/loop", O_RDONLY, -ELOOP);
+	expect_open("/tmp/in", O_RDONLY | O_NOFOLLOW, -ELOOP);
+	close(must_open("/tmp/in", O_PATH | O_NOFOLLOW));
+	expect_rc(vfs_chmod(V, "/tmp/abs", 0600), -EACCES, "chmod through");
+	expect_rc(vfs_truncate(V, "/tmp/up", 0), -EACCES, "truncate through");
+	ck_assert_int_eq(vfs_readlink(V, "/tmp/abs", buf, sizeof(buf)), 11);
+	ck_assert_int_eq(memcmp(buf, "/etc/passwd", 11), 0);
+	ck_assert_int_eq(vfs_utimens(V, "/tmp/abs", NULL, AT_SYMLINK_NOFOLLOW),
+			 0);
+	ck_assert_int_eq(vfs_unlink(V, "/tmp/abs"), 0);
+	expect_list("/tmp", "d/,in@,loop@,sub/,t,up@");
+}
+END_TEST
+
+START_TEST(tmpfs_quota_bytes)
+{
+	static char block[4096];
+	const char *bad;
+	ssize_t n = 0, total = 0;
+	int fd;
+
+	ck_assert_int_eq(vfs_add_tmpfs(V, "/q", 64 * 1024, 10), 0);
+	ck_assert_int_eq(vfs_finalize(V, &bad), 0);
+	fd = must_open("/q/big", O_WRONLY | O_CREAT);
+	while (total <= 128 * 1024 && (n = write(fd, block, sizeof(block))) > 0)
+		total += n;
+	ck_assert_int_eq(n, -1);
+	ck_assert_int_eq(errno, ENOSPC);
+	ck_assert_int_eq(total, 64 * 1024);
+	close(fd);
+}
+END_TEST
+
+START_TEST(tmpfs_quota_files)
+{
+	const char *bad;
+
+	ck_assert_int_eq(vfs_add_tmpfs(V, "/q", 64 * 1024, 3), 0);
+	ck_assert_int_eq(vfs_finalize(V, &bad), 0);
+	close(must_open("/q/1", O_WRONLY | O_CREAT));
+	ck_assert_int_eq(vfs_mkdir(V, "/q/2", 0755), 0);
+	ck_assert_int_eq(vfs_symlink(V, "1", "/q/3"), 0);
+	expect_open("/q/4", O_WRONLY | O_CREAT, -ENOSPC);
+	expect_rc(vfs_mkdir(V, "/q/4", 0755), -ENOSPC, "mkdir");
+	ck_assert_int_eq(vfs_unlink(V, "/q/1"), 0);
+	close(must_open("/q/4", O_WRONLY | O_CREAT));
+}
+END_TEST
+
+START_TEST(dot_dot_and_tmpfs_root)
+{
+	char path[PATH_MAX], rel[PATH_MAX];
+	int root;
+
+	standard();
+	ck_assert_int_eq(vfs_normalize("/tmp", "../usr/lib/app/./a.py", path),
+			 0);
+	expect_content(path, "print('a')\n");
+	ck_assert_int_eq(vfs_normalize("/", "../../../etc/f", path), 0);
+	expect_content(path, "inline bytes\n");
+	ck_assert_int_eq(vfs_normalize("/usr/lib/app", "../../../..", path), 0);
+	ck_assert_str_eq(path, "/");
+
+	close(must_open("/tmp/out.csv", O_WRONLY | O_CREAT));
+	root = vfs_tmpfs_root(V, "/tmp/out.csv", rel);
+	ck_assert_int_ge(root, 0);
+	ck_assert_str_eq(rel, "out.csv");
+	ck_assert_int_eq(faccessat(root, rel, F_OK, 0), 0);
+	ck_assert_int_eq(vfs_tmpfs_root(V, "/etc/f", rel), -ENOTDIR);
+	ck_assert_int_eq(vfs_tmpfs_root(V, "/none", rel), -ENOENT);
+}
+END_TEST
+
+/* ---- main ------------------------------------------------------------- */
+
+static Suite *vfs_suite(void)
+{
+	Suite *s = suite_create("vfs");
+	TCase *tc = tcase_create("vfs");
+
+	tcase_set_timeout(tc, TIMEOUT);
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_add_loop_test(tc, normalize_table, 0,
+			    sizeof(norm_cases) / sizeof(norm_cases[0]));
+	tcase_add_test(tc, normalize_lengths);
+	tcase_add_test(tc, config_errors);
+	tcase_add_test(tc, finalize_missing_source);
+	tcase_add_test(tc, finalize_refuses_fifo_source_and_nesting);
+	tcase_add_test(tc, paths_must_be_normalized);
+	tcase_add_test(tc, synthetic_listings);
+	tcase_add_test(tc, synthetic_errors);
+	tcase_add_test(tc, lookup_kinds);
+	tcase_add_test(tc, host_paths_are_the_supervisors);
+	tcase_add_test(tc, inline_file);
+	tcase_add_test(tc, bind_reads_and_lists);
+	tcase_add_test(tc, bind_is_read_only);
+	tcase_add_test(tc, bind_symlink_escapes);
+	tcase_add_test(tc, bind_refuses_special_files);
+	tcase_add_test(tc, bind_of_a_file);
+	tcase_add_test(tc, bind_globs);
+	tcase_add_test(tc, listing_is_bounded);
+	tcase_add_test(tc, mount_nested_in_bind);
+	tcase_add_test(tc, devices);
+	tcase_add_test(tc, tmpfs_files);
+	tcase_add_test(tc, tmpfs_tree);
+	tcase_add_test(tc, tmpfs_rename);
+	tcase_add_test(tc, tmpfs_symlinks);
+	tcase_add_test(tc, tmpfs_quota_bytes);
+	tcase_add_test(tc, tmpfs_quota_files);
+	tcase_add_test(tc, dot_dot_and_tmpfs_root);
+	suite_add_tcase(s, tc);
+	return s;
+}
+
+static int write_file(const char *path, const char *text)
+{
+	int fd = open(path, O_WRONLY | O_CLOEXEC);
+	ssize_t n;
+
+	if (fd < 0)
+		return -1;
+	n = write(fd, text, strlen(text));
+	close(fd);
+	return n == (ssize_t)strlen(text) ? 0 : -1;
+}
+
+/* As the supervisor does: become uid 0 of a new user namespace owning a
+ * new mount namespace, which is what fsopen("tmpfs") needs. */
+static int enter_namespaces(void)
+{
+	char map[64];
+	uid_t uid = geteuid();
+	gid_t gid = getegid();
+
+	if (unshare(CLONE_NEWUSER | CLONE_NEWNS)) {
+		perror("check_vfs: unshare");
+		return -1;
+	}
+	snprintf(map, sizeof(map), "0 %u 1", uid);
+	if (write_file("/proc/self/setgroups", "deny") ||
+	    write_file("/proc/self/uid_map", map)) {
+		perror("check_vfs: uid_map");
+		return -1;
+	}
+	snprintf(map, sizeof(map), "0 %u 1", gid);
+	if (write_file("/proc/self/gid_map", map)) {
+		perror("check_vfs: gid_map");
+		return -1;
+	}
+	return 0;
+}
+
+int main(void)
+{
+	SRunner *sr;
+	int failed;
+
+	host_root = geteuid() == 0;
+	if (!host_root && enter_namespaces())
+		return 2;
+	sr = srunner_create(vfs_suite());
+	srunner_set_fork_status(sr, CK_FORK);
+	srunner_run_all(sr, CK_NORMAL);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed ? 1 : 0;
+}
