@@ -8,7 +8,7 @@ packages=(
 	build-essential pkg-config
 	python3.11 python3.11-dev libpython3.11-testsuite
 	libjson-c-dev libseccomp-dev libsodium-dev check
-	python3-jsonschema python3-pytest
+	python3-jsonschema python3-pytest pyflakes3
 	php-cli php-mbstring php-xml phpunit php-codesniffer
 	nodejs
 	clang clang-format libclang-rt-14-dev

@@ -218,15 +218,17 @@ def check_spec_examples(spec_path, lines, schemas, problems):
         if line.strip() == "```":
             transcript = None
             continue
-        if not line.startswith((OUT + " ", IN + " ")):
-            problems.add(f"{spec_path}:{number}", "session block lines start with '--> ' or '<-- '")
+        match = re.match(r"^(-->|<--)(!?) ", line)
+        if not match:
+            problems.add(f"{spec_path}:{number}",
+                         "session block lines start with '--> ', '<-- ', '-->! ' or '<--! '")
             continue
         try:
-            msg = json.loads(line[4:])
+            msg = json.loads(line[match.end():])
         except ValueError as e:
             problems.add(f"{spec_path}:{number}", f"not JSON: {e}")
             continue
-        transcript.message(number, line[:3], msg)
+        transcript.message(number, match.group(1), msg, valid=not match.group(2))
 
 
 # ---- field tables ---------------------------------------------------------
@@ -250,8 +252,9 @@ def type_of(node):
         return f"`{json.dumps(node['const'])}`"
     if "enum" in node:
         return " or ".join(f"`{json.dumps(v)}`" for v in node["enum"])
-    if "oneOf" in node:
-        return " or ".join(type_of(alt) for alt in node["oneOf"])
+    for key in ("oneOf", "anyOf"):
+        if key in node:
+            return " or ".join(type_of(alt) for alt in node[key])
     kind = node.get("type")
     if kind is None:
         return "any JSON"
@@ -280,6 +283,8 @@ def bounds(node):
 def render_table(schemas, uri):
     """The markdown table of the object schema at URI."""
     node = schemas.resolve(uri)[1]
+    if uri.endswith("#/$defs"):
+        return render_types(node)
     if "oneOf" in node and all("const" in alt for alt in node["oneOf"]):
         return render_registry(node)
     while "properties" not in node and len(node.get("allOf", [])) == 1:
@@ -298,6 +303,17 @@ def render_table(schemas, uri):
         rows.append(f"| `{name}` | {cell(type_of(prop))} | "
                     f"{'yes' if name in required else 'no'} | {cell(default)} | "
                     f"{cell(described.get('description', ''))} |")
+    return rows
+
+
+def render_types(defs):
+    """The named types that have no member table of their own."""
+    rows = ["| Type | Definition | Description |", "|---|---|---|"]
+    for name, node in defs.items():
+        if "properties" in node or "oneOf" in node and all("const" in a for a in node["oneOf"]):
+            continue
+        rows.append(f"| `{name}` | {cell(type_of(node) if 'allOf' not in node else 'object')} | "
+                    f"{cell(node.get('description', ''))} |")
     return rows
 
 
@@ -346,7 +362,8 @@ def wanted_tables(schemas):
     for method, schema in schemas.methods.items():
         name = schema["$id"][len(BASE):]
         for part in ("params", "result"):
-            if part in schema.get("$defs", {}):
+            node = schema.get("$defs", {}).get(part)
+            if node is not None and set(node) != {"$ref"}:
                 wanted.add(f"{name}#/$defs/{part}")
     return wanted
 
@@ -355,30 +372,36 @@ def wanted_tables(schemas):
 
 
 def check_reqs(lines, problems, spec_path):
-    """Anchors by name; problems for duplicates and untagged requirements."""
-    anchors, fenced, section = {}, False, ""
+    """Anchors defined (a tag starting a line) by name; checks references."""
+    anchors, references, fenced, section = {}, [], False, ""
     for number, line in enumerate(lines, 1):
         where = f"{spec_path}:{number}"
         if line.startswith("```"):
             fenced = not fenced
             continue
         if fenced or line.startswith("<!--") or line.startswith("|"):
+            references.extend((where, tag) for tag in REQ.findall(line))
             continue
         if line.startswith("#"):
             section = line.lstrip("# ").lower()
             continue
-        tags = REQ.findall(line)
-        for tag in tags:
+        text = re.sub(r"`[^`]*`", "``", line)
+        defined = REQ.match(text.lstrip("-* "))
+        keyword = BCP14.search(text)
+        if defined:
+            tag = defined.group(1)
             if tag in anchors:
-                problems.add(where, f"{tag} already used on line {anchors[tag]}")
+                problems.add(where, f"{tag} already defined on line {anchors[tag]}")
             anchors[tag] = number
-        if tags and not REQ.match(line.lstrip("-* ")):
-            problems.add(where, "a requirement anchor starts its sentence")
-        keyword = BCP14.search(line)
-        if tags and not keyword:
-            problems.add(where, f"{tags[0]} states no BCP 14 requirement")
-        if keyword and not tags and "conventions" not in section:
+            if not keyword:
+                problems.add(where, f"{tag} states no BCP 14 requirement")
+        elif keyword and "conventions" not in section:
             problems.add(where, f"{keyword.group(0)} without a [REQ-...] anchor")
+        rest = text.lstrip("-* ")[defined.end():] if defined else text
+        references.extend((where, tag) for tag in REQ.findall(rest))
+    for where, tag in references:
+        if tag not in anchors:
+            problems.add(where, f"reference to undefined {tag}")
     return anchors
 
 
@@ -422,7 +445,8 @@ MUTATIONS = [
     ("schema/cancel.json", '"type": "boolean"', '"type": "bool"', "not a valid 2020-12 schema"),
     ("examples/session.jsonl", '"outcome":"ok"', '"outcome":"fine"', "response to execute"),
     ("examples/session.jsonl", '"method":"tmpfs/list"', '"method":"tmpfs/lsit"', "unknown method"),
-    ("SPEC.md", "[REQ-FRAME-2]", "[REQ-FRAME-1]", "already used"),
+    ("SPEC.md", "[REQ-FRAME-2] A", "[REQ-FRAME-1] A", "already defined"),
+    ("SPEC.md", "[REQ-FRAME-2] A", "[REQ-FRAME-99] A", "reference to undefined REQ-FRAME-2"),
     ("SPEC.md", "[REQ-FRAME-1] ", "", "without a [REQ-...] anchor"),
 ]
 
@@ -434,6 +458,7 @@ def self_test(root):
         for path, old, new, expected in MUTATIONS:
             copy = pathlib.Path(tmp) / "protocol"
             shutil.rmtree(copy, ignore_errors=True)
+            copy.mkdir()
             for part in ("SPEC.md", "schema", "examples"):
                 src = root / part
                 (shutil.copytree if src.is_dir() else shutil.copy)(src, copy / part)
