@@ -1,0 +1,89 @@
+<?php
+
+declare(strict_types=1);
+
+namespace PythonSandbox\Tests\Unit\Bin;
+
+use PHPUnit\Framework\TestCase;
+use PythonSandbox\Tests\Fake;
+
+/**
+ * bin/conformance-driver, run as a program against the fake child.
+ */
+final class ConformanceDriverTest extends TestCase
+{
+    private const DRIVER = __DIR__ . '/../../../bin/conformance-driver';
+
+    /** @return array{int, string, string} status, stdout, stderr */
+    private static function drive(string $input, array $args = ['--child', Fake::CHILD]): array
+    {
+        $proc = proc_open(
+            [PHP_BINARY, self::DRIVER, ...$args],
+            [0 => ['pipe', 'r'], 1 => ['pipe', 'w'], 2 => ['pipe', 'w']],
+            $pipes,
+        );
+        fwrite($pipes[0], $input);
+        fclose($pipes[0]);
+        $stdout = (string) stream_get_contents($pipes[1]);
+        $stderr = (string) stream_get_contents($pipes[2]);
+
+        return [proc_close($proc), $stdout, $stderr];
+    }
+
+    public function testRunsACaseAndPrintsResults(): void
+    {
+        $case = [
+            'env' => ['FAKE_MODE' => 'normal'],
+            'limits' => ['wall_ms' => 5000],
+            'filesystem' => [['type' => 'host', 'target' => '/m', 'files' => ['a.py' => 'X = 1']]],
+            'host_functions' => [
+                ['name' => 'echo', 'echo' => true],
+                ['name' => 'fail', 'raises' => ['type' => 'KeyError', 'message' => 'k']],
+            ],
+            'steps' => [
+                ['execute' => ['code' => Fake::script([
+                    ['op' => 'print', 'text' => 'hi'],
+                    ['op' => 'call', 'function' => 'echo', 'args' => [1], 'kwargs' => ['b' => 2]],
+                    ['op' => 'call', 'function' => 'fail'],
+                    ['op' => 'hostfs', 'method' => 'read', 'target' => '/m', 'path' => 'a.py'],
+                ])]],
+                ['tmpfs_read' => '/out/none'],
+                ['execute' => ['code' => 'syntax error']],
+            ],
+        ];
+
+        [$status, $stdout] = self::drive(json_encode($case));
+        $out = json_decode($stdout, true);
+
+        self::assertSame(0, $status);
+        self::assertNull($out['error']);
+        self::assertSame(5000, $out['initialize']['limits']['wall_ms']);
+        $first = $out['steps'][0]['result'];
+        self::assertSame('hi', $first['stdout']);
+        self::assertSame(['value' => [[1], ['b' => 2]]], $first['value'][0]['result']);
+        self::assertSame(['type' => 'KeyError'], $first['value'][1]['error']['data']);
+        self::assertSame(['data' => base64_encode('X = 1')], $first['value'][2]['result']);
+        self::assertSame(1, $first['usage']['wall_ms']);
+        self::assertSame('not_found', $out['steps'][1]['error']['name']);
+        self::assertSame('exception', $out['steps'][2]['result']['outcome']);
+    }
+
+    public function testReportsStartFailuresAsErrors(): void
+    {
+        [$status, $stdout] = self::drive('{"env": {"FAKE_MODE": "bad-version"}}');
+
+        self::assertSame(0, $status);
+        self::assertSame('ProtocolException', json_decode($stdout, true)['error']['class']);
+    }
+
+    public function testMalformedCasesExitWithStatus2(): void
+    {
+        foreach (['not json', '[1]', '{"limits": {"bogus": 1}}', '{"filesystem": [{"type": "nfs"}]}'] as $input) {
+            [$status, $stdout, $stderr] = self::drive($input);
+            self::assertSame(2, $status, $input);
+            self::assertSame('', $stdout);
+            self::assertStringContainsString('conformance-driver: malformed case', $stderr);
+        }
+        self::assertSame(2, self::drive('{}', ['--bogus'])[0]);
+    }
+}
