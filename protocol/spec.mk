@@ -18,3 +18,19 @@ protocol-lint:
 
 TEST_TARGETS += protocol-check
 LINT_TARGETS += protocol-lint
+
+# The toy parent, written from SPEC.md alone, drives the real child: both
+# runs must print what they should, and every frame of the session must
+# validate against the schemas.
+TOY_OUT := $(BUILD)/protocol/toyparent
+
+.PHONY: protocol-toyparent
+protocol-toyparent: $(BUILD)/sandbox
+	@mkdir -p $(dir $(TOY_OUT))
+	timeout 60 $(PYTHON) protocol/tools/toyparent.py --child $(BUILD)/sandbox \
+		--record $(TOY_OUT).jsonl > $(TOY_OUT).out
+	grep -qx '2' $(TOY_OUT).out
+	grep -qx 'hello, world!' $(TOY_OUT).out
+	$(PYTHON) protocol/tools/check.py --transcript $(TOY_OUT).jsonl
+
+TEST_TARGETS += protocol-toyparent

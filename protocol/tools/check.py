@@ -16,6 +16,7 @@ Exit status 0 when everything holds, 1 with one line per problem otherwise.
 Uses Debian's python3-jsonschema (4.10); nothing is validated by hand.
 
   check.py [--root DIR] [--write] [--list-reqs] [--self-test]
+  check.py [--root DIR] --transcript FILE...   (only validate recorded sessions)
 """
 
 import argparse
@@ -475,6 +476,25 @@ def self_test(root):
     return failures
 
 
+def check_transcripts(root, paths):
+    problems = Problems()
+    schemas = Schemas(root / "schema", problems)
+    for path in paths if not problems else []:
+        transcript = Transcript(schemas, problems, path)
+        with path.open(encoding="utf-8") as f:
+            for number, text in enumerate(f, 1):
+                example_line(transcript, number, text, problems, path)
+        for direction, pending in transcript.pending.items():
+            for rid, stack in pending.items():
+                if stack:
+                    problems.add(path, f"request {rid!r} ({direction}) never answered")
+    for p in problems:
+        print(f"check.py: {p}", file=sys.stderr)
+    print(f"check.py: {len(problems)} problem(s) in {len(paths)} transcript(s)",
+          file=sys.stderr if problems else sys.stdout)
+    return 1 if problems else 0
+
+
 def main(argv):
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     here = pathlib.Path(__file__).resolve().parent.parent
@@ -482,7 +502,11 @@ def main(argv):
     parser.add_argument("--write", action="store_true", help="regenerate SPEC.md's field tables")
     parser.add_argument("--list-reqs", action="store_true", help="print every requirement anchor")
     parser.add_argument("--self-test", action="store_true", help="prove the checks can fail")
+    parser.add_argument("--transcript", type=pathlib.Path, nargs="+",
+                        help="validate these recorded sessions (format of examples/) only")
     args = parser.parse_args(argv)
+    if args.transcript:
+        return check_transcripts(args.root, args.transcript)
 
     problems, anchors = check(args.root, args.write)
     if args.self_test and not problems:

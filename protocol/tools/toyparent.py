@@ -6,7 +6,12 @@ runs `print(1+1)`, runs code that calls the host function, prints what came
 back and shuts the session down. Standard library only; requirement anchors
 in comments point at the SPEC.md sentences each step follows.
 
-  toyparent.py [--child PATH]      (else $PYSANDBOX_CHILD, else build/sandbox)
+  toyparent.py [--child PATH] [--record FILE]
+
+The child is PATH, else $PYSANDBOX_CHILD, else build/sandbox. --record
+writes every frame of the session to FILE in the format of
+protocol/examples/ ({"dir": "-->"|"<--", "msg": ...} per line, "raw" for a
+frame that is not JSON), for `check.py --transcript FILE`.
 
 Exit status 0 when both runs end with outcome ok, 1 otherwise.
 """
@@ -87,7 +92,8 @@ def _dup_if_open(fd):
 class Session:
     """One child: frames in both directions and request bookkeeping."""
 
-    def __init__(self, path):
+    def __init__(self, path, record=None):
+        self.record = record
         self.child, self.out_fd, self.in_fd = spawn(path)
         self.limit = INITIAL_FRAME
         self.buffer = b""
@@ -104,6 +110,7 @@ class Session:
         frame = json.dumps(msg, separators=(",", ":"), ensure_ascii=False).encode() + b"\n"
         if len(frame) > self.limit:                                  # REQ-FRAME-8
             raise ChildError(f"refusing to send a frame of {len(frame)} bytes")
+        self.log("-->", frame[:-1])
         view = memoryview(frame)
         while view:                                                  # REQ-FRAME-3
             view = view[os.write(self.out_fd, view):]
@@ -160,8 +167,18 @@ class Session:
             if reply is not None:
                 return reply
 
+    def log(self, direction, frame):
+        if self.record is None:
+            return
+        try:
+            entry = {"dir": direction, "msg": json.loads(frame)}
+        except ValueError:
+            entry = {"dir": direction, "raw": frame.decode("utf-8", "replace")}
+        self.record.write(json.dumps(entry, ensure_ascii=False) + "\n")
+
     def dispatch(self, frame, rid):
         """Handles one frame; returns the response to RID when it is one."""
+        self.log("<--", frame)
         try:
             msg = json.loads(frame.decode("utf-8"))
         except (UnicodeDecodeError, ValueError, RecursionError):
@@ -329,11 +346,13 @@ def summary(result):
 def main(argv):
     parser = argparse.ArgumentParser(description="a toy parent of protocol v1")
     parser.add_argument("--child", help="the child program (REQ-PROC-8)")
+    parser.add_argument("--record", type=argparse.FileType("w", encoding="utf-8"),
+                        help="write the session's frames to this file")
     args = parser.parse_args(argv)
     path = args.child or os.environ.get("PYSANDBOX_CHILD") or "build/sandbox"
 
     try:
-        session = Session(path)
+        session = Session(path, args.record)
     except OSError as e:
         note(f"cannot start {path!r}: {e.strerror}")
         return 1
