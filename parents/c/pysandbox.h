@@ -1,0 +1,447 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * pysandbox.h - libpysandbox, the C parent of python-sandbox.
+ *
+ * The library starts the sandbox binary (the "child") as a process and
+ * speaks protocol v1.0 (protocol/SPEC.md) with it on the child's fds 3 and
+ * 4. A session is one child process: one Python interpreter whose state
+ * persists across runs (pysandbox_execute, pysandbox_invoke) until it is
+ * closed or a fatal outcome ends it.
+ *
+ * Typical use:
+ *
+ *	struct pysandbox_options *o = pysandbox_options_new();
+ *	pysandbox_options_set_limit(o, PYSANDBOX_LIMIT_WALL_MS, 5000);
+ *	struct pysandbox *s = pysandbox_new(o);
+ *	pysandbox_options_free(o);
+ *	if (pysandbox_start(s) == 0 &&
+ *	    pysandbox_execute(s, "print(6 * 7)", &r) == 0) {
+ *		... pysandbox_result_outcome(r), pysandbox_result_stdout(r) ...
+ *		pysandbox_result_free(r);
+ *	} else {
+ *		fprintf(stderr, "%s\n", pysandbox_errmsg(s));
+ *	}
+ *	pysandbox_close(s);
+ *
+ * Errors. Every function returning int returns 0 on success or a negative
+ * code: a negative errno for failures of the caller's input or of the
+ * system (-EINVAL bad argument, -ENOMEM, -EBUSY a run is in progress,
+ * -ESRCH nothing to cancel, -E2BIG a size bound was exceeded), or one of
+ * the PYSANDBOX_E* codes below for failures of the child. Sessions and
+ * options keep a one-line message describing their last failure
+ * (pysandbox_errmsg, pysandbox_options_errmsg). The library never prints,
+ * never changes signal dispositions and keeps no global state.
+ *
+ * Threads. Distinct sessions and options may be used from distinct
+ * threads at the same time. One session is used by one thread at a time,
+ * except pysandbox_cancel(), which any thread may call while another
+ * thread runs code in the session (but not concurrently with or after
+ * pysandbox_close()). Callbacks (host functions, host directories,
+ * output) run on the thread that called execute/invoke/start.
+ *
+ * Child processes. The child is started with fork+exec in its own process
+ * group, with stdin and stdout on /dev/null, stderr inherited (it carries
+ * the child's diagnostics), an empty environment and no other descriptor.
+ * It is always reaped: by pysandbox_close(), or as soon as the session
+ * fails. The library does not install a SIGCHLD handler; an application
+ * that sets SIGCHLD to SIG_IGN loses only the child's exit status in
+ * messages.
+ */
+#ifndef PYSANDBOX_H
+#define PYSANDBOX_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <json-c/json.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define PYSANDBOX_VERSION "1.0.0"
+
+/* ---- errors ---------------------------------------------------------- */
+
+/* Library-specific error codes, below every errno value. */
+enum pysandbox_error {
+	/* The child could not be started: not found, not executable,
+	 * fork/exec failed, or it exited before answering initialize. */
+	PYSANDBOX_ESPAWN = -4001,
+	/* The child broke the protocol: malformed or oversized frames
+	 * beyond the tolerated count, a reply of the wrong shape, an
+	 * unsupported protocol version, an error aimed at no request. The
+	 * child has been killed. */
+	PYSANDBOX_EPROTO = -4002,
+	/* The child closed its end or exited while a reply was due. It
+	 * has been reaped; the message tells its exit status. */
+	PYSANDBOX_ECHILD = -4003,
+	/* The child neither answered nor read within the backstop (the wall
+	 * limit plus the grace period for runs, the request timeout
+	 * otherwise). It has been killed. */
+	PYSANDBOX_ETIMEDOUT = -4004,
+	/* The child answered the request with a JSON-RPC error. The
+	 * session may still be usable; see pysandbox_rpc_code() and
+	 * pysandbox_rpc_data(). */
+	PYSANDBOX_EREMOTE = -4005,
+	/* The session has ended (a fatal outcome, a failure above, or it
+	 * was never started) and takes no more requests. */
+	PYSANDBOX_EENDED = -4006,
+};
+
+/* A static description of CODE (any value the library returns). */
+const char *pysandbox_strerror(int code);
+
+/* ---- options --------------------------------------------------------- */
+
+struct pysandbox_options;
+
+enum pysandbox_limit {
+	PYSANDBOX_LIMIT_MEMORY_BYTES,
+	PYSANDBOX_LIMIT_CPU_MS,
+	PYSANDBOX_LIMIT_WALL_MS,
+	PYSANDBOX_LIMIT_OUTPUT_BYTES,
+	PYSANDBOX_LIMIT_OPEN_FILES,
+	PYSANDBOX_LIMIT_THREADS,
+	PYSANDBOX_LIMIT_HOST_CALL_BYTES,
+	PYSANDBOX_LIMIT_FRAME_BYTES,
+	PYSANDBOX_LIMIT_FILE_BYTES,
+	PYSANDBOX_LIMIT_COUNT
+};
+
+/* The protocol name of LIMIT ("memory_bytes"), or NULL. */
+const char *pysandbox_limit_name(enum pysandbox_limit limit);
+
+enum pysandbox_device {
+	PYSANDBOX_DEVICE_NULL,
+	PYSANDBOX_DEVICE_ZERO,
+	PYSANDBOX_DEVICE_URANDOM,
+};
+
+/* New options with every setting at the protocol's default (and the
+ * default filesystem layout on). NULL on allocation failure. The caller
+ * owns the result and frees it with pysandbox_options_free(). */
+struct pysandbox_options *pysandbox_options_new(void);
+void pysandbox_options_free(struct pysandbox_options *o);
+
+/* The message of the last failed pysandbox_options_* call on O. Valid
+ * until the next call on O. */
+const char *pysandbox_options_errmsg(const struct pysandbox_options *o);
+
+/* Sets LIMIT to VALUE (bytes, milliseconds or a count, as the name says).
+ * -EINVAL when VALUE is not positive, or out of the protocol's range for
+ * frame_bytes (65536 ..= 67108864). The child checks the rest and refuses
+ * initialize with PYSANDBOX_EREMOTE / invalid_params when it disagrees. */
+int pysandbox_options_set_limit(struct pysandbox_options *o,
+				enum pysandbox_limit limit, int64_t value);
+
+/*
+ * Filesystem entries, in order; a later entry at the same target replaces
+ * an earlier one. TARGET must be an absolute normalized sandbox path (no
+ * ".", "..", "//" or trailing "/"), at most 4096 bytes; at most 256
+ * entries. Strings and bytes are copied. -EINVAL for a bad target, -E2BIG
+ * for too many entries, -ENOMEM.
+ */
+
+/* A read-only host directory or file SOURCE at TARGET. SOURCE is checked
+ * by the child when the session starts. */
+int pysandbox_options_add_bind(struct pysandbox_options *o, const char *source,
+			       const char *target);
+
+/* Adds an fnmatch glob (relative to the bind root, no leading "/") to
+ * the include or exclude list of the most recently added bind. -EINVAL
+ * when the last entry added is not a bind. */
+int pysandbox_options_bind_include(struct pysandbox_options *o,
+				   const char *glob);
+int pysandbox_options_bind_exclude(struct pysandbox_options *o,
+				   const char *glob);
+
+/* Inline read-only file: LEN bytes at DATA (copied), with MODE (e.g.
+ * 0644). The whole initialize request, inline files included, must fit in
+ * the protocol's first frame (1 MiB): pysandbox_start() fails with -E2BIG
+ * otherwise. */
+int pysandbox_options_add_file(struct pysandbox_options *o, const char *target,
+			       const void *data, size_t len, unsigned int mode);
+
+/* Writable in-memory directory. MAX_BYTES / MAX_FILES of 0 keep the
+ * child's defaults (64 MiB, 4096 files). */
+int pysandbox_options_add_tmpfs(struct pysandbox_options *o, const char *target,
+				int64_t max_bytes, int64_t max_files);
+
+int pysandbox_options_add_device(struct pysandbox_options *o,
+				 const char *target,
+				 enum pysandbox_device device);
+
+/* Directory entry types of host directories. */
+enum pysandbox_file_type {
+	PYSANDBOX_FILE,
+	PYSANDBOX_DIR,
+};
+
+/* Collects a listing; see pysandbox_dir_add(). */
+struct pysandbox_dir;
+
+/* Adds NAME (copied, one path component) to a listing. -EINVAL for a bad
+ * name, -E2BIG beyond 10000 entries, -ENOMEM. */
+int pysandbox_dir_add(struct pysandbox_dir *dir, const char *name,
+		      enum pysandbox_file_type type);
+
+/*
+ * Callbacks answering the child's hostfs requests for one host
+ * directory. PATH is relative to the directory ("" for its root),
+ * normalized, without "..". Each returns 0 or one of -ENOENT, -ENOTDIR,
+ * -EISDIR, -EACCES (any other value is reported to the code as EACCES).
+ * A NULL callback answers -ENOENT.
+ */
+struct pysandbox_hostfs_ops {
+	int (*stat)(void *userdata, const char *path,
+		    enum pysandbox_file_type *type, uint64_t *size,
+		    unsigned int *mode);
+	/* *DATA is malloc()ed by the callback and freed by the library;
+	 * files larger than the file_bytes limit are refused (EACCES). */
+	int (*read)(void *userdata, const char *path, void **data, size_t *len);
+	int (*list)(void *userdata, const char *path,
+		    struct pysandbox_dir *dir);
+};
+
+/* A directory at TARGET whose contents OPS serve on demand. OPS and
+ * USERDATA must outlive every session created from O. */
+int pysandbox_options_add_host_dir(struct pysandbox_options *o,
+				   const char *target,
+				   const struct pysandbox_hostfs_ops *ops,
+				   void *userdata);
+
+/* Whether the child prepends its default layout (stdlib, /dev/null,
+ * /tmp, ...). On by default. */
+int pysandbox_options_set_defaults(struct pysandbox_options *o, bool on);
+
+/* Sets variable NAME of the code's environment. The first call replaces
+ * the child's default environment (PATH, HOME, LANG) with the variables
+ * set here. -EINVAL when NAME is empty or contains '='. */
+int pysandbox_options_set_env(struct pysandbox_options *o, const char *name,
+			      const char *value);
+
+/* sys.argv of the code: ARGC strings (copied). Default [""]. */
+int pysandbox_options_set_argv(struct pysandbox_options *o, int argc,
+			       const char *const *argv);
+
+/* The code's working directory, an absolute sandbox path. Default /tmp. */
+int pysandbox_options_set_cwd(struct pysandbox_options *o, const char *cwd);
+
+/* The child binary. When unset: $PYSANDBOX_CHILD (ignored in setuid
+ * programs), then PREFIX/libexec/pysandbox/sandbox of the installation. */
+int pysandbox_options_set_child(struct pysandbox_options *o, const char *path);
+
+/* Detail of the child's stderr diagnostics, 0..3. */
+int pysandbox_options_set_verbosity(struct pysandbox_options *o, int level);
+
+/* The backstop: a run whose result has not come GRACE_MS after its wall
+ * limit, or another request unanswered after REQUEST_MS, kills the child
+ * (PYSANDBOX_ETIMEDOUT). Defaults 5000 and 30000; each 1 ..= 3600000. */
+int pysandbox_options_set_backstop(struct pysandbox_options *o,
+				   int64_t grace_ms, int64_t request_ms);
+
+/* ---- host functions --------------------------------------------------- */
+
+/* The Python exception a host function's failure becomes in the code. */
+enum pysandbox_exc {
+	PYSANDBOX_EXC_SANDBOX_ERROR,
+	PYSANDBOX_EXC_VALUE_ERROR,
+	PYSANDBOX_EXC_TYPE_ERROR,
+	PYSANDBOX_EXC_KEY_ERROR,
+	PYSANDBOX_EXC_INDEX_ERROR,
+	PYSANDBOX_EXC_LOOKUP_ERROR,
+	PYSANDBOX_EXC_PERMISSION_ERROR,
+	PYSANDBOX_EXC_FILE_NOT_FOUND_ERROR,
+	PYSANDBOX_EXC_TIMEOUT_ERROR,
+	PYSANDBOX_EXC_RUNTIME_ERROR,
+};
+
+/* The Python name of EXC ("ValueError"), or NULL. */
+const char *pysandbox_exc_name(enum pysandbox_exc exc);
+
+struct pysandbox_host_error;
+
+/* Makes the current host call fail with Python exception TYPE and a
+ * printf-style message (truncated to 1023 bytes). */
+void pysandbox_host_error_set(struct pysandbox_host_error *error,
+			      enum pysandbox_exc type, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+/*
+ * A host function. ARGS (array) and KWARGS (object) are borrowed for the
+ * call. On success return 0 and store a new reference in *VALUE (or leave
+ * it NULL for None); the library takes ownership. On failure return
+ * non-zero after pysandbox_host_error_set() (without it the code sees
+ * SandboxError "host function NAME failed"). A value whose JSON exceeds
+ * the host_call_bytes limit becomes a SandboxError.
+ */
+typedef int (*pysandbox_host_fn)(void *userdata, const char *name,
+				 struct json_object *args,
+				 struct json_object *kwargs,
+				 struct json_object **value,
+				 struct pysandbox_host_error *error);
+
+/* Lets the code call FN as NAME (a Python identifier, at most 256 host
+ * functions). USERDATA must outlive every session created from O. */
+int pysandbox_options_expose(struct pysandbox_options *o, const char *name,
+			     pysandbox_host_fn fn, void *userdata);
+
+/* ---- sessions -------------------------------------------------------- */
+
+struct pysandbox;
+struct pysandbox_result;
+
+/* A session configured by a copy of O (O may be freed right after).
+ * Nothing is started yet. NULL on allocation failure. */
+struct pysandbox *pysandbox_new(const struct pysandbox_options *o);
+
+/* Starts the child and sends initialize. 0 when the child accepted the
+ * configuration; otherwise PYSANDBOX_ESPAWN, PYSANDBOX_EREMOTE (e.g.
+ * invalid_params, filesystem_error, setup_failed: see pysandbox_rpc_*),
+ * PYSANDBOX_EPROTO, PYSANDBOX_ECHILD, PYSANDBOX_ETIMEDOUT, -E2BIG (the
+ * configuration does not fit in the first frame), -EINVAL (already
+ * started). After a failure the session has ended; close it. */
+int pysandbox_start(struct pysandbox *s);
+
+/* One line describing the session's last failure ("" if none). Valid
+ * until the next call on S. */
+const char *pysandbox_errmsg(const struct pysandbox *s);
+
+/* After PYSANDBOX_EREMOTE: the JSON-RPC error code (e.g. -32007) and its
+ * "data" member (borrowed, may be NULL), valid until the next call on S. */
+int pysandbox_rpc_code(const struct pysandbox *s);
+struct json_object *pysandbox_rpc_data(const struct pysandbox *s);
+
+/* The initialize result (versions, capabilities, isolation layers in
+ * force, effective limits), borrowed; NULL before a successful start. */
+struct json_object *pysandbox_info(const struct pysandbox *s);
+
+enum pysandbox_stream {
+	PYSANDBOX_STDOUT,
+	PYSANDBOX_STDERR,
+};
+
+/* Receives the code's output as it is produced, in order. */
+typedef void (*pysandbox_output_fn)(void *userdata,
+				    enum pysandbox_stream stream,
+				    const void *data, size_t len);
+
+/* With FN set, output goes to FN and results carry none; with NULL (the
+ * default) it is collected into each result. Either way at most the
+ * output_bytes limit per run is kept; the child ends a run producing more
+ * with outcome output_limit. */
+void pysandbox_set_output(struct pysandbox *s, pysandbox_output_fn fn,
+			  void *userdata);
+
+/* Bytes the code reads from its stdin during the next run only (copied).
+ * -E2BIG when the request would not fit in one frame. */
+int pysandbox_set_stdin(struct pysandbox *s, const void *data, size_t len);
+
+/*
+ * Runs CODE (or the sandbox file PATH) in the session's __main__ and
+ * stores a new result in *RESULT, owned by the caller. A returned result
+ * may have any outcome, including fatal ones, after which the session has
+ * ended. Errors: -EINVAL (not started / bad argument), -EBUSY (a run is
+ * in progress in another thread), -E2BIG (request over the frame limit),
+ * PYSANDBOX_EENDED, PYSANDBOX_EREMOTE, PYSANDBOX_EPROTO, PYSANDBOX_ECHILD,
+ * PYSANDBOX_ETIMEDOUT (the last three end the session).
+ */
+int pysandbox_execute(struct pysandbox *s, const char *code,
+		      struct pysandbox_result **result);
+int pysandbox_execute_path(struct pysandbox *s, const char *path,
+			   struct pysandbox_result **result);
+
+/* Calls CALLABLE ("module.attr", "__main__.f") with ARGS (array or NULL)
+ * and KWARGS (object or NULL), both borrowed. The return value is in
+ * pysandbox_result_value(). Errors as pysandbox_execute(). */
+int pysandbox_invoke(struct pysandbox *s, const char *callable,
+		     struct json_object *args, struct json_object *kwargs,
+		     struct pysandbox_result **result);
+
+/* Asks the child to cancel the run in progress; that run then ends with
+ * outcome "cancelled" (fatal). Safe from any thread; returns at once.
+ * -ESRCH when no run is in progress. */
+int pysandbox_cancel(struct pysandbox *s);
+
+/* Lists the tmpfs directory PATH recursively. *RESULT receives a new
+ * reference to the child's answer {"entries":[...],"truncated":BOOL}.
+ * PYSANDBOX_EREMOTE with not_found / not_tmpfs for bad paths. */
+int pysandbox_tmpfs_list(struct pysandbox *s, const char *path,
+			 struct json_object **result);
+
+/* Reads the whole tmpfs file PATH into a new malloc()ed buffer (*DATA,
+ * NUL-terminated for convenience, freed by the caller) of *LEN bytes.
+ * -E2BIG when the file is larger than MAX bytes. */
+int pysandbox_tmpfs_read(struct pysandbox *s, const char *path, size_t max,
+			 void **data, size_t *len);
+
+/* Shuts the session down (shutdown request, then end of input, then
+ * SIGKILL if the child lingers for more than 2 s), reaps the child and
+ * frees S. 0 when the child ended cleanly. S may be NULL. */
+int pysandbox_close(struct pysandbox *s);
+
+/* ---- results --------------------------------------------------------- */
+
+enum pysandbox_outcome {
+	PYSANDBOX_OK,
+	PYSANDBOX_EXCEPTION,
+	PYSANDBOX_EXIT,
+	PYSANDBOX_TIMEOUT,
+	PYSANDBOX_CPU_LIMIT,
+	PYSANDBOX_MEMORY_LIMIT,
+	PYSANDBOX_OUTPUT_LIMIT,
+	PYSANDBOX_VIOLATION,
+	PYSANDBOX_CRASH,
+	PYSANDBOX_CANCELLED,
+};
+
+/* The protocol name of OUTCOME ("memory_limit"), or NULL. */
+const char *pysandbox_outcome_name(enum pysandbox_outcome outcome);
+
+/* Accessors. Strings and json objects are borrowed from R and valid until
+ * pysandbox_result_free(R). Absent values read as NULL, or -1 for
+ * numbers. */
+enum pysandbox_outcome
+pysandbox_result_outcome(const struct pysandbox_result *r);
+bool pysandbox_result_session_usable(const struct pysandbox_result *r);
+int pysandbox_result_exit_status(const struct pysandbox_result *r);
+int pysandbox_result_signal(const struct pysandbox_result *r);
+const char *pysandbox_result_exception_type(const struct pysandbox_result *r);
+const char *
+pysandbox_result_exception_message(const struct pysandbox_result *r);
+const char *
+pysandbox_result_exception_traceback(const struct pysandbox_result *r);
+struct json_object *pysandbox_result_value(const struct pysandbox_result *r);
+
+/* A usage counter by protocol name ("wall_ms", "cpu_ms",
+ * "peak_memory_bytes", "host_calls", ...), -1 when absent. */
+int64_t pysandbox_result_usage(const struct pysandbox_result *r,
+			       const char *name);
+
+/* Violation details: syscall name, number, architecture. */
+const char *
+pysandbox_result_violation_syscall(const struct pysandbox_result *r);
+int pysandbox_result_violation_number(const struct pysandbox_result *r);
+const char *pysandbox_result_violation_arch(const struct pysandbox_result *r);
+
+/* Output collected when no output callback was set: never NULL, always
+ * NUL-terminated after *LEN bytes (LEN may be NULL). And whether output
+ * beyond output_bytes was dropped. */
+const void *pysandbox_result_stdout(const struct pysandbox_result *r,
+				    size_t *len);
+const void *pysandbox_result_stderr(const struct pysandbox_result *r,
+				    size_t *len);
+bool pysandbox_result_output_truncated(const struct pysandbox_result *r);
+
+/* The RunResult object exactly as the child sent it. */
+struct json_object *pysandbox_result_json(const struct pysandbox_result *r);
+
+void pysandbox_result_free(struct pysandbox_result *r);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif

@@ -1,0 +1,636 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * fake_child.c - plays the child's side of protocol v1 for the C parent's
+ * tests, and misbehaves on command.
+ *
+ * The initialize parameter env.FAKE_INIT picks a start-up behaviour: die,
+ * silence, garbage (endless malformed frames), garbage2 (two, then a good
+ * answer), oversized (one 2 MiB frame, then a good answer), error
+ * (setup_failed), version (answers "2.0"), nullerror, linger (ignores
+ * shutdown). The initialize answer echoes the params under "echo".
+ *
+ * Code to execute (inline, or an inline file given by path) is a script
+ * of commands, one per line or separated by ';': print TEXT, eprint TEXT,
+ * exception TYPE MSG, exit N, outcome NAME, host FUNC JSONARGS, hostfs
+ * METHOD TARGET PATH, request, garbage, oversized N, die, silence, flood,
+ * bigout N, wait (until cancel), stdin, sleep MS, badresult, errorreply,
+ * wrongid, notify. Invoke echoes callable, args and kwargs as its value.
+ */
+#include <errno.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "sbproto.h"
+
+#define IN  3
+#define OUT 4
+
+static struct sbp_reader *reader;
+static struct json_object *files; /* target -> base64 data */
+static struct json_object *run_id;
+static const char *init_mode = "";
+static int64_t frame = 4194304;
+static size_t out_bytes;
+
+static void send_msg(struct json_object *msg)
+{
+	if (sbp_write(OUT, msg, SBP_FRAME_MAX) != 0)
+		_exit(2);
+	json_object_put(msg);
+}
+
+static void send_raw(const char *s, size_t len)
+{
+	while (len > 0) {
+		ssize_t n = write(OUT, s, len);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			_exit(2);
+		s += n;
+		len -= (size_t)n;
+	}
+}
+
+static void sleep_ms(long ms)
+{
+	struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
+
+	while (nanosleep(&ts, &ts) < 0 && errno == EINTR)
+		;
+}
+
+static void __attribute__((noreturn)) hang(void)
+{
+	for (;;)
+		pause();
+}
+
+/* The next message from the parent; exits at end of input. */
+static void next_msg(struct sbp_message *m)
+{
+	const char *line;
+	size_t len;
+
+	for (;;) {
+		switch (sbp_reader_next(reader, &line, &len)) {
+		case SBP_FRAME_OK:
+			if (sbp_parse(line, len, m) == 0)
+				return;
+			sbp_message_clear(m);
+			fprintf(stderr, "fake_child: malformed frame\n");
+			continue;
+		case SBP_FRAME_EOF:
+			_exit(0);
+		case SBP_FRAME_OVERSIZED:
+			continue;
+		case SBP_FRAME_NONE:
+			if (sbp_reader_fill(reader) < 0)
+				_exit(2);
+		}
+	}
+}
+
+static struct json_object *jstr(const char *s)
+{
+	return json_object_new_string(s);
+}
+
+static void output(const char *stream, const void *data, size_t len)
+{
+	struct json_object *p = json_object_new_object();
+
+	json_object_object_add(p, "run", json_object_get(run_id));
+	json_object_object_add(p, "stream", jstr(stream));
+	json_object_object_add(p, "data", sbp_b64_new(data, len));
+	send_msg(sbp_notification("output", p));
+	out_bytes += len;
+}
+
+static void print_line(const char *stream, const char *text)
+{
+	char buf[4096];
+	int n = snprintf(buf, sizeof(buf), "%s\n", text);
+
+	output(stream, buf, (size_t)n < sizeof(buf) ? (size_t)n : sizeof(buf));
+}
+
+static struct json_object *usage(void)
+{
+	struct json_object *u = json_object_new_object();
+
+	json_object_object_add(u, "wall_ms", json_object_new_int(3));
+	json_object_object_add(u, "cpu_ms", json_object_new_int(2));
+	json_object_object_add(u, "peak_memory_bytes",
+			       json_object_new_int64(1 << 20));
+	json_object_object_add(u, "stdout_bytes",
+			       json_object_new_int64((int64_t)out_bytes));
+	return u;
+}
+
+static struct json_object *result(const char *outcome)
+{
+	struct json_object *r = json_object_new_object();
+	bool fatal = strcmp(outcome, "ok") && strcmp(outcome, "exception") &&
+		     strcmp(outcome, "exit");
+
+	json_object_object_add(r, "outcome", jstr(outcome));
+	json_object_object_add(r, "session_usable",
+			       json_object_new_boolean(!fatal));
+	json_object_object_add(r, "exit_status", NULL);
+	json_object_object_add(r, "exception", NULL);
+	json_object_object_add(r, "usage", usage());
+	json_object_object_add(r, "violation", NULL);
+	json_object_object_add(r, "signal", NULL);
+	return r;
+}
+
+static void finish(struct json_object *r)
+{
+	send_msg(sbp_response(run_id, r));
+}
+
+static void do_exception(char *arg)
+{
+	struct json_object *r = result("exception"), *e;
+	char *msg = strchr(arg, ' ');
+
+	if (msg)
+		*msg++ = '\0';
+	e = json_object_new_object();
+	json_object_object_add(e, "type", jstr(arg));
+	json_object_object_add(e, "message", jstr(msg ? msg : ""));
+	json_object_object_add(e, "traceback",
+			       jstr("Traceback (most recent call last):\n"));
+	json_object_object_add(r, "exception", e);
+	finish(r);
+}
+
+static void do_outcome(const char *name)
+{
+	struct json_object *r = result(name), *v;
+
+	if (!strcmp(name, "violation")) {
+		v = json_object_new_object();
+		json_object_object_add(v, "syscall", jstr("socket"));
+		json_object_object_add(v, "number", json_object_new_int(41));
+		json_object_object_add(v, "arch", jstr("x86_64"));
+		json_object_object_add(r, "violation", v);
+	}
+	if (!strcmp(name, "crash"))
+		json_object_object_add(r, "signal", json_object_new_int(11));
+	if (!strcmp(name, "exit"))
+		json_object_object_add(r, "exit_status",
+				       json_object_new_int(0));
+	finish(r);
+}
+
+/* Sends a request to the parent and prints its reply on stdout. */
+static void call_parent(const char *method, struct json_object *params)
+{
+	struct json_object *id = jstr("fake-1");
+	struct sbp_message m;
+
+	send_msg(sbp_request(id, method, params));
+	json_object_put(id);
+	for (;;) {
+		next_msg(&m);
+		if (m.kind == SBP_RESPONSE || m.kind == SBP_ERROR_RESPONSE)
+			break;
+		sbp_message_clear(&m);
+	}
+	print_line("stdout",
+		   json_object_to_json_string_ext(
+			   m.root, JSON_C_TO_STRING_PLAIN |
+					   JSON_C_TO_STRING_NOSLASHESCAPE));
+	sbp_message_clear(&m);
+}
+
+static void do_host(char *arg)
+{
+	struct json_object *p = json_object_new_object();
+	char *args = strchr(arg, ' ');
+
+	if (args)
+		*args++ = '\0';
+	json_object_object_add(p, "run", json_object_get(run_id));
+	json_object_object_add(p, "function", jstr(arg));
+	json_object_object_add(p, "args",
+			       json_tokener_parse(args ? args : "[]"));
+	json_object_object_add(p, "kwargs", json_object_new_object());
+	call_parent("host/call", p);
+}
+
+static void do_hostfs(char *arg)
+{
+	struct json_object *p = json_object_new_object();
+	char *target = strchr(arg, ' '), *path = NULL;
+	char method[64];
+
+	if (target) {
+		*target++ = '\0';
+		path = strchr(target, ' ');
+	}
+	if (path)
+		*path++ = '\0';
+	snprintf(method, sizeof(method), "hostfs/%s", arg);
+	json_object_object_add(p, "run", json_object_get(run_id));
+	json_object_object_add(p, "target", jstr(target ? target : "/h"));
+	json_object_object_add(p, "path", jstr(path ? path : ""));
+	call_parent(method, p);
+}
+
+static void do_oversized(long n)
+{
+	char *buf = malloc((size_t)n + 1);
+
+	memset(buf, 'x', (size_t)n);
+	buf[n] = '\n';
+	send_raw(buf, (size_t)n + 1);
+	free(buf);
+}
+
+static void do_bigout(long n)
+{
+	char chunk[4096];
+
+	memset(chunk, 'a', sizeof(chunk));
+	for (; n > 0; n -= (long)sizeof(chunk))
+		output("stdout", chunk,
+		       n < (long)sizeof(chunk) ? (size_t)n : sizeof(chunk));
+}
+
+static void __attribute__((noreturn)) do_flood(void)
+{
+	for (;;)
+		do_bigout(65536);
+}
+
+/* Waits for the parent's cancel request and ends the run with it. */
+static void do_wait(void)
+{
+	struct json_object *r;
+	struct sbp_message m;
+
+	for (;;) {
+		next_msg(&m);
+		if (m.kind == SBP_REQUEST && !strcmp(m.method, "cancel"))
+			break;
+		sbp_message_clear(&m);
+	}
+	r = json_object_new_object();
+	json_object_object_add(r, "cancelled", json_object_new_boolean(1));
+	send_msg(sbp_response(m.id, r));
+	sbp_message_clear(&m);
+	do_outcome("cancelled");
+}
+
+static void do_stdin(struct json_object *params)
+{
+	struct json_object *d = NULL;
+	unsigned char *buf;
+	size_t len;
+
+	json_object_object_get_ex(params, "stdin_data", &d);
+	if (!d || sbp_b64_decode(d, SBP_FRAME_MAX, &buf, &len) != 0)
+		return;
+	output("stdout", buf, len);
+	free(buf);
+}
+
+static void do_misc(const char *cmd)
+{
+	if (!strcmp(cmd, "garbage"))
+		send_raw("garbage{\n", 9);
+	else if (!strcmp(cmd, "wrongid"))
+		send_msg(sbp_response(json_object_new_int(99999), NULL));
+	else if (!strcmp(cmd, "notify"))
+		send_msg(sbp_notification("fake/unknown", NULL));
+	else if (!strcmp(cmd, "request"))
+		call_parent("fake/bogus", NULL);
+	else if (!strcmp(cmd, "die"))
+		_exit(9);
+	else if (!strcmp(cmd, "silence"))
+		hang();
+	else if (!strcmp(cmd, "flood"))
+		do_flood();
+	else
+		print_line("stderr", "fake_child: unknown command");
+}
+
+/* Runs one command; 1 when it sent the run's result. */
+static int command(char *cmd, struct json_object *params)
+{
+	char *arg = strchr(cmd, ' ');
+
+	if (arg)
+		*arg++ = '\0';
+	if (!strcmp(cmd, "print") || !strcmp(cmd, "eprint"))
+		print_line(cmd[0] == 'e' ? "stderr" : "stdout", arg ? arg : "");
+	else if (!strcmp(cmd, "exception"))
+		return do_exception(arg ? arg : (char *)"Exception"), 1;
+	else if (!strcmp(cmd, "exit")) {
+		struct json_object *r = result("exit");
+
+		json_object_object_add(
+			r, "exit_status",
+			json_object_new_int(arg ? atoi(arg) : 0));
+		return finish(r), 1;
+	} else if (!strcmp(cmd, "outcome"))
+		return do_outcome(arg ? arg : "crash"), 1;
+	else if (!strcmp(cmd, "host"))
+		do_host(arg ? arg : (char *)"f");
+	else if (!strcmp(cmd, "hostfs"))
+		do_hostfs(arg ? arg : (char *)"stat");
+	else if (!strcmp(cmd, "oversized"))
+		do_oversized(arg ? atol(arg) : 100);
+	else if (!strcmp(cmd, "bigout"))
+		do_bigout(arg ? atol(arg) : 100);
+	else if (!strcmp(cmd, "wait"))
+		return do_wait(), 1;
+	else if (!strcmp(cmd, "stdin"))
+		do_stdin(params);
+	else if (!strcmp(cmd, "sleep"))
+		sleep_ms(arg ? atol(arg) : 100);
+	else if (!strcmp(cmd, "badresult"))
+		return finish(json_object_new_object()), 1;
+	else if (!strcmp(cmd, "errorreply"))
+		return send_msg(sbp_error(run_id, SBP_BUSY, "busy", NULL)), 1;
+	else
+		do_misc(cmd);
+	return 0;
+}
+
+static void run_script(const char *script, struct json_object *params)
+{
+	char *copy = strdup(script), *save = NULL, *cmd;
+
+	out_bytes = 0;
+	for (cmd = strtok_r(copy, ";\n", &save); cmd;
+	     cmd = strtok_r(NULL, ";\n", &save)) {
+		while (*cmd == ' ')
+			cmd++;
+		if (*cmd && command(cmd, params)) {
+			free(copy);
+			return;
+		}
+	}
+	free(copy);
+	finish(result("ok"));
+}
+
+static void execute(struct sbp_message *m)
+{
+	struct json_object *code = NULL, *path = NULL, *data = NULL;
+	unsigned char *buf;
+	size_t len;
+
+	json_object_object_get_ex(m->params, "code", &code);
+	json_object_object_get_ex(m->params, "path", &path);
+	if (code) {
+		run_script(json_object_get_string(code), m->params);
+		return;
+	}
+	if (!path ||
+	    !json_object_object_get_ex(files, json_object_get_string(path),
+				       &data) ||
+	    sbp_b64_decode(data, SBP_FRAME_MAX, &buf, &len) != 0) {
+		do_exception((char *)"FileNotFoundError no such file");
+		return;
+	}
+	run_script((char *)buf, m->params);
+	free(buf);
+}
+
+static void invoke(struct sbp_message *m)
+{
+	struct json_object *r = result("ok"), *v = json_object_new_object();
+	struct json_object *x;
+	const char *keys[] = {"callable", "args", "kwargs"};
+	size_t i;
+
+	for (i = 0; i < 3; i++)
+		if (json_object_object_get_ex(m->params, keys[i], &x))
+			json_object_object_add(v, keys[i], json_object_get(x));
+	json_object_object_add(r, "value", v);
+	finish(r);
+}
+
+static void remember_files(struct json_object *params)
+{
+	struct json_object *fs = NULL, *e, *type, *target, *data;
+	size_t i;
+
+	files = json_object_new_object();
+	if (!json_object_object_get_ex(params, "filesystem", &fs))
+		return;
+	for (i = 0; i < json_object_array_length(fs); i++) {
+		e = json_object_array_get_idx(fs, i);
+		if (json_object_object_get_ex(e, "type", &type) &&
+		    !strcmp(json_object_get_string(type), "file") &&
+		    json_object_object_get_ex(e, "target", &target) &&
+		    json_object_object_get_ex(e, "data", &data))
+			json_object_object_add(files,
+					       json_object_get_string(target),
+					       json_object_get(data));
+	}
+}
+
+static struct json_object *limits(struct json_object *params)
+{
+	static const char *const names[] = {
+		"memory_bytes", "cpu_ms",	   "wall_ms",
+		"output_bytes", "open_files",	   "threads",
+		"frame_bytes",	"host_call_bytes", "file_bytes"};
+	static const int64_t defs[] = {536870912, 10000,   30000,
+				       16777216,  256,	   16,
+				       4194304,	  1048576, 67108864};
+	struct json_object *l = json_object_new_object(), *given = NULL, *v;
+	size_t i;
+
+	json_object_object_get_ex(params, "limits", &given);
+	for (i = 0; i < 9; i++) {
+		int64_t x = defs[i];
+
+		if (given && json_object_object_get_ex(given, names[i], &v))
+			x = json_object_get_int64(v);
+		json_object_object_add(l, names[i], json_object_new_int64(x));
+	}
+	json_object_object_get_ex(l, "frame_bytes", &v);
+	frame = json_object_get_int64(v);
+	return l;
+}
+
+static void pick_mode(struct json_object *params)
+{
+	struct json_object *env, *mode;
+
+	if (json_object_object_get_ex(params, "env", &env) &&
+	    json_object_object_get_ex(env, "FAKE_INIT", &mode))
+		init_mode = strdup(json_object_get_string(mode));
+}
+
+/* Start-up misbehaviour; returns when initialize should be answered. */
+static void misbehave_at_start(struct sbp_message *m)
+{
+	int i;
+
+	if (!strcmp(init_mode, "die"))
+		_exit(3);
+	if (!strcmp(init_mode, "silence"))
+		hang();
+	for (i = 0; !strcmp(init_mode, "garbage"); i++)
+		send_raw("{not json\n", 10);
+	if (!strcmp(init_mode, "garbage2")) {
+		send_raw("{not json\n", 10);
+		send_raw("[1,2]\n", 6);
+	}
+	if (!strcmp(init_mode, "oversized"))
+		do_oversized(2 * 1024 * 1024);
+	if (!strcmp(init_mode, "nullerror"))
+		send_msg(
+			sbp_error(NULL, SBP_INVALID_REQUEST, "nonsense", NULL));
+}
+
+static void initialize(struct sbp_message *m)
+{
+	struct json_object *r = json_object_new_object();
+
+	pick_mode(m->params);
+	misbehave_at_start(m);
+	if (!strcmp(init_mode, "error")) {
+		struct json_object *d = json_object_new_object();
+
+		json_object_object_add(d, "step", jstr("seccomp"));
+		send_msg(sbp_error(m->id, SBP_SETUP_FAILED,
+				   "seccomp filter refused", d));
+		return;
+	}
+	remember_files(m->params);
+	json_object_object_add(
+		r, "protocol_version",
+		jstr(strcmp(init_mode, "version") ? "1.0" : "2.0"));
+	json_object_object_add(r, "child",
+			       json_tokener_parse("{\"name\":\"fake-child\","
+						  "\"version\":\"0\"}"));
+	json_object_object_add(r, "limits", limits(m->params));
+	json_object_object_add(r, "echo", json_object_get(m->params));
+	send_msg(sbp_response(m->id, r));
+	sbp_reader_set_max(reader, (size_t)frame);
+}
+
+static const char *tmpfs_file(const char *path, size_t *len)
+{
+	static char big[200000];
+	size_t i;
+
+	if (!strcmp(path, "/tmp/out.txt")) {
+		*len = 12;
+		return "hello tmpfs\n";
+	}
+	if (strcmp(path, "/tmp/big.bin") != 0)
+		return NULL;
+	for (i = 0; i < sizeof(big); i++)
+		big[i] = (char)(i * 7);
+	*len = sizeof(big);
+	return big;
+}
+
+static void tmpfs_read(struct sbp_message *m)
+{
+	struct json_object *p = json_object_new_object(), *v;
+	int64_t off = 0, n = frame / 2;
+	size_t len;
+	const char *data;
+
+	json_object_object_get_ex(m->params, "path", &v);
+	data = tmpfs_file(json_object_get_string(v), &len);
+	if (!data) {
+		json_object_put(p);
+		send_msg(sbp_error(m->id, SBP_NOT_FOUND, "not_found", NULL));
+		return;
+	}
+	if (json_object_object_get_ex(m->params, "offset", &v))
+		off = json_object_get_int64(v);
+	if (json_object_object_get_ex(m->params, "length", &v))
+		n = json_object_get_int64(v);
+	if (off > (int64_t)len)
+		off = (int64_t)len;
+	if (n > (int64_t)len - off)
+		n = (int64_t)len - off;
+	json_object_object_add(p, "data", sbp_b64_new(data + off, (size_t)n));
+	json_object_object_add(p, "size", json_object_new_int64((int64_t)len));
+	json_object_object_add(
+		p, "eof", json_object_new_boolean(off + n >= (int64_t)len));
+	send_msg(sbp_response(m->id, p));
+}
+
+static void tmpfs_list(struct sbp_message *m)
+{
+	struct json_object *v;
+
+	json_object_object_get_ex(m->params, "path", &v);
+	if (strcmp(json_object_get_string(v), "/tmp") != 0) {
+		send_msg(sbp_error(m->id, SBP_NOT_TMPFS, "not_tmpfs", NULL));
+		return;
+	}
+	send_msg(sbp_response(
+		m->id, json_tokener_parse(
+			       "{\"entries\":[{\"path\":\"/tmp/out.txt\","
+			       "\"type\":\"file\",\"size\":12,\"mode\":420}],"
+			       "\"truncated\":false}")));
+}
+
+static void shutdown_session(struct sbp_message *m)
+{
+	send_msg(sbp_response(m->id, NULL));
+	if (!strcmp(init_mode, "linger"))
+		hang();
+	send_msg(sbp_notification("ended",
+				  json_tokener_parse("{\"reason\":\"shutdown\","
+						     "\"message\":\"bye\"}")));
+	_exit(0);
+}
+
+static void dispatch(struct sbp_message *m)
+{
+	run_id = m->id;
+	if (!strcmp(m->method, "initialize"))
+		initialize(m);
+	else if (!strcmp(m->method, "execute"))
+		execute(m);
+	else if (!strcmp(m->method, "invoke"))
+		invoke(m);
+	else if (!strcmp(m->method, "tmpfs/list"))
+		tmpfs_list(m);
+	else if (!strcmp(m->method, "tmpfs/read"))
+		tmpfs_read(m);
+	else if (!strcmp(m->method, "cancel"))
+		send_msg(sbp_response(
+			m->id, json_tokener_parse("{\"cancelled\":false}")));
+	else if (!strcmp(m->method, "shutdown"))
+		shutdown_session(m);
+	else
+		send_msg(sbp_error(m->id, SBP_METHOD_NOT_FOUND,
+				   "method_not_found", NULL));
+}
+
+int main(void)
+{
+	struct sbp_message m;
+
+	reader = sbp_reader_new(IN, SBP_FRAME_MAX);
+	if (!reader)
+		return 2;
+	for (;;) {
+		next_msg(&m);
+		if (m.kind == SBP_REQUEST)
+			dispatch(&m);
+		sbp_message_clear(&m);
+	}
+}

@@ -1,0 +1,882 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * check_libpysandbox.c - libpysandbox against the fake child
+ * (parents/c/tests/fake_child.c), which speaks the protocol and
+ * misbehaves on command. Each test runs in its own process (CK_FORK), so
+ * the zombie checks see only that test's children.
+ */
+#include <check.h>
+#include <errno.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "pysandbox.h"
+
+#define PLAIN (JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE)
+
+#ifndef FAKE_CHILD
+#error "FAKE_CHILD must name the fake child binary"
+#endif
+
+static struct pysandbox_options *fake_options(const char *mode)
+{
+	struct pysandbox_options *o = pysandbox_options_new();
+
+	ck_assert_ptr_nonnull(o);
+	ck_assert_int_eq(pysandbox_options_set_child(o, FAKE_CHILD), 0);
+	ck_assert_int_eq(pysandbox_options_set_backstop(o, 300, 1000), 0);
+	if (mode)
+		ck_assert_int_eq(
+			pysandbox_options_set_env(o, "FAKE_INIT", mode), 0);
+	return o;
+}
+
+static struct pysandbox *started(struct pysandbox_options *o)
+{
+	struct pysandbox *s = pysandbox_new(o);
+
+	ck_assert_ptr_nonnull(s);
+	pysandbox_options_free(o);
+	ck_assert_msg(pysandbox_start(s) == 0, "start: %s",
+		      pysandbox_errmsg(s));
+	return s;
+}
+
+static struct pysandbox *fake(void)
+{
+	return started(fake_options(NULL));
+}
+
+/* Starting with MODE fails with CODE. */
+static void start_fails(const char *mode, int code)
+{
+	struct pysandbox *s = pysandbox_new(fake_options(mode));
+	int ret = pysandbox_start(s);
+
+	ck_assert_msg(ret == code, "mode %s: %d (%s)", mode, ret,
+		      pysandbox_errmsg(s));
+	ck_assert_str_ne(pysandbox_errmsg(s), "");
+	ck_assert_int_eq(pysandbox_close(s), 0);
+}
+
+static void assert_no_children(void)
+{
+	errno = 0;
+	ck_assert_int_eq(waitpid(-1, NULL, WNOHANG), -1);
+	ck_assert_int_eq(errno, ECHILD);
+}
+
+static struct pysandbox_result *run(struct pysandbox *s, const char *code)
+{
+	struct pysandbox_result *r = NULL;
+	int ret = pysandbox_execute(s, code, &r);
+
+	ck_assert_msg(ret == 0, "execute %s: %d %s", code, ret,
+		      pysandbox_errmsg(s));
+	return r;
+}
+
+static const char *out(struct pysandbox_result *r)
+{
+	return pysandbox_result_stdout(r, NULL);
+}
+
+static struct json_object *echo(struct pysandbox *s, const char *key)
+{
+	struct json_object *e, *v;
+
+	ck_assert(json_object_object_get_ex(pysandbox_info(s), "echo", &e));
+	ck_assert(json_object_object_get_ex(e, key, &v));
+	return v;
+}
+
+/* ---- start-up --------------------------------------------------------- */
+
+START_TEST(initialize_carries_options)
+{
+	struct pysandbox_options *o = fake_options(NULL);
+	const char *argv[] = {"prog.py", "a"};
+	struct pysandbox *s;
+
+	ck_assert_int_eq(
+		pysandbox_options_set_limit(o, PYSANDBOX_LIMIT_CPU_MS, 1234),
+		0);
+	ck_assert_int_eq(pysandbox_options_add_bind(o, "/usr", "/opt/usr"), 0);
+	ck_assert_int_eq(pysandbox_options_bind_include(o, "*.py"), 0);
+	ck_assert_int_eq(
+		pysandbox_options_add_file(o, "/sandbox/x", "ab", 2, 0644), 0);
+	ck_assert_int_eq(pysandbox_options_add_tmpfs(o, "/work", 1000, 5), 0);
+	ck_assert_int_eq(pysandbox_options_add_device(o, "/dev/zero",
+						      PYSANDBOX_DEVICE_ZERO),
+			 0);
+	ck_assert_int_eq(pysandbox_options_set_argv(o, 2, argv), 0);
+	ck_assert_int_eq(pysandbox_options_set_cwd(o, "/work"), 0);
+	ck_assert_int_eq(pysandbox_options_set_defaults(o, false), 0);
+	s = started(o);
+
+	ck_assert_str_eq(
+		json_object_to_json_string_ext(echo(s, "filesystem"), PLAIN),
+		"[{\"type\":\"bind\",\"target\":\"/opt/usr\","
+		"\"source\":\"/usr\",\"include\":[\"*.py\"],"
+		"\"exclude\":[]},{\"type\":\"file\",\"target\":"
+		"\"/sandbox/x\",\"data\":\"YWI=\",\"mode\":420},"
+		"{\"type\":\"tmpfs\",\"target\":\"/work\","
+		"\"max_bytes\":1000,\"max_files\":5},{\"type\":"
+		"\"device\",\"target\":\"/dev/zero\",\"device\":"
+		"\"zero\"}]");
+	ck_assert_int_eq(json_object_get_int(json_object_object_get(
+				 echo(s, "limits"), "cpu_ms")),
+			 1234);
+	ck_assert_str_eq(json_object_get_string(echo(s, "cwd")), "/work");
+	ck_assert(!json_object_get_boolean(echo(s, "defaults")));
+	ck_assert_int_eq(json_object_array_length(echo(s, "argv")), 2);
+	ck_assert_int_eq(pysandbox_close(s), 0);
+	assert_no_children();
+}
+END_TEST
+
+START_TEST(missing_child_is_espawn)
+{
+	struct pysandbox_options *o = pysandbox_options_new();
+	struct pysandbox *s;
+
+	pysandbox_options_set_child(o, "/nonexistent/sandbox");
+	s = pysandbox_new(o);
+	pysandbox_options_free(o);
+	ck_assert_int_eq(pysandbox_start(s), PYSANDBOX_ESPAWN);
+	ck_assert_ptr_nonnull(strstr(pysandbox_errmsg(s), "/nonexistent"));
+	ck_assert_int_eq(pysandbox_start(s), -EINVAL);
+	pysandbox_close(s);
+}
+END_TEST
+
+START_TEST(child_from_environment)
+{
+	struct pysandbox_options *o = pysandbox_options_new();
+	struct pysandbox *s;
+
+	setenv("PYSANDBOX_CHILD", FAKE_CHILD, 1);
+	s = started(o);
+	ck_assert_int_eq(pysandbox_close(s), 0);
+}
+END_TEST
+
+START_TEST(start_failures)
+{
+	start_fails("die", PYSANDBOX_ESPAWN);
+	start_fails("silence", PYSANDBOX_ETIMEDOUT);
+	start_fails("garbage", PYSANDBOX_EPROTO);
+	start_fails("version", PYSANDBOX_EPROTO);
+	start_fails("nullerror", PYSANDBOX_EPROTO);
+	assert_no_children();
+}
+END_TEST
+
+START_TEST(setup_failed_is_remote)
+{
+	struct pysandbox *s = pysandbox_new(fake_options("error"));
+	struct json_object *step;
+
+	ck_assert_int_eq(pysandbox_start(s), PYSANDBOX_EREMOTE);
+	ck_assert_int_eq(pysandbox_rpc_code(s), -32006);
+	ck_assert(json_object_object_get_ex(pysandbox_rpc_data(s), "step",
+					    &step));
+	ck_assert_str_eq(json_object_get_string(step), "seccomp");
+	ck_assert_ptr_nonnull(strstr(pysandbox_errmsg(s), "setup_failed"));
+	pysandbox_close(s);
+	assert_no_children();
+}
+END_TEST
+
+START_TEST(tolerated_noise_at_start)
+{
+	pysandbox_close(started(fake_options("garbage2")));
+	pysandbox_close(started(fake_options("oversized")));
+	assert_no_children();
+}
+END_TEST
+
+START_TEST(initialize_too_large)
+{
+	struct pysandbox_options *o = fake_options(NULL);
+	char *big = calloc(1, 900000);
+	struct pysandbox *s;
+
+	ck_assert_int_eq(
+		pysandbox_options_add_file(o, "/big", big, 900000, 0644), 0);
+	s = pysandbox_new(o);
+	pysandbox_options_free(o);
+	ck_assert_int_eq(pysandbox_start(s), -E2BIG);
+	pysandbox_close(s);
+	free(big);
+	assert_no_children();
+}
+END_TEST
+
+/* ---- options ----------------------------------------------------------- */
+
+START_TEST(options_are_validated)
+{
+	struct pysandbox_options *o = pysandbox_options_new();
+
+	ck_assert_int_eq(pysandbox_options_add_tmpfs(o, "tmp", 0, 0), -EINVAL);
+	ck_assert_int_eq(pysandbox_options_add_tmpfs(o, "/a/../b", 0, 0),
+			 -EINVAL);
+	ck_assert_int_eq(pysandbox_options_add_tmpfs(o, "/a//b", 0, 0),
+			 -EINVAL);
+	ck_assert_int_eq(pysandbox_options_add_tmpfs(o, "/a/", 0, 0), -EINVAL);
+	ck_assert_ptr_nonnull(strstr(pysandbox_options_errmsg(o), "/a/"));
+	ck_assert_int_eq(pysandbox_options_add_tmpfs(o, "/a/.b", 0, 0), 0);
+	ck_assert_int_eq(pysandbox_options_bind_include(o, "*.py"), -EINVAL);
+	ck_assert_int_eq(pysandbox_options_set_limit(
+				 o, PYSANDBOX_LIMIT_FRAME_BYTES, 1000),
+			 -EINVAL);
+	ck_assert_int_eq(
+		pysandbox_options_set_limit(o, PYSANDBOX_LIMIT_CPU_MS, 0),
+		-EINVAL);
+	ck_assert_int_eq(pysandbox_options_expose(o, "1bad", NULL, NULL),
+			 -EINVAL);
+	ck_assert_int_eq(pysandbox_options_set_env(o, "A=B", "x"), -EINVAL);
+	ck_assert_int_eq(pysandbox_options_set_verbosity(o, 4), -EINVAL);
+	pysandbox_options_free(o);
+}
+END_TEST
+
+START_TEST(entry_count_is_bounded)
+{
+	struct pysandbox_options *o = pysandbox_options_new();
+	char target[32];
+	int i;
+
+	for (i = 0; i < 256; i++) {
+		snprintf(target, sizeof(target), "/d%d", i);
+		ck_assert_int_eq(pysandbox_options_add_tmpfs(o, target, 0, 0),
+				 0);
+	}
+	ck_assert_int_eq(pysandbox_options_add_tmpfs(o, "/x", 0, 0), -E2BIG);
+	pysandbox_options_free(o);
+}
+END_TEST
+
+/* ---- runs -------------------------------------------------------------- */
+
+START_TEST(output_is_collected)
+{
+	struct pysandbox *s = fake();
+	struct pysandbox_result *r = run(s, "print hello;eprint oops");
+	size_t len;
+
+	ck_assert_int_eq(pysandbox_result_outcome(r), PYSANDBOX_OK);
+	ck_assert_str_eq(out(r), "hello\n");
+	ck_assert_str_eq(pysandbox_result_stderr(r, &len), "oops\n");
+	ck_assert_uint_eq(len, 5);
+	ck_assert_int_eq(pysandbox_result_usage(r, "cpu_ms"), 2);
+	ck_assert_int_eq(pysandbox_result_usage(r, "nonexistent"), -1);
+	ck_assert(pysandbox_result_session_usable(r));
+	pysandbox_result_free(r);
+	ck_assert_int_eq(pysandbox_close(s), 0);
+	assert_no_children();
+}
+END_TEST
+
+static void collect(void *ud, enum pysandbox_stream stream, const void *data,
+		    size_t len)
+{
+	char *buf = ud;
+
+	strncat(buf, stream == PYSANDBOX_STDOUT ? "o:" : "e:", 3);
+	strncat(buf, data, len);
+}
+
+START_TEST(output_is_streamed)
+{
+	struct pysandbox *s = fake();
+	struct pysandbox_result *r;
+	char buf[256] = "";
+
+	pysandbox_set_output(s, collect, buf);
+	r = run(s, "print a;eprint b;print c");
+	ck_assert_str_eq(buf, "o:a\ne:b\no:c\n");
+	ck_assert_str_eq(out(r), "");
+	pysandbox_result_free(r);
+	pysandbox_close(s);
+}
+END_TEST
+
+START_TEST(exception_and_exit)
+{
+	struct pysandbox *s = fake();
+	struct pysandbox_result *r = run(s, "exception ZeroDivisionError boom");
+
+	ck_assert_int_eq(pysandbox_result_outcome(r), PYSANDBOX_EXCEPTION);
+	ck_assert_str_eq(pysandbox_result_exception_type(r),
+			 "ZeroDivisionError");
+	ck_assert_str_eq(pysandbox_result_exception_message(r), "boom");
+	ck_assert_ptr_nonnull(pysandbox_result_exception_traceback(r));
+	ck_assert_int_eq(pysandbox_result_exit_status(r), -1);
+	pysandbox_result_free(r);
+
+	r = run(s, "exit 7");
+	ck_assert_int_eq(pysandbox_result_outcome(r), PYSANDBOX_EXIT);
+	ck_assert_int_eq(pysandbox_result_exit_status(r), 7);
+	ck_assert_ptr_null(pysandbox_result_exception_type(r));
+	pysandbox_result_free(r);
+	pysandbox_close(s);
+}
+END_TEST
+
+START_TEST(fatal_outcome_ends_session)
+{
+	struct pysandbox *s = fake();
+	struct pysandbox_result *r = run(s, "outcome violation");
+
+	ck_assert_int_eq(pysandbox_result_outcome(r), PYSANDBOX_VIOLATION);
+	ck_assert_str_eq(pysandbox_result_violation_syscall(r), "socket");
+	ck_assert_int_eq(pysandbox_result_violation_number(r), 41);
+	ck_assert_str_eq(pysandbox_result_violation_arch(r), "x86_64");
+	ck_assert(!pysandbox_result_session_usable(r));
+	pysandbox_result_free(r);
+
+	ck_assert_int_eq(pysandbox_execute(s, "print x", &r), PYSANDBOX_EENDED);
+	ck_assert_ptr_nonnull(strstr(pysandbox_errmsg(s), "violation"));
+	ck_assert_int_eq(pysandbox_close(s), 0);
+	assert_no_children();
+}
+END_TEST
+
+START_TEST(invoke_passes_arguments)
+{
+	struct pysandbox *s = fake();
+	struct json_object *args = json_tokener_parse("[1,\"two\"]");
+	struct json_object *kw = json_tokener_parse("{\"k\":true}");
+	struct pysandbox_result *r;
+
+	ck_assert_int_eq(pysandbox_invoke(s, "mod.f", args, kw, &r), 0);
+	ck_assert_str_eq(json_object_to_json_string_ext(
+				 pysandbox_result_value(r), PLAIN),
+			 "{\"callable\":\"mod.f\",\"args\":[1,\"two\"],"
+			 "\"kwargs\":{\"k\":true}}");
+	pysandbox_result_free(r);
+	ck_assert_int_eq(pysandbox_invoke(s, "f", kw, NULL, &r), -EINVAL);
+	json_object_put(args);
+	json_object_put(kw);
+	pysandbox_close(s);
+}
+END_TEST
+
+START_TEST(stdin_reaches_the_run)
+{
+	struct pysandbox *s = fake();
+	struct pysandbox_result *r;
+
+	ck_assert_int_eq(pysandbox_set_stdin(s, "in\0put", 6), 0);
+	r = run(s, "stdin");
+	ck_assert_int_eq(memcmp(out(r), "in\0put", 6), 0);
+	pysandbox_result_free(r);
+
+	r = run(s, "stdin");
+	ck_assert_str_eq(out(r), "");
+	pysandbox_result_free(r);
+	pysandbox_close(s);
+}
+END_TEST
+
+START_TEST(oversized_request_keeps_session)
+{
+	struct pysandbox_options *o = fake_options(NULL);
+	struct pysandbox_result *r;
+	struct pysandbox *s;
+	char *code = malloc(100000);
+
+	pysandbox_options_set_limit(o, PYSANDBOX_LIMIT_FRAME_BYTES, 65536);
+	s = started(o);
+	memset(code, 'x', 99999);
+	code[99999] = '\0';
+	ck_assert_int_eq(pysandbox_execute(s, code, &r), -E2BIG);
+	r = run(s, "print still");
+	ck_assert_str_eq(out(r), "still\n");
+	pysandbox_result_free(r);
+	pysandbox_close(s);
+	free(code);
+}
+END_TEST
+
+/* ---- host functions and host directories ------------------------------ */
+
+static int add(void *ud, const char *name, struct json_object *args,
+	       struct json_object *kwargs, struct json_object **value,
+	       struct pysandbox_host_error *error)
+{
+	int a = json_object_get_int(json_object_array_get_idx(args, 0));
+	int b = json_object_get_int(json_object_array_get_idx(args, 1));
+
+	if (json_object_array_length(args) != 2) {
+		pysandbox_host_error_set(error, PYSANDBOX_EXC_VALUE_ERROR,
+					 "%s takes 2 numbers", name);
+		return -1;
+	}
+	*value = json_object_new_int(a + b);
+	return 0;
+}
+
+static int huge(void *ud, const char *name, struct json_object *args,
+		struct json_object *kwargs, struct json_object **value,
+		struct pysandbox_host_error *error)
+{
+	char *s = malloc(70000);
+
+	memset(s, 'h', 69999);
+	s[69999] = '\0';
+	*value = json_object_new_string(s);
+	free(s);
+	return 0;
+}
+
+static int silent_failure(void *ud, const char *name, struct json_object *args,
+			  struct json_object *kwargs,
+			  struct json_object **value,
+			  struct pysandbox_host_error *error)
+{
+	return 1;
+}
+
+static struct pysandbox *host_session(void)
+{
+	struct pysandbox_options *o = fake_options(NULL);
+
+	ck_assert_int_eq(pysandbox_options_expose(o, "add", add, NULL), 0);
+	ck_assert_int_eq(pysandbox_options_expose(o, "huge", huge, NULL), 0);
+	ck_assert_int_eq(
+		pysandbox_options_expose(o, "oops", silent_failure, NULL), 0);
+	pysandbox_options_set_limit(o, PYSANDBOX_LIMIT_HOST_CALL_BYTES, 65536);
+	return started(o);
+}
+
+START_TEST(host_call_value)
+{
+	struct pysandbox *s = host_session();
+	struct pysandbox_result *r = run(s, "host add [2,3]");
+
+	ck_assert_ptr_nonnull(strstr(out(r), "\"result\":{\"value\":5}"));
+	ck_assert_int_eq(json_object_array_length(echo(s, "host_functions")),
+			 3);
+	pysandbox_result_free(r);
+	pysandbox_close(s);
+}
+END_TEST
+
+START_TEST(host_call_errors)
+{
+	struct pysandbox *s = host_session();
+	struct pysandbox_result *r;
+
+	r = run(s, "host add [1]");
+	ck_assert_ptr_nonnull(strstr(out(r), "\"code\":-32050"));
+	ck_assert_ptr_nonnull(strstr(out(r), "\"type\":\"ValueError\""));
+	ck_assert_ptr_nonnull(strstr(out(r), "add takes 2 numbers"));
+	pysandbox_result_free(r);
+
+	r = run(s, "host nosuch []");
+	ck_assert_ptr_nonnull(strstr(out(r), "\"type\":\"SandboxError\""));
+	pysandbox_result_free(r);
+
+	r = run(s, "host huge []");
+	ck_assert_ptr_nonnull(strstr(out(r), "exceeds host_call_bytes"));
+	pysandbox_result_free(r);
+
+	r = run(s, "host oops []");
+	ck_assert_ptr_nonnull(strstr(out(r), "host function oops failed"));
+	pysandbox_result_free(r);
+	pysandbox_close(s);
+}
+END_TEST
+
+static int fs_stat(void *ud, const char *path, enum pysandbox_file_type *type,
+		   uint64_t *size, unsigned int *mode)
+{
+	if (path[0] == '\0') {
+		*type = PYSANDBOX_DIR;
+		return 0;
+	}
+	if (strcmp(path, "mod.py") != 0)
+		return -ENOENT;
+	*type = PYSANDBOX_FILE;
+	*size = 5;
+	*mode = 0644;
+	return 0;
+}
+
+static int fs_read(void *ud, const char *path, void **data, size_t *len)
+{
+	if (strcmp(path, "mod.py") != 0)
+		return -EISDIR;
+	*data = strdup("x = 1");
+	*len = 5;
+	return 0;
+}
+
+static int fs_list(void *ud, const char *path, struct pysandbox_dir *dir)
+{
+	ck_assert_int_eq(pysandbox_dir_add(dir, "../x", PYSANDBOX_FILE),
+			 -EINVAL);
+	return pysandbox_dir_add(dir, "mod.py", PYSANDBOX_FILE);
+}
+
+static const struct pysandbox_hostfs_ops fs_ops = {fs_stat, fs_read, fs_list};
+
+START_TEST(host_directory)
+{
+	struct pysandbox_options *o = fake_options(NULL);
+	struct pysandbox_result *r;
+	struct pysandbox *s;
+
+	ck_assert_int_eq(pysandbox_options_add_host_dir(o, "/h", &fs_ops, NULL),
+			 0);
+	s = started(o);
+	r = run(s, "hostfs stat /h mod.py;hostfs read /h mod.py;"
+		   "hostfs list /h ;hostfs stat /h nope;hostfs read /h sub;"
+		   "hostfs stat /h ../etc;hostfs stat /other x");
+	ck_assert_ptr_nonnull(strstr(out(r), "{\"type\":\"file\",\"size\":5,"
+					     "\"mode\":420}"));
+	ck_assert_ptr_nonnull(strstr(out(r), "{\"data\":\"eCA9IDE=\"}"));
+	ck_assert_ptr_nonnull(strstr(out(r),
+				     "{\"entries\":[{\"name\":"
+				     "\"mod.py\",\"type\":\"file\"}]}"));
+	ck_assert_ptr_nonnull(strstr(out(r), "\"errno\":\"ENOENT\""));
+	ck_assert_ptr_nonnull(strstr(out(r), "\"errno\":\"EISDIR\""));
+	ck_assert_ptr_nonnull(strstr(out(r), "no host directory at /other"));
+	ck_assert_ptr_nonnull(strstr(out(r), "\"code\":-32602"));
+	pysandbox_result_free(r);
+	pysandbox_close(s);
+}
+END_TEST
+
+START_TEST(unknown_requests_and_noise)
+{
+	struct pysandbox *s = fake();
+	struct pysandbox_result *r;
+
+	r = run(s, "request;wrongid;notify;garbage;oversized 5000000;"
+		   "print survived");
+	ck_assert_ptr_nonnull(strstr(out(r), "\"code\":-32601"));
+	ck_assert_ptr_nonnull(strstr(out(r), "survived\n"));
+	ck_assert_int_eq(pysandbox_result_outcome(r), PYSANDBOX_OK);
+	pysandbox_result_free(r);
+	pysandbox_close(s);
+}
+END_TEST
+
+/* ---- tmpfs --------------------------------------------------------------- */
+
+START_TEST(tmpfs_read_back)
+{
+	struct pysandbox_options *o = fake_options(NULL);
+	struct json_object *list;
+	struct pysandbox *s;
+	unsigned char *data;
+	size_t len, i;
+
+	pysandbox_options_set_limit(o, PYSANDBOX_LIMIT_FRAME_BYTES, 65536);
+	s = started(o);
+	ck_assert_int_eq(pysandbox_tmpfs_list(s, "/tmp", &list), 0);
+	ck_assert_ptr_nonnull(strstr(
+		json_object_to_json_string_ext(list, PLAIN), "/tmp/out.txt"));
+	json_object_put(list);
+
+	ck_assert_int_eq(pysandbox_tmpfs_read(s, "/tmp/out.txt", 100,
+					      (void **)&data, &len),
+			 0);
+	ck_assert_str_eq((char *)data, "hello tmpfs\n");
+	free(data);
+
+	/* Several chunks: the frame is 64 KiB. */
+	ck_assert_int_eq(pysandbox_tmpfs_read(s, "/tmp/big.bin", 1 << 20,
+					      (void **)&data, &len),
+			 0);
+	ck_assert_uint_eq(len, 200000);
+	for (i = 0; i < len; i++)
+		ck_assert_uint_eq(data[i], (unsigned char)(i * 7));
+	free(data);
+	pysandbox_close(s);
+}
+END_TEST
+
+START_TEST(tmpfs_errors)
+{
+	struct pysandbox *s = fake();
+	struct json_object *list;
+	void *data;
+	size_t len;
+
+	ck_assert_int_eq(
+		pysandbox_tmpfs_read(s, "/tmp/big.bin", 1000, &data, &len),
+		-E2BIG);
+	ck_assert_int_eq(
+		pysandbox_tmpfs_read(s, "/tmp/none", 1000, &data, &len),
+		PYSANDBOX_EREMOTE);
+	ck_assert_int_eq(pysandbox_rpc_code(s), -32008);
+	ck_assert_int_eq(pysandbox_tmpfs_list(s, "/etc", &list),
+			 PYSANDBOX_EREMOTE);
+	ck_assert_int_eq(pysandbox_rpc_code(s), -32009);
+	pysandbox_close(s);
+}
+END_TEST
+
+/* ---- cancel ------------------------------------------------------------ */
+
+static void *cancel_later(void *arg)
+{
+	struct timespec ts = {0, 200 * 1000000L};
+
+	nanosleep(&ts, NULL);
+	ck_assert_int_eq(pysandbox_cancel(arg), 0);
+	return NULL;
+}
+
+START_TEST(cancel_from_another_thread)
+{
+	struct pysandbox *s = fake();
+	struct pysandbox_result *r;
+	pthread_t t;
+
+	ck_assert_int_eq(pysandbox_cancel(s), -ESRCH);
+	pthread_create(&t, NULL, cancel_later, s);
+	r = run(s, "wait");
+	pthread_join(t, NULL);
+	ck_assert_int_eq(pysandbox_result_outcome(r), PYSANDBOX_CANCELLED);
+	pysandbox_result_free(r);
+	ck_assert_int_eq(pysandbox_execute(s, "print x", &r), PYSANDBOX_EENDED);
+	pysandbox_close(s);
+	assert_no_children();
+}
+END_TEST
+
+START_TEST(cancel_ignored_hits_backstop)
+{
+	struct pysandbox *s = fake();
+	struct pysandbox_result *r;
+	pthread_t t;
+
+	pthread_create(&t, NULL, cancel_later, s);
+	ck_assert_int_eq(pysandbox_execute(s, "silence", &r),
+			 PYSANDBOX_ETIMEDOUT);
+	pthread_join(t, NULL);
+	pysandbox_close(s);
+	assert_no_children();
+}
+END_TEST
+
+/* ---- a misbehaving child during runs ------------------------------------ */
+
+static struct pysandbox *short_wall(void)
+{
+	struct pysandbox_options *o = fake_options(NULL);
+
+	pysandbox_options_set_limit(o, PYSANDBOX_LIMIT_WALL_MS, 300);
+	pysandbox_options_set_limit(o, PYSANDBOX_LIMIT_OUTPUT_BYTES, 100000);
+	return started(o);
+}
+
+START_TEST(child_dies_mid_run)
+{
+	struct pysandbox *s = fake();
+	struct pysandbox_result *r;
+
+	ck_assert_int_eq(pysandbox_execute(s, "print a;die", &r),
+			 PYSANDBOX_ECHILD);
+	ck_assert_ptr_nonnull(strstr(pysandbox_errmsg(s), "status 9"));
+	assert_no_children();
+	ck_assert_int_eq(pysandbox_execute(s, "print a", &r), PYSANDBOX_EENDED);
+	pysandbox_close(s);
+}
+END_TEST
+
+START_TEST(silent_child_is_killed)
+{
+	struct pysandbox *s = short_wall();
+	struct pysandbox_result *r;
+
+	ck_assert_int_eq(pysandbox_execute(s, "silence", &r),
+			 PYSANDBOX_ETIMEDOUT);
+	assert_no_children();
+	pysandbox_close(s);
+}
+END_TEST
+
+START_TEST(output_flood_is_bounded)
+{
+	struct pysandbox *s = short_wall();
+	struct pysandbox_result *r;
+
+	ck_assert_int_eq(pysandbox_execute(s, "flood", &r),
+			 PYSANDBOX_ETIMEDOUT);
+	assert_no_children();
+	pysandbox_close(s);
+}
+END_TEST
+
+START_TEST(excess_output_is_dropped)
+{
+	struct pysandbox *s = short_wall();
+	struct pysandbox_result *r = run(s, "bigout 150000");
+	size_t len;
+
+	pysandbox_result_stdout(r, &len);
+	ck_assert_uint_eq(len, 100000);
+	ck_assert(pysandbox_result_output_truncated(r));
+	pysandbox_result_free(r);
+	pysandbox_close(s);
+}
+END_TEST
+
+START_TEST(garbage_flood_is_protocol_error)
+{
+	struct pysandbox *s = fake();
+	struct pysandbox_result *r;
+
+	ck_assert_int_eq(pysandbox_execute(s,
+					   "garbage;garbage;garbage;"
+					   "garbage;garbage;garbage;garbage;"
+					   "garbage;garbage;garbage;garbage;"
+					   "garbage;garbage;garbage;garbage;"
+					   "garbage;garbage;silence",
+					   &r),
+			 PYSANDBOX_EPROTO);
+	ck_assert_ptr_nonnull(strstr(pysandbox_errmsg(s), "malformed"));
+	assert_no_children();
+	pysandbox_close(s);
+}
+END_TEST
+
+START_TEST(bad_replies)
+{
+	struct pysandbox *s = fake();
+	struct pysandbox_result *r;
+
+	ck_assert_int_eq(pysandbox_execute(s, "errorreply", &r),
+			 PYSANDBOX_EREMOTE);
+	ck_assert_int_eq(pysandbox_rpc_code(s), -32002);
+	r = run(s, "print fine");
+	pysandbox_result_free(r);
+	ck_assert_int_eq(pysandbox_execute(s, "badresult", &r),
+			 PYSANDBOX_EPROTO);
+	assert_no_children();
+	pysandbox_close(s);
+}
+END_TEST
+
+START_TEST(close_kills_a_lingering_child)
+{
+	struct pysandbox *s = started(fake_options("linger"));
+
+	ck_assert_int_eq(pysandbox_close(s), PYSANDBOX_ETIMEDOUT);
+	assert_no_children();
+}
+END_TEST
+
+/* ---- several sessions at once ------------------------------------------ */
+
+static void *session_thread(void *arg)
+{
+	struct pysandbox *s = fake();
+	struct pysandbox_result *r;
+	int i;
+
+	for (i = 0; i < 5; i++) {
+		r = run(s, "print t;exit 3");
+		ck_assert_str_eq(out(r), "t\n");
+		ck_assert_int_eq(pysandbox_result_exit_status(r), 3);
+		pysandbox_result_free(r);
+	}
+	ck_assert_int_eq(pysandbox_close(s), 0);
+	return arg;
+}
+
+START_TEST(sessions_in_parallel_threads)
+{
+	pthread_t t[4];
+	int i;
+
+	for (i = 0; i < 4; i++)
+		pthread_create(&t[i], NULL, session_thread, NULL);
+	for (i = 0; i < 4; i++)
+		pthread_join(t[i], NULL);
+	assert_no_children();
+}
+END_TEST
+
+START_TEST(strerror_covers_codes)
+{
+	ck_assert_str_eq(pysandbox_strerror(PYSANDBOX_EPROTO),
+			 "the child broke the protocol");
+	ck_assert_str_eq(pysandbox_strerror(-ESRCH), "no run in progress");
+	ck_assert_str_eq(pysandbox_outcome_name(PYSANDBOX_MEMORY_LIMIT),
+			 "memory_limit");
+	ck_assert_str_eq(pysandbox_exc_name(PYSANDBOX_EXC_KEY_ERROR),
+			 "KeyError");
+	ck_assert_str_eq(pysandbox_limit_name(PYSANDBOX_LIMIT_FILE_BYTES),
+			 "file_bytes");
+	ck_assert_ptr_null(pysandbox_limit_name(PYSANDBOX_LIMIT_COUNT));
+}
+END_TEST
+
+static Suite *suite(void)
+{
+	Suite *s = suite_create("libpysandbox");
+	TCase *t = tcase_create("core");
+
+	tcase_set_timeout(t, 20);
+	tcase_add_test(t, initialize_carries_options);
+	tcase_add_test(t, missing_child_is_espawn);
+	tcase_add_test(t, child_from_environment);
+	tcase_add_test(t, start_failures);
+	tcase_add_test(t, setup_failed_is_remote);
+	tcase_add_test(t, tolerated_noise_at_start);
+	tcase_add_test(t, initialize_too_large);
+	tcase_add_test(t, options_are_validated);
+	tcase_add_test(t, entry_count_is_bounded);
+	tcase_add_test(t, output_is_collected);
+	tcase_add_test(t, output_is_streamed);
+	tcase_add_test(t, exception_and_exit);
+	tcase_add_test(t, fatal_outcome_ends_session);
+	tcase_add_test(t, invoke_passes_arguments);
+	tcase_add_test(t, stdin_reaches_the_run);
+	tcase_add_test(t, oversized_request_keeps_session);
+	tcase_add_test(t, host_call_value);
+	tcase_add_test(t, host_call_errors);
+	tcase_add_test(t, host_directory);
+	tcase_add_test(t, unknown_requests_and_noise);
+	tcase_add_test(t, tmpfs_read_back);
+	tcase_add_test(t, tmpfs_errors);
+	tcase_add_test(t, cancel_from_another_thread);
+	tcase_add_test(t, cancel_ignored_hits_backstop);
+	tcase_add_test(t, child_dies_mid_run);
+	tcase_add_test(t, silent_child_is_killed);
+	tcase_add_test(t, output_flood_is_bounded);
+	tcase_add_test(t, excess_output_is_dropped);
+	tcase_add_test(t, garbage_flood_is_protocol_error);
+	tcase_add_test(t, bad_replies);
+	tcase_add_test(t, close_kills_a_lingering_child);
+	tcase_add_test(t, sessions_in_parallel_threads);
+	tcase_add_test(t, strerror_covers_codes);
+	suite_add_tcase(s, t);
+	return s;
+}
+
+int main(void)
+{
+	SRunner *sr = srunner_create(suite());
+	int failed;
+
+	srunner_set_fork_status(sr, CK_FORK);
+	srunner_run_all(sr, CK_NORMAL);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}
