@@ -1472,8 +1472,12 @@ static int ro_tree_errno(struct vfs *v, const char *path, enum tree_op op)
 	struct where w;
 	int fd;
 
+	if (!path[1])
+		return op == OP_RMDIR	 ? -EBUSY
+		       : op == OP_UNLINK ? -EISDIR
+					 : -EEXIST;
 	if (op == OP_RMDIR || op == OP_UNLINK)
-		return path[1] ? create_errno(v, path) : -EBUSY;
+		return create_errno(v, path);
 	fd = lookup_fd(v, path, O_NOFOLLOW, &w);
 	if (fd == -ENOENT)
 		return create_errno(v, path);

@@ -152,7 +152,7 @@ static void expect_open(const char *path, int flags, int err)
 
 	if (fd >= 0)
 		close(fd);
-	ck_assert_msg(fd == err, "open %s: got %d (%s), want %d", path, fd,
+	ck_assert_msg(fd == err, "open %.80s: got %d (%s), want %d", path, fd,
 		      fd < 0 ? strerror(-fd) : "fd", err);
 }
 
@@ -160,7 +160,7 @@ static int must_open(const char *path, int flags)
 {
 	int fd = vfs_open(V, path, flags, 0644);
 
-	ck_assert_msg(fd >= 0, "open %s: %s", path, strerror(-fd));
+	ck_assert_msg(fd >= 0, "open %.80s: %s", path, strerror(-fd));
 	return fd;
 }
 
@@ -378,6 +378,20 @@ START_TEST(finalize_refuses_fifo_source_and_nesting)
 }
 END_TEST
 
+/* "/a/a/.../a" of LEN bytes. */
+static const char *long_path(size_t len)
+{
+	static char p[PATH_MAX + 2];
+	size_t i;
+
+	for (i = 0; i < len; i++)
+		p[i] = i % 2 ? 'a' : '/';
+	if (len % 2 == 1)
+		p[len - 1] = 'b';
+	p[len] = '\0';
+	return p;
+}
+
 START_TEST(paths_must_be_normalized)
 {
 	char long_name[NAME_MAX + 3];
@@ -392,6 +406,11 @@ START_TEST(paths_must_be_normalized)
 	memset(long_name + 1, 'x', NAME_MAX + 1);
 	long_name[NAME_MAX + 2] = '\0';
 	expect_open(long_name, O_RDONLY, -ENAMETOOLONG);
+	expect_rc(vfs_mkdir(V, long_name, 0755), -ENAMETOOLONG, "mkdir");
+	expect_open(long_path(PATH_MAX - 1), O_RDONLY, -ENOENT);
+	expect_open(long_path(PATH_MAX), O_RDONLY, -ENAMETOOLONG);
+	expect_rc(vfs_symlink(V, long_path(PATH_MAX), "/tmp/l"), -ENAMETOOLONG,
+		  "symlink");
 	expect_open("/etc/f", 0x40000000, -EINVAL);
 	expect_open("/etc/f", O_ACCMODE, -EINVAL);
 	expect_open("/tmp/x", O_CREAT | O_DIRECTORY | O_RDWR, -EINVAL);
@@ -432,6 +451,8 @@ START_TEST(synthetic_errors)
 	expect_rc(vfs_mkdir(V, "/no/new", 0755), -ENOENT, "mkdir /no/new");
 	expect_rc(vfs_rmdir(V, "/usr"), -EROFS, "rmdir /usr");
 	expect_rc(vfs_rmdir(V, "/"), -EBUSY, "rmdir /");
+	expect_rc(vfs_unlink(V, "/"), -EISDIR, "unlink /");
+	expect_rc(vfs_mkdir(V, "/", 0755), -EEXIST, "mkdir /");
 	expect_rc(vfs_unlink(V, "/etc/f"), -EROFS, "unlink /etc/f");
 	expect_rc(vfs_symlink(V, "x", "/usr/l"), -EROFS, "symlink");
 	expect_rc(vfs_chmod(V, "/usr", 0777), -EROFS, "chmod");
