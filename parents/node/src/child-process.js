@@ -99,9 +99,14 @@ export class ChildProcess {
     return (this.#tail + this.#partial).slice(-STDERR_TAIL);
   }
 
+  /** True until the child has exited (false if it never started). */
+  get running() {
+    return this.#proc.exitCode === null && this.#proc.signalCode === null && this.#proc.pid !== undefined;
+  }
+
   /** Sends SIGKILL unless the child has already exited. */
   kill() {
-    if (this.#proc.exitCode === null && this.#proc.signalCode === null && this.#proc.pid !== undefined) {
+    if (this.running) {
       this.#proc.kill('SIGKILL');
     }
   }

@@ -21,6 +21,10 @@ const debug = debuglog('pysandbox');
 export const MAX_PROTOCOL_ERRORS = 64;
 /** Requests from the child answered concurrently; more are refused. */
 export const MAX_INCOMING = 64;
+/** Deepest JSON nesting accepted (SPEC [REQ-JSON-12]). */
+const MAX_DEPTH = 64;
+const FRAME_MIN = 65536;
+const FRAME_MAX = 67108864;
 
 /**
  * An error answer to one of the child's requests.
@@ -45,6 +49,7 @@ export class RpcReply extends Error {
  * @property {(method: string, params: unknown) => void} onNotification
  * @property {(error: SandboxError) => void} onFatal the child broke the protocol beyond repair
  * @property {(error: SandboxError) => void} [onOversized] a frame of the child was dropped
+ * @property {() => void} [onEnd] the child closed fd 4
  */
 
 /**
@@ -67,7 +72,10 @@ function isObject(value) {
  * @returns {id is string | number}
  */
 function isValidId(id) {
-  return typeof id === 'string' || (typeof id === 'number' && Number.isSafeInteger(id));
+  if (typeof id === 'string') {
+    return Buffer.byteLength(id) <= 256;
+  }
+  return typeof id === 'number' && Number.isSafeInteger(id);
 }
 
 export class Connection {
@@ -82,6 +90,7 @@ export class Connection {
   #incoming = new Set();
   #protocolErrors = 0;
   #closed = false;
+  #quiet = false;
 
   /**
    * @param {import('node:stream').Readable} input the child's fd 4
@@ -92,6 +101,7 @@ export class Connection {
     this.#output = output;
     this.#handlers = handlers;
     input.on('data', (chunk) => this.#onData(chunk));
+    input.on('end', () => this.#handlers.onEnd?.());
     input.on('error', (err) => debug('fd 4: %s', err.message));
     output.on('error', (err) => debug('fd 3: %s', err.message));
   }
@@ -143,7 +153,15 @@ export class Connection {
     }
   }
 
-  /** Ends fd 3: the child sees EOF, which ends the session (SPEC "Transport"). */
+  /**
+   * Stops answering the child's requests, as a parent must once it has sent
+   * `shutdown` (SPEC [REQ-SHUT-3]); frames are still read.
+   */
+  quiet() {
+    this.#quiet = true;
+  }
+
+  /** Ends fd 3: the child sees EOF, which ends the session (SPEC [REQ-BAD-14]). */
   end() {
     this.#closed = true;
     this.#output.end();
@@ -225,22 +243,28 @@ export class Connection {
   #onFrame(line) {
     let msg;
     try {
-      msg = JSON.parse(line.toString('utf8'));
+      msg = JSON.parse(line.toString('utf8'), wellFormed);
     } catch (err) {
       this.#protocolError(null, RPC_CODES.parse_error, `malformed JSON: ${errorMessage(err)}`);
       return;
     }
-    if (!isObject(msg) || msg.jsonrpc !== '2.0') {
-      this.#invalid(msg, 'not a JSON-RPC 2.0 message');
+    if (depth(msg, 1) > MAX_DEPTH) {
+      this.#protocolError(null, RPC_CODES.parse_error, `JSON nested deeper than ${MAX_DEPTH} levels`);
       return;
     }
-
-    if (typeof msg.method === 'string') {
-      this.#onCall(msg);
-    } else if ('result' in msg || 'error' in msg) {
+    if (!isObject(msg) || msg.jsonrpc !== '2.0') {
+      // SPEC [REQ-BAD-4]: nothing is sent back for an object without `method`.
+      if (!isObject(msg) || 'method' in msg) {
+        this.#invalid(msg, 'not a JSON-RPC 2.0 message');
+      }
+      return;
+    }
+    if (!('method' in msg)) {
       this.#onResponse(msg);
+    } else if (typeof msg.method !== 'string') {
+      this.#invalid(msg, 'method must be a string');
     } else {
-      this.#invalid(msg, 'message is neither a request, a notification nor a response');
+      this.#onCall(msg);
     }
   }
 
@@ -256,28 +280,29 @@ export class Connection {
   /** @param {Record<string, unknown>} msg */
   #onCall(msg) {
     const method = /** @type {string} */ (msg.method);
-    if (msg.params !== undefined && typeof msg.params !== 'object') {
-      this.#invalid(msg, `params of '${method}' must be an object or an array`);
-      return;
-    }
+    const params = msg.params ?? {};
     if (!('id' in msg)) {
-      this.#handlers.onNotification(method, msg.params ?? {});
+      if (isObject(params)) {
+        this.#handlers.onNotification(method, params);
+      }
       return;
     }
     const id = msg.id;
     if (!isValidId(id)) {
-      this.#invalid(msg, 'request id must be a string or an integer');
-      return;
-    }
-    if (this.#incoming.has(id)) {
-      this.#invalid(msg, `duplicate request id ${JSON.stringify(id)}`);
-      return;
-    }
-    if (this.#incoming.size >= MAX_INCOMING) {
+      this.#invalid(msg, 'request id must be a string of at most 256 bytes or an integer');
+    } else if (typeof params !== 'object' || params === null) {
+      this.#invalid(msg, `params of '${method}' must be an object`);
+    } else if (this.#incoming.has(id)) {
+      this.#invalid(msg, `id ${JSON.stringify(id)} is already outstanding`);
+    } else if (this.#quiet) {
+      debug('request %s from child after shutdown ignored', method);
+    } else if (Array.isArray(params)) {
+      this.#sendError(id, RPC_CODES.invalid_params, 'params must be an object', { field: '' });
+    } else if (this.#incoming.size >= MAX_INCOMING) {
       this.#sendError(id, RPC_CODES.internal_error, `more than ${MAX_INCOMING} outstanding requests`);
-      return;
+    } else {
+      this.#answer(id, method, params);
     }
-    this.#answer(id, method, msg.params ?? {});
   }
 
   /**
@@ -289,13 +314,15 @@ export class Connection {
     this.#incoming.add(id);
     try {
       const result = await this.#handlers.onRequest(method, params, id);
-      if (!this.#closed) {
+      if (!this.#closed && !this.#quiet) {
         this.#write(encodeFrame({ jsonrpc: '2.0', id, result }, this.#maxFrame));
       }
     } catch (err) {
       const reply = err instanceof RpcReply ? err
         : new RpcReply(RPC_CODES.internal_error, `cannot answer '${method}': ${errorMessage(err)}`);
-      this.#sendError(id, reply.rpcCode, reply.message, reply.data);
+      if (!this.#quiet) {
+        this.#sendError(id, reply.rpcCode, reply.message, reply.data);
+      }
     } finally {
       this.#incoming.delete(id);
     }
@@ -311,17 +338,67 @@ export class Connection {
     }
     this.#pending.delete(/** @type {string | number} */ (id));
 
-    if ('result' in msg) {
-      pending.resolve(msg.result);
-      return;
-    }
     const error = msg.error;
-    if (!isObject(error) || !Number.isSafeInteger(error.code) || typeof error.message !== 'string') {
+    if (('result' in msg) === ('error' in msg)) {
+      pending.reject(new SandboxError('ERR_PROTOCOL', `answer to '${pending.method}' has both or neither of ` +
+        'result and error'));
+    } else if ('result' in msg) {
+      if (pending.method === 'initialize') {
+        this.#adoptFrameLimit(msg.result);
+      }
+      pending.resolve(msg.result);
+    } else if (!isObject(error) || !Number.isSafeInteger(error.code) || typeof error.message !== 'string') {
       pending.reject(new SandboxError('ERR_PROTOCOL', `malformed error answer to '${pending.method}'`));
-      return;
+    } else {
+      const code = /** @type {number} */ (error.code);
+      pending.reject(new SandboxError('ERR_REMOTE', `child refused '${pending.method}': ${error.message}`,
+        { rpcCode: code, data: error.data }));
     }
-    const code = /** @type {number} */ (error.code);
-    pending.reject(new SandboxError('ERR_REMOTE', `child refused '${pending.method}': ${error.message}`,
-      { rpcCode: code, data: error.data }));
   }
+
+  /**
+   * The new frame limit holds from the frame after the initialize answer on
+   * (SPEC [REQ-FRAME-7]), so it is applied here, before the next frame is read.
+   * @param {unknown} result
+   */
+  #adoptFrameLimit(result) {
+    const limits = isObject(result) && isObject(result.limits) ? result.limits : {};
+    const max = limits.frame_bytes;
+    if (typeof max === 'number' && Number.isSafeInteger(max) && max >= FRAME_MIN && max <= FRAME_MAX) {
+      this.setMaxFrame(max);
+    }
+  }
+}
+
+/**
+ * JSON.parse reviver: SPEC [REQ-JSON-13] lets a receiver replace unpaired surrogates with U+FFFD.
+ * @param {string} _key
+ * @param {unknown} value
+ * @returns {unknown}
+ */
+function wellFormed(_key, value) {
+  return typeof value === 'string' && !value.isWellFormed() ? value.toWellFormed() : value;
+}
+
+/**
+ * Nesting depth of a parsed JSON value, counted until it passes MAX_DEPTH.
+ * @param {unknown} value
+ * @param {number} level the level of VALUE (the message is level 1)
+ * @returns {number}
+ */
+function depth(value, level) {
+  if (typeof value !== 'object' || value === null) {
+    return level - 1;
+  }
+  if (level > MAX_DEPTH) {
+    return level;
+  }
+  let max = level;
+  for (const v of Object.values(value)) {
+    max = Math.max(max, depth(v, level + 1));
+    if (max > MAX_DEPTH) {
+      break;
+    }
+  }
+  return max;
 }

@@ -102,7 +102,7 @@ export class FrameReader {
 export function encodeFrame(message, max) {
   let text;
   try {
-    text = JSON.stringify(message);
+    text = JSON.stringify(message, wellFormedOnly);
   } catch (err) {
     throw new SandboxError('ERR_INVALID_ARG', `message is not serializable as JSON: ${errorMessage(err)}`,
       { cause: err });
@@ -113,6 +113,20 @@ export function encodeFrame(message, max) {
       `message of ${frame.length} bytes exceeds the frame limit of ${max} bytes`);
   }
   return frame;
+}
+
+/**
+ * JSON.stringify replacer refusing strings JSON cannot carry faithfully: a
+ * sender must not send an unpaired surrogate (SPEC [REQ-JSON-13]).
+ * @param {string} key
+ * @param {unknown} value
+ * @returns {unknown}
+ */
+export function wellFormedOnly(key, value) {
+  if (!key.isWellFormed() || (typeof value === 'string' && !value.isWellFormed())) {
+    throw new TypeError('a string holds an unpaired surrogate (not valid Unicode)');
+  }
+  return value;
 }
 
 /**

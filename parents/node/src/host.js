@@ -6,11 +6,10 @@
  * the child would refuse.
  */
 
-import path from 'node:path';
 import { debuglog } from 'node:util';
 
 import { RPC_CODES } from './errors.js';
-import { errorMessage } from './framing.js';
+import { errorMessage, wellFormedOnly } from './framing.js';
 import { RpcReply } from './connection.js';
 import { isObject } from './validate.js';
 
@@ -22,6 +21,8 @@ export const PYTHON_TYPES = Object.freeze(new Set(['ValueError', 'TypeError', 'K
 
 const FS_ERRNOS = new Set(['ENOENT', 'ENOTDIR', 'EISDIR', 'EACCES']);
 const MAX_LIST_ENTRIES = 10000;
+/** Characters of an error message passed on to the code. */
+const MAX_MESSAGE = 4096;
 
 /**
  * @typedef {object} HostCallContext
@@ -53,88 +54,109 @@ export function pythonTypeOf(error) {
 }
 
 /**
+ * A host_error answer; the message is cut so the answer stays small whatever was thrown.
  * @param {string} type
  * @param {string} message
  * @returns {RpcReply}
  */
 function hostError(type, message) {
-  return new RpcReply(RPC_CODES.host_error, message, { type });
+  const text = message.length > MAX_MESSAGE ? `${message.slice(0, MAX_MESSAGE).toWellFormed()}...` : message;
+  return new RpcReply(RPC_CODES.host_error, text, { type });
 }
 
 /**
  * @param {string} message
+ * @param {string} field the JSON Pointer of the offending member (SPEC [REQ-BAD-9])
  * @returns {RpcReply}
  */
-function invalidParams(message) {
-  return new RpcReply(RPC_CODES.invalid_params, message);
+function invalidParams(message, field) {
+  return new RpcReply(RPC_CODES.invalid_params, message, { field });
 }
 
 /**
  * Serializes a host function's return value, refusing what JSON cannot carry
- * and what would exceed the host-call limit.
+ * and an answer frame longer than host_call_bytes (SPEC [REQ-HOST-3]).
  * @param {string} name
  * @param {unknown} value
+ * @param {string | number} id the id the answer will carry
  * @param {number} maxBytes
  * @returns {{ value: unknown }}
  */
-function checkReturn(name, value, maxBytes) {
+function checkReturn(name, value, id, maxBytes) {
+  const result = { value: value === undefined ? null : value };
   let text;
   try {
-    text = JSON.stringify({ value: value === undefined ? null : value });
+    text = JSON.stringify({ jsonrpc: '2.0', id, result }, wellFormedOnly);
   } catch (err) {
     throw hostError('TypeError', `host function '${name}' returned a value that is not JSON: ${errorMessage(err)}`);
   }
-  if (Buffer.byteLength(text) > maxBytes) {
-    throw hostError('ValueError', `host function '${name}' returned more than ${maxBytes} bytes of JSON`);
+  if (Buffer.byteLength(text) + 1 > maxBytes) {
+    throw hostError('ValueError', `host function '${name}' returned more than the ${maxBytes} bytes a host call ` +
+      'answer may have');
   }
-  return JSON.parse(text);
+  return JSON.parse(text).result;
 }
+
+/**
+ * @typedef {object} HostCallOptions
+ * @property {string | number | undefined} run the id of the run in progress
+ * @property {number} maxBytes limits.host_call_bytes
+ * @property {AbortSignal} signal aborted when the run ends
+ * @property {string | number} id the id of the host/call request
+ */
 
 /**
  * Answers host/call.
  * @param {unknown} params
  * @param {Map<string, HostFunction>} functions
- * @param {number} maxBytes limits.host_call_bytes
- * @param {AbortSignal} signal
+ * @param {HostCallOptions} options
  * @returns {Promise<{ value: unknown }>}
  */
-export async function answerHostCall(params, functions, maxBytes, signal) {
-  if (!isObject(params) || typeof params.function !== 'string') {
-    throw invalidParams("host/call needs a string 'function'");
+export async function answerHostCall(params, functions, options) {
+  const p = /** @type {Record<string, unknown>} */ (params);
+  if (options.run === undefined || p.run !== options.run) {
+    throw invalidParams(`host/call for run ${JSON.stringify(p.run)}, which is not in progress`, '/run');
   }
-  const args = params.args ?? [];
-  const kwargs = params.kwargs ?? {};
-  if (!Array.isArray(args) || !isObject(kwargs)) {
-    throw invalidParams("host/call needs 'args' as an array and 'kwargs' as an object");
+  if (typeof p.function !== 'string') {
+    throw invalidParams("host/call needs a string 'function'", '/function');
   }
-  const name = params.function;
-  const fn = functions.get(name);
+  const fn = functions.get(p.function);
   if (fn === undefined) {
-    throw hostError('SandboxError', `no host function named '${name}'`);
+    throw invalidParams(`unknown host function ${JSON.stringify(p.function)}`, '/function');
   }
-  const run = typeof params.run === 'string' || typeof params.run === 'number' ? params.run : -1;
+  const args = p.args ?? [];
+  const kwargs = p.kwargs ?? {};
+  if (!Array.isArray(args)) {
+    throw invalidParams("host/call 'args' must be an array", '/args');
+  }
+  if (!isObject(kwargs)) {
+    throw invalidParams("host/call 'kwargs' must be an object", '/kwargs');
+  }
 
+  const name = p.function;
   let value;
   try {
-    value = await fn(args, kwargs, { run, name, signal });
+    value = await fn(args, kwargs, { run: options.run, name, signal: options.signal });
   } catch (err) {
     debug('host function %s threw: %s', name, errorMessage(err));
     throw hostError(pythonTypeOf(err), errorMessage(err));
   }
-  return checkReturn(name, value, maxBytes);
+  return checkReturn(name, value, options.id, options.maxBytes);
 }
 
 /**
+ * An errno-coded error becomes fs_error; anything else means the host could
+ * not serve the lookup: internal_error (SPEC [REQ-HOSTFS-4]).
  * @param {unknown} err
  * @returns {RpcReply}
  */
 function fsError(err) {
   const code = typeof err === 'object' && err !== null && 'code' in err ? err.code : undefined;
-  const errno = typeof code === 'string' && FS_ERRNOS.has(code) ? code : 'EACCES';
-  if (errno !== code) {
-    debug('host directory handler failed: %s', errorMessage(err));
+  if (typeof code === 'string' && FS_ERRNOS.has(code)) {
+    return new RpcReply(RPC_CODES.fs_error, errorMessage(err), { errno: code });
   }
-  return new RpcReply(RPC_CODES.fs_error, errorMessage(err), { errno });
+  debug('host directory handler failed: %s', errorMessage(err));
+  return new RpcReply(RPC_CODES.internal_error, 'the host could not serve this lookup');
 }
 
 /**
@@ -146,8 +168,7 @@ function isRelativePath(p) {
   if (typeof p !== 'string') {
     return false;
   }
-  return p === '' || (!p.includes('\0') && !p.startsWith('/') && !p.endsWith('/') &&
-    path.posix.normalize(p) === p && p !== '..' && !p.startsWith('../'));
+  return p === '' || (!p.includes('\0') && p.split('/').every((c) => c !== '' && c !== '.' && c !== '..'));
 }
 
 /**
@@ -199,19 +220,23 @@ function checkFsResult(method, result, maxBytes) {
  * @param {'stat' | 'read' | 'list'} method
  * @param {unknown} params
  * @param {Map<string, import('./options.js').HostDirectory>} directories by target
- * @param {number} maxBytes limits.file_bytes
+ * @param {number} maxBytes largest file served: limits.file_bytes, and what fits a frame
  * @returns {Promise<unknown>}
  */
 export async function answerHostFs(method, params, directories, maxBytes) {
-  if (!isObject(params) || typeof params.target !== 'string' || !isRelativePath(params.path)) {
-    throw invalidParams(`hostfs/${method} needs a 'target' and a relative, normalized 'path'`);
+  const p = /** @type {Record<string, unknown>} */ (params);
+  if (typeof p.target !== 'string') {
+    throw invalidParams(`hostfs/${method} needs a string 'target'`, '/target');
   }
-  const handler = directories.get(params.target);
+  if (!isRelativePath(p.path)) {
+    throw invalidParams(`hostfs/${method} needs a relative, normalized 'path'`, '/path');
+  }
+  const handler = directories.get(p.target);
   if (handler === undefined) {
-    throw invalidParams(`no host directory at '${params.target}'`);
+    throw new RpcReply(RPC_CODES.fs_error, `no host directory at ${JSON.stringify(p.target)}`, { errno: 'ENOENT' });
   }
   try {
-    const result = await handler[method](params.path);
+    const result = await handler[method](p.path);
     return checkFsResult(method, result, maxBytes);
   } catch (err) {
     throw fsError(err);

@@ -70,8 +70,8 @@ import { describe, parseDuration, parseSize } from './units.js';
  * @property {string[]} [argv] sys.argv; default ['']
  * @property {string} [cwd] the code's working directory; default '/tmp'
  * @property {number} [verbosity] 0..3, detail of the child's diagnostics (util.debuglog 'pysandbox')
- * @property {Duration} [startTimeout] how long start() waits for the child's answer; default 10s
- * @property {Duration} [requestTimeout] how long tmpfs, cancel and shutdown requests wait; default 10s
+ * @property {Duration} [startTimeout] how long start() waits for the child's answer; default 30s
+ * @property {Duration} [requestTimeout] how long tmpfs, cancel and shutdown requests wait; default 5s
  * @property {Duration} [grace] a run may last the wall limit plus this before the child is killed; default 5s
  */
 
@@ -86,9 +86,15 @@ import { describe, parseDuration, parseSize } from './units.js';
  * @property {number} grace
  */
 
+// Bounds of SPEC "Every size is bounded": checked here so the mistake is reported with the option's name.
 const MAX_ENTRIES = 256;
 const MAX_PATH_BYTES = 4096;
-const MAX_STRINGS = 4096;
+const MAX_GLOBS = 64;
+const MAX_GLOB_BYTES = 1024;
+const MAX_ENV = 1024;
+const MAX_ENV_NAME_BYTES = 255;
+const MAX_ARG_BYTES = 32768;
+const MAX_ARGV = 1024;
 const FRAME_MIN = 65536;
 const FRAME_MAX = 67108864;
 
@@ -111,6 +117,7 @@ const TOP_LEVEL = new Set([
   'startTimeout', 'requestTimeout', 'grace',
 ]);
 
+
 /** Fields each entry type accepts. */
 /** @type {Record<string, Set<string>>} */
 const ENTRY_FIELDS = {
@@ -121,9 +128,6 @@ const ENTRY_FIELDS = {
   device: new Set(['type', 'target', 'device']),
 };
 
-const PY_KEYWORDS = new Set(('False None True and as assert async await break class continue def del elif else ' +
-  'except finally for from global if import in is lambda nonlocal not or pass raise return try while with yield')
-  .split(' '));
 
 /**
  * @param {string} message
@@ -189,16 +193,32 @@ export function checkSandboxPath(name, value) {
 /**
  * @param {string} name
  * @param {unknown} value
+ * @param {number} maxBytes
+ * @returns {string}
+ */
+function checkBoundedString(name, value, maxBytes) {
+  const s = checkString(name, value);
+  if (Buffer.byteLength(s) > maxBytes) {
+    throw invalid(`option '${name}' is longer than ${maxBytes} bytes`);
+  }
+  return s;
+}
+
+/**
+ * @param {string} name
+ * @param {unknown} value
+ * @param {number} maxItems
+ * @param {number} maxBytes of each item
  * @returns {string[]}
  */
-function checkStrings(name, value) {
+function checkStrings(name, value, maxItems, maxBytes) {
   if (!Array.isArray(value)) {
     throw invalid(`option '${name}' must be an array of strings, got ${describe(value)}`);
   }
-  if (value.length > MAX_STRINGS) {
-    throw invalid(`option '${name}' has more than ${MAX_STRINGS} items`);
+  if (value.length > maxItems) {
+    throw invalid(`option '${name}' has ${value.length} items, at most ${maxItems} are allowed`);
   }
-  return value.map((s, i) => checkString(`${name}[${i}]`, s));
+  return value.map((s, i) => checkBoundedString(`${name}[${i}]`, s, maxBytes));
 }
 
 /**
@@ -307,7 +327,7 @@ function normalizeBind(name, entry, target) {
   const out = { type: 'bind', source: path.resolve(source), target };
   for (const key of ['include', 'exclude']) {
     if (entry[key] !== undefined) {
-      out[key] = checkStrings(`${name}.${key}`, entry[key]);
+      out[key] = checkStrings(`${name}.${key}`, entry[key], MAX_GLOBS, MAX_GLOB_BYTES);
     }
   }
   return out;
@@ -378,29 +398,30 @@ function normalizeEnv(value) {
     throw invalid(`option 'env' must be an object of strings, got ${describe(value)}`);
   }
   const keys = Object.keys(value);
-  if (keys.length > MAX_STRINGS) {
-    throw invalid(`option 'env' has more than ${MAX_STRINGS} variables`);
+  if (keys.length > MAX_ENV) {
+    throw invalid(`option 'env' has ${keys.length} variables, at most ${MAX_ENV} are allowed`);
   }
   /** @type {Record<string, string>} */
   const out = {};
   for (const key of keys) {
-    if (key === '' || key.includes('=') || key.includes('\0')) {
-      throw invalid(`option 'env' has an invalid variable name ${describe(key)}`);
+    if (key === '' || key.includes('=') || key.includes('\0') || Buffer.byteLength(key) > MAX_ENV_NAME_BYTES) {
+      throw invalid(`option 'env' has an invalid variable name ${describe(key)} (non-empty, no '=' or NUL, ` +
+        `at most ${MAX_ENV_NAME_BYTES} bytes)`);
     }
-    out[key] = checkString(`env.${key}`, value[key]);
+    out[key] = checkBoundedString(`env.${key}`, value[key], MAX_ARG_BYTES);
   }
   return out;
 }
 
 /**
- * Checks a host function name: a Python identifier (ASCII) that is not a keyword.
+ * Checks a host function name: an ASCII identifier of at most 128 characters (SPEC [REQ-INIT-14]).
  * @param {unknown} name
  * @returns {string}
  */
 export function checkFunctionName(name) {
-  if (typeof name !== 'string' || !/^[A-Za-z_][A-Za-z0-9_]*$/.test(name) || PY_KEYWORDS.has(name)) {
+  if (typeof name !== 'string' || !/^[A-Za-z_][A-Za-z0-9_]{0,127}$/.test(name)) {
     throw new SandboxError('ERR_INVALID_ARG',
-      `host function name must be a Python identifier that is not a keyword, got ${describe(name)}`);
+      `host function name must be an ASCII identifier of at most 128 characters, got ${describe(name)}`);
   }
   return name;
 }
@@ -420,7 +441,7 @@ function normalizeSession(options, params) {
     params.env = normalizeEnv(options.env);
   }
   if (options.argv !== undefined) {
-    params.argv = checkStrings('argv', options.argv);
+    params.argv = checkStrings('argv', options.argv, MAX_ARGV, MAX_ARG_BYTES);
   }
   if (options.cwd !== undefined) {
     params.cwd = checkSandboxPath('cwd', options.cwd);
@@ -461,8 +482,8 @@ export function normalizeOptions(options = {}) {
     child: options.child === undefined ? undefined : checkString('child', options.child),
     initParams,
     hostDirectories,
-    startTimeout: parseDuration('startTimeout', options.startTimeout ?? 10_000),
-    requestTimeout: parseDuration('requestTimeout', options.requestTimeout ?? 10_000),
+    startTimeout: parseDuration('startTimeout', options.startTimeout ?? 30_000),
+    requestTimeout: parseDuration('requestTimeout', options.requestTimeout ?? 5_000),
     grace: parseDuration('grace', options.grace ?? 5_000),
   };
 }

@@ -23,6 +23,10 @@ const debug = debuglog('pysandbox');
 
 /** Output bytes accepted beyond limits.output_bytes (chunks may straddle the limit) before the child is cut off. */
 const OUTPUT_SLACK = 65536;
+/** How long a child whose fd 3 was closed may take to exit before SIGKILL (SPEC [REQ-TIME-4]). */
+const KILL_GRACE_MS = 2000;
+/** How long the child may keep running after closing fd 4 before it counts as broken. */
+const EOF_GRACE_MS = 500;
 const CALLABLE_RE = /^[A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z_][A-Za-z0-9_]*)+$/;
 
 /**
@@ -159,6 +163,8 @@ export class Sandbox extends EventEmitter {
   #dropped;
   /** @type {Promise<void> | undefined} */
   #closing;
+  /** @type {Promise<void> | undefined} */
+  #terminating;
   /** @type {Promise<import('./child-process.js').ExitInfo> | undefined} */
   #exited;
 
@@ -411,15 +417,29 @@ export class Sandbox extends EventEmitter {
     this.#child = child;
     debug('started %s as pid %s', file, child.pid);
     this.#conn = new Connection(child.output, child.input, {
-      onRequest: (method, params) => this.#onRequest(method, params),
+      onRequest: (method, params, id) => this.#onRequest(method, params, id),
       onNotification: (method, params) => this.#onNotification(method, params),
       onFatal: (error) => { this.#fail(error); },
       onOversized: (error) => { this.#dropped = error; },
+      onEnd: () => this.#onEnd(),
     });
     this.#exited = child.exited.then((exit) => {
       this.#onExit(exit);
       return exit;
     });
+  }
+
+  /**
+   * End of file on fd 4 ends the session (SPEC [REQ-BAD-15]). A child that
+   * exits right after is reported by its exit, which says more.
+   */
+  #onEnd() {
+    setTimeout(() => {
+      if (this.#child?.running && this.#failure === undefined && !this.#closing) {
+        this.#fail(new SandboxError('ERR_CHILD_EXITED', 'the sandbox child closed fd 4 but did not exit',
+          { stderr: this.#child.stderrTail }));
+      }
+    }, EOF_GRACE_MS).unref();
   }
 
   /** @param {import('./child-process.js').ExitInfo} exit */
@@ -449,7 +469,7 @@ export class Sandbox extends EventEmitter {
    * @param {SandboxError} error
    * @returns {Promise<void>}
    */
-  async #fail(error) {
+  #fail(error) {
     if (this.#failure === undefined) {
       this.#failure = error;
       debug('session failed: %s: %s', error.code, error.message);
@@ -458,7 +478,23 @@ export class Sandbox extends EventEmitter {
     this.#conn?.failAll(this.#failure);
     this.#run?.reject(this.#failure);
     this.#runAbort?.abort(this.#failure);
-    this.#child?.kill();
+    this.#terminating ??= this.#terminate();
+    return this.#terminating;
+  }
+
+  /**
+   * SPEC [REQ-TIME-4]: close fd 3 (a healthy child exits at once), give it
+   * KILL_GRACE_MS to do so, then SIGKILL; in every case reap it.
+   */
+  async #terminate() {
+    if (!this.#child) {
+      return;
+    }
+    this.#conn?.end();
+    const exited = await Promise.race([this.#exited, delay(KILL_GRACE_MS)]);
+    if (exited === undefined) {
+      this.#child.kill();
+    }
     await this.#exited;
   }
 
@@ -619,25 +655,36 @@ export class Sandbox extends EventEmitter {
   /**
    * @param {string} method
    * @param {unknown} params
+   * @param {string | number} id
    * @returns {Promise<unknown>}
    */
-  async #onRequest(method, params) {
+  async #onRequest(method, params, id) {
     const limits = this.#info?.limits;
     if (!limits) {
       throw new RpcReply(RPC_CODES.invalid_request, `'${method}' before the session is initialized`);
     }
     switch (method) {
       case 'host/call':
-        return answerHostCall(params, this.#functions, limits.hostCallBytes,
-          this.#runAbort?.signal ?? AbortSignal.abort());
+        return answerHostCall(params, this.#functions, {
+          run: this.#run?.id,
+          maxBytes: limits.hostCallBytes,
+          signal: this.#runAbort?.signal ?? AbortSignal.abort(),
+          id,
+        });
       case 'hostfs/stat':
       case 'hostfs/read':
       case 'hostfs/list':
         return answerHostFs(/** @type {'stat' | 'read' | 'list'} */ (method.slice(7)), params,
-          this.#options.hostDirectories, limits.fileBytes);
+          this.#options.hostDirectories, Math.min(limits.fileBytes, this.#frameRoom()));
       default:
         throw new RpcReply(RPC_CODES.method_not_found, `unknown method '${method}'`);
     }
+  }
+
+  /** Decoded bytes that fit one answer frame as base64, with room for the envelope. */
+  #frameRoom() {
+    const frame = this.#conn?.maxFrame ?? 65536;
+    return Math.floor((frame - 1024) / 4) * 3;
   }
 
   /**
@@ -709,18 +756,16 @@ export class Sandbox extends EventEmitter {
       this.#state = 'closed';
       return;
     }
+    // A session still in `new` is abandoned by closing fd 3 alone (shutdown needs `initialize`).
     const conn = this.#conn;
-    if (conn && this.#failure === undefined) {
+    if (conn && this.#failure === undefined && this.#state !== 'starting' && this.#child?.running) {
       try {
-        await this.#deadline(this.#request('shutdown', {}), this.#options.requestTimeout, "an answer to 'shutdown'");
+        const answer = this.#request('shutdown', {});
+        conn.quiet();
+        await this.#deadline(answer, this.#options.requestTimeout, "an answer to 'shutdown'");
       } catch (err) {
         debug('shutdown: %s', errorMessage(err));
       }
-      conn.end();
-    }
-    const exited = await Promise.race([this.#exited, delay(this.#options.requestTimeout)]);
-    if (exited === undefined) {
-      this.#child?.kill();
     }
     await this.#fail(new SandboxError('ERR_CLOSED', 'the sandbox was closed'));
   }

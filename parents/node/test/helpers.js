@@ -34,6 +34,22 @@ export function fakeChild(mode = 'normal') {
   return file;
 }
 
+/**
+ * A fake child that first records, with ls and env run by /bin/sh, the
+ * descriptors and environment it was started with (ls adds its own directory
+ * descriptor, the lowest free one).
+ * @param {string} report the file to write
+ * @returns {string}
+ */
+export function reportingChild(report) {
+  const file = path.join(dir, 'fake-reporting');
+  writeFileSync(file, `#!/bin/sh\n/bin/ls -1 /proc/self/fd > ${shellQuote(report)}\n` +
+    `/usr/bin/env >> ${shellQuote(report)}\n` +
+    `exec ${shellQuote(process.execPath)} ${shellQuote(FAKE)} normal\n`);
+  chmodSync(file, 0o755);
+  return file;
+}
+
 /** A directory for the test's own files. */
 export const scratch = dir;
 

@@ -31,6 +31,8 @@ export class ChildProcess {
     get pid(): number | undefined;
     /** The last lines the child wrote on stderr (at most 4 KiB). */
     get stderrTail(): string;
+    /** True until the child has exited (false if it never started). */
+    get running(): boolean;
     /** Sends SIGKILL unless the child has already exited. */
     kill(): void;
     #private;

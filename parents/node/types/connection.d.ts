@@ -43,7 +43,12 @@ export class Connection {
      * @param {SandboxError} error
      */
     failAll(error: SandboxError): void;
-    /** Ends fd 3: the child sees EOF, which ends the session (SPEC "Transport"). */
+    /**
+     * Stops answering the child's requests, as a parent must once it has sent
+     * `shutdown` (SPEC [REQ-SHUT-3]); frames are still read.
+     */
+    quiet(): void;
+    /** Ends fd 3: the child sees EOF, which ends the session (SPEC [REQ-BAD-14]). */
     end(): void;
     #private;
 }
@@ -61,6 +66,10 @@ export type ConnectionHandlers = {
      * a frame of the child was dropped
      */
     onOversized?: ((error: SandboxError) => void) | undefined;
+    /**
+     * the child closed fd 4
+     */
+    onEnd?: (() => void) | undefined;
 };
 export type Pending = {
     method: string;

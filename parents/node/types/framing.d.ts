@@ -7,6 +7,14 @@
  */
 export function encodeFrame(message: unknown, max: number): Buffer;
 /**
+ * JSON.stringify replacer refusing strings JSON cannot carry faithfully: a
+ * sender must not send an unpaired surrogate (SPEC [REQ-JSON-13]).
+ * @param {string} key
+ * @param {unknown} value
+ * @returns {unknown}
+ */
+export function wellFormedOnly(key: string, value: unknown): unknown;
+/**
  * @param {unknown} err
  * @returns {string}
  */

@@ -16,14 +16,20 @@
  */
 export function pythonTypeOf(error: unknown): string;
 /**
+ * @typedef {object} HostCallOptions
+ * @property {string | number | undefined} run the id of the run in progress
+ * @property {number} maxBytes limits.host_call_bytes
+ * @property {AbortSignal} signal aborted when the run ends
+ * @property {string | number} id the id of the host/call request
+ */
+/**
  * Answers host/call.
  * @param {unknown} params
  * @param {Map<string, HostFunction>} functions
- * @param {number} maxBytes limits.host_call_bytes
- * @param {AbortSignal} signal
+ * @param {HostCallOptions} options
  * @returns {Promise<{ value: unknown }>}
  */
-export function answerHostCall(params: unknown, functions: Map<string, HostFunction>, maxBytes: number, signal: AbortSignal): Promise<{
+export function answerHostCall(params: unknown, functions: Map<string, HostFunction>, options: HostCallOptions): Promise<{
     value: unknown;
 }>;
 /**
@@ -31,7 +37,7 @@ export function answerHostCall(params: unknown, functions: Map<string, HostFunct
  * @param {'stat' | 'read' | 'list'} method
  * @param {unknown} params
  * @param {Map<string, import('./options.js').HostDirectory>} directories by target
- * @param {number} maxBytes limits.file_bytes
+ * @param {number} maxBytes largest file served: limits.file_bytes, and what fits a frame
  * @returns {Promise<unknown>}
  */
 export function answerHostFs(method: "stat" | "read" | "list", params: unknown, directories: Map<string, import("./options.js").HostDirectory>, maxBytes: number): Promise<unknown>;
@@ -52,3 +58,21 @@ export type HostCallContext = {
     signal: AbortSignal;
 };
 export type HostFunction = (args: unknown[], kwargs: Record<string, unknown>, context: HostCallContext) => unknown;
+export type HostCallOptions = {
+    /**
+     * the id of the run in progress
+     */
+    run: string | number | undefined;
+    /**
+     * limits.host_call_bytes
+     */
+    maxBytes: number;
+    /**
+     * aborted when the run ends
+     */
+    signal: AbortSignal;
+    /**
+     * the id of the host/call request
+     */
+    id: string | number;
+};

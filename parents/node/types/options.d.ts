@@ -6,7 +6,7 @@
  */
 export function checkSandboxPath(name: string, value: unknown): string;
 /**
- * Checks a host function name: a Python identifier (ASCII) that is not a keyword.
+ * Checks a host function name: an ASCII identifier of at most 128 characters (SPEC [REQ-INIT-14]).
  * @param {unknown} name
  * @returns {string}
  */
@@ -148,11 +148,11 @@ export type SandboxOptions = {
      */
     verbosity?: number | undefined;
     /**
-     * how long start() waits for the child's answer; default 10s
+     * how long start() waits for the child's answer; default 30s
      */
     startTimeout?: Duration | undefined;
     /**
-     * how long tmpfs, cancel and shutdown requests wait; default 10s
+     * how long tmpfs, cancel and shutdown requests wait; default 5s
      */
     requestTimeout?: Duration | undefined;
     /**
