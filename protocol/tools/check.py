@@ -10,7 +10,10 @@
     (`--write` regenerates them in place);
   * every requirement anchor [REQ-...] is unique and sits on a line that
     states a BCP 14 requirement, and every such line outside the
-    Conventions section carries one.
+    Conventions section carries one;
+  * no published anchor disappears: tools/anchors.txt lists every anchor
+    ever defined, and each is still defined or named as withdrawn in the
+    changelog (`--write` appends new anchors to the list).
 
 Exit status 0 when everything holds, 1 with one line per problem otherwise.
 Uses Debian's python3-jsonschema (4.10); nothing is validated by hand.
@@ -437,7 +440,34 @@ def check(root, write=False):
                          "field table differs from the schema (run check.py --write)")
     check_spec_examples(spec_path, regenerated, schemas, problems)
     anchors = check_reqs(regenerated, problems, spec_path)
+    check_published(root / "tools" / "anchors.txt", anchors, regenerated, problems, write)
     return problems, anchors
+
+
+def check_published(path, anchors, lines, problems, write):
+    """Anchors once published stay defined or are withdrawn explicitly."""
+    try:
+        published = path.read_text(encoding="utf-8").split()
+    except OSError as e:
+        problems.add(path, f"cannot read: {e.strerror}")
+        return
+    withdrawn = {tag for line in lines if "withdrawn" in line.lower()
+                 for tag in REQ.findall(line)}
+    for tag in published:
+        if tag not in anchors and tag not in withdrawn:
+            problems.add(path, f"{tag} disappeared from SPEC.md (keep it, or withdraw it "
+                         "in the changelog)")
+    new = sorted(set(anchors) - set(published), key=anchor_order)
+    if new and write:
+        path.write_text("".join(f"{tag}\n" for tag in published + new), encoding="utf-8")
+    elif new:
+        problems.add(path, f"{len(new)} new anchor(s) not listed, first {new[0]} "
+                     "(run check.py --write)")
+
+
+def anchor_order(tag):
+    prefix, number = tag.rsplit("-", 1)
+    return prefix, int(number)
 
 
 MUTATIONS = [
@@ -449,6 +479,8 @@ MUTATIONS = [
     ("SPEC.md", "[REQ-FRAME-2] A", "[REQ-FRAME-1] A", "already defined"),
     ("SPEC.md", "[REQ-FRAME-2] A", "[REQ-FRAME-99] A", "reference to undefined REQ-FRAME-2"),
     ("SPEC.md", "[REQ-FRAME-1] ", "", "without a [REQ-...] anchor"),
+    ("SPEC.md", "[REQ-FRAME-9] A", "[REQ-FRAME-10] A", "REQ-FRAME-9 disappeared"),
+    ("SPEC.md", "[REQ-FRAME-9] A", "[REQ-FRAME-10] A", "REQ-FRAME-10"),
 ]
 
 
@@ -460,8 +492,9 @@ def self_test(root):
             copy = pathlib.Path(tmp) / "protocol"
             shutil.rmtree(copy, ignore_errors=True)
             copy.mkdir()
-            for part in ("SPEC.md", "schema", "examples"):
+            for part in ("SPEC.md", "schema", "examples", "tools/anchors.txt"):
                 src = root / part
+                (copy / part).parent.mkdir(parents=True, exist_ok=True)
                 (shutil.copytree if src.is_dir() else shutil.copy)(src, copy / part)
             target = copy / path
             text = target.read_text(encoding="utf-8")
