@@ -47,7 +47,14 @@
  * Requirements on the supervisor: /proc mounted in its mount namespace
  * (read-only objects are reopened through /proc/thread-self/fd so the
  * reopen reaches exactly the inode that was type-checked; vfs_finalize()
- * checks this), and CAP_SYS_ADMIN as described at vfs_finalize().
+ * checks this), and CAP_SYS_ADMIN as described at vfs_finalize(). Without
+ * CAP_DAC_OVERRIDE in its namespace an inline file whose mode lacks the
+ * owner's read bit cannot be opened (EACCES), and tmpfs permission bits
+ * bind the jail as they bind the owner. Once confined, the supervisor's
+ * own filter must allow, for path operations: openat2, openat/open (of
+ * /proc/thread-self/fd/N), fstat/newfstatat, readlink/readlinkat,
+ * faccessat2, mkdirat, mknodat, symlinkat, unlinkat, renameat2,
+ * fchmodat/chmod, utimensat, ftruncate, getdents64, close.
  *
  * Not thread-safe: one supervisor thread owns a struct vfs.
  */
@@ -265,7 +272,9 @@ int vfs_utimens(struct vfs *v, const char *path, const struct timespec ts[2],
  * root) in REL (PATH_MAX bytes, may be NULL); *TARGET (may be NULL) is
  * the mount's normalized target, owned by v, or NULL for VFS_SYNTHETIC
  * (PATH is "/" or an ancestor of a mount outside any mount) and VFS_NONE
- * (also for a path that is not normalized). Works before vfs_finalize(). */
+ * (also for a path that is not normalized). Works before vfs_finalize().
+ * An ancestor of a mount nested in a bind is reported as VFS_BIND even
+ * when the host lacks it and vfs_open() serves it as synthetic. */
 enum vfs_kind vfs_lookup(struct vfs *v, const char *path, const char **target,
 			 char *rel);
 
