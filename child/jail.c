@@ -396,6 +396,9 @@ void jail_main(void)
 	PyObject *runner, *handle;
 	long abi;
 
+	/* The loader has mapped the shim: its descriptor is no use now. */
+	close(JAIL_SHIM_FD);
+
 	control = sbp_reader_new(JAIL_CONTROL_FD, SBP_FRAME_MAX);
 	if (!control)
 		_exit(126);

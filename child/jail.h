@@ -18,6 +18,11 @@
 
 #define JAIL_ARG "--jail-internal"
 
+/* Descriptors that live only across the jail's exec. */
+#define JAIL_EXE_FD	 4
+#define JAIL_SHIM_FD	 5
+#define JAIL_SHIM_FD_STR "5"
+
 /* Where the supervisor mounts the in-sandbox Python package. */
 #define JAIL_LIB_DIR	 "/usr/lib/python-sandbox"
 #define JAIL_STDLIB_DIR	 "/usr/lib/python3.11"

@@ -25,11 +25,18 @@
 #define JAIL_START_TIMEOUT_MS 10000
 
 static int self_exe = -1;
+static int shim = -1;
 
 int spawn_open_self(void)
 {
 	self_exe = open("/proc/self/exe", O_PATH | O_CLOEXEC);
 	return self_exe < 0 ? -errno : 0;
+}
+
+int spawn_open_shim(const char *path)
+{
+	shim = open(path, O_RDONLY | O_CLOEXEC);
+	return shim < 0 ? -errno : 0;
 }
 
 static int write_file(const char *path, const char *data)
@@ -137,17 +144,17 @@ static void __attribute__((noreturn)) child(const struct child_args *a)
 	null = open("/dev/null", O_RDONLY | O_CLOEXEC);
 	if (null < 0 || dup2(null, 0) < 0 || dup2(a->out, 1) < 0 ||
 	    dup2(a->err, 2) < 0 || dup2(a->control, JAIL_CONTROL_FD) < 0 ||
-	    dup2(self_exe, JAIL_CONTROL_FD + 1) < 0)
+	    dup2(self_exe, JAIL_EXE_FD) < 0 || dup2(shim, JAIL_SHIM_FD) < 0)
 		_exit(125);
 
-	/* Only the four descriptors the jail needs survive the exec. */
-	fcntl(JAIL_CONTROL_FD + 1, F_SETFD, FD_CLOEXEC);
-	syscall(SYS_close_range, JAIL_CONTROL_FD + 2, ~0U, 0);
+	/* Only the descriptors the jail needs survive the exec; it closes
+	 * the shim's once the loader has mapped it. */
+	fcntl(JAIL_EXE_FD, F_SETFD, FD_CLOEXEC);
+	syscall(SYS_close_range, JAIL_SHIM_FD + 1, ~0U, 0);
 	if (chdir("/") < 0)
 		_exit(125);
 
-	syscall(SYS_execveat, JAIL_CONTROL_FD + 1, "", a->argv, a->envp,
-		AT_EMPTY_PATH);
+	syscall(SYS_execveat, JAIL_EXE_FD, "", a->argv, a->envp, AT_EMPTY_PATH);
 	_exit(125);
 }
 
@@ -277,7 +284,7 @@ int spawn_jail(const struct config *cfg, const struct install_paths *ip,
 {
 	int control[2] = {-1, -1}, out[2] = {-1, -1}, err[2] = {-1, -1};
 	int sync[2] = {-1, -1};
-	char preload[PATH_MAX + 16];
+	char preload[] = "LD_PRELOAD=/proc/self/fd/" JAIL_SHIM_FD_STR;
 	char *argv[] = {"sandbox-jail", JAIL_ARG, NULL};
 	char *envp[] = {preload, NULL};
 	struct child_args a;
@@ -285,7 +292,6 @@ int spawn_jail(const struct config *cfg, const struct install_paths *ip,
 
 	memset(j, 0, sizeof(*j));
 	j->pid = -1;
-	snprintf(preload, sizeof(preload), "LD_PRELOAD=%s", ip->preload);
 
 	*step = "jail channels";
 	rc = make_channels(control, out, err, sync);

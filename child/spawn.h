@@ -46,6 +46,11 @@ int spawn_confine_self(uid_t drop_uid, gid_t drop_gid, struct isolation *iso,
  * privileges are gone. Call first thing in main(). */
 int spawn_open_self(void);
 
+/* Opens the preload shim while the caller's identity can still reach it;
+ * the jail's loader maps it through /proc/self/fd, whatever the path's
+ * permissions are for the dropped uid. */
+int spawn_open_shim(const char *path);
+
 /* Starts the jail and waits until it has confined itself and passed its
  * listener. Returns 0 or -errno, *STEP naming what failed. */
 int spawn_jail(const struct config *cfg, const struct install_paths *ip,

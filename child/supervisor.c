@@ -211,23 +211,43 @@ static int configure_jail(struct sup *s)
 	}
 }
 
-static int start_session(struct sup *s, const char **step, char *python,
-			 size_t size)
+/* The filesystem is opened before the supervisor drops root, so bind
+ * sources and the sandbox package need not be reachable by the unprivileged
+ * uid; lookups beneath them still run with the dropped identity. Without
+ * root, tmpfs instances need the supervisor's own user namespace first. */
+static int open_filesystem(struct sup *s, const char **step)
 {
 	const char *bad = NULL;
 	int rc;
 
-	rc = spawn_confine_self(s->drop_uid, s->drop_gid, &s->iso, step);
-	if (rc)
-		return rc;
-
 	*step = "filesystem";
 	rc = vfs_finalize(s->cfg.vfs, &bad);
-	if (rc) {
+	if (rc)
 		log_error("filesystem: mount '%s': %s", bad ? bad : "?",
 			  strerror(-rc));
+	return rc;
+}
+
+static int confine(struct sup *s, const char **step)
+{
+	bool root = geteuid() == 0;
+	int rc = root ? open_filesystem(s, step) : 0;
+
+	if (!rc)
+		rc = spawn_confine_self(s->drop_uid, s->drop_gid, &s->iso,
+					step);
+	if (!rc && !root)
+		rc = open_filesystem(s, step);
+	return rc;
+}
+
+static int start_session(struct sup *s, const char **step, char *python,
+			 size_t size)
+{
+	int rc = confine(s, step);
+
+	if (rc)
 		return rc;
-	}
 
 	rc = spawn_jail(&s->cfg, &s->ip, &s->jail, &s->iso, step);
 	s->jail_alive = s->jail.pid > 0;
@@ -528,6 +548,12 @@ int supervisor_main(uid_t drop_uid, gid_t drop_gid)
 	if (rc) {
 		log_error("install: sandbox package or shim not found next to "
 			  "the executable: %s",
+			  strerror(-rc));
+		return 2;
+	}
+	rc = spawn_open_shim(s.ip.preload);
+	if (rc) {
+		log_error("install: cannot open '%s': %s", s.ip.preload,
 			  strerror(-rc));
 		return 2;
 	}

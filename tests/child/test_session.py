@@ -1,0 +1,155 @@
+"""A whole session driven through build/sandbox, field by field."""
+
+from __future__ import annotations
+
+import base64
+import os
+import tempfile
+
+from childproto import Child
+
+
+def host(params):
+    if params["function"] == "add":
+        return {"result": {"value": sum(params["args"])}}
+    return {"error": {"code": -32050, "message": "no such key",
+                      "data": {"type": "KeyError"}}}
+
+
+def test_initialize_reports_isolation(child: Child) -> None:
+    res = child.initialize()["result"]
+    assert res["protocol_version"] == "1.0"
+    assert res["python"]["version"].startswith("3.11")
+    iso = res["isolation"]
+    assert iso["seccomp"] is True and iso["no_new_privs"] is True
+    assert iso["uid"] == 1000
+    assert iso["privileges_dropped"] is (os.geteuid() == 0)
+    assert set(iso["namespaces"]) == {"user", "pid", "net", "ipc", "uts"}
+    assert res["limits"]["memory_bytes"] == 512 * 1024 * 1024
+
+
+def test_whole_session() -> None:
+    with tempfile.TemporaryDirectory() as d:
+        os.chmod(d, 0o755)
+        with open(os.path.join(d, "data.csv"), "w") as f:
+            f.write("a,b\n1,2\n")
+        os.chmod(os.path.join(d, "data.csv"), 0o644)
+        c = Child()
+        try:
+            _whole_session(c, d)
+        finally:
+            c.close()
+
+
+def _whole_session(c: Child, d: str) -> None:
+    inline = base64.b64encode(b"inline data").decode()
+    res = c.initialize(
+        host_functions=[{"name": "add"}, {"name": "lookup"}],
+        filesystem=[
+            {"type": "bind", "source": d, "target": "/data"},
+            {"type": "file", "target": "/etc/app.txt", "data": inline},
+        ])
+    assert "result" in res, res
+
+    r = c.execute(
+        "import json, re, decimal, datetime, sqlite3, hashlib, zlib, ctypes\n"
+        "print(json.dumps([1]), re.sub('a', 'b', 'aa'),"
+        " decimal.Decimal('0.1') * 3, hashlib.md5(b'').hexdigest()[:6],"
+        " len(zlib.compress(b'x' * 100)) < 100,"
+        " sqlite3.connect(':memory:').execute('select 6*7').fetchone()[0])\n")
+    assert r["outcome"] == "ok", r
+    assert c.output["stdout"] == b'[1] bb 0.3 d41d8c True 42\n'
+    assert r["session_usable"] is True
+    assert r["usage"]["forwarded_calls"] > 0
+    assert r["usage"]["stdout_bytes"] == len(c.output["stdout"])
+
+    r = c.execute(
+        "open('/tmp/out.txt', 'w').write('written')\n"
+        "print(open('/data/data.csv').read().splitlines()[1])\n"
+        "print(open('/etc/app.txt').read())\n"
+        "import os; print(sorted(os.listdir('/')), os.listdir('/data'))\n")
+    assert r["outcome"] == "ok", r
+    assert c.output["stdout"] == (
+        b"1,2\ninline data\n"
+        b"['data', 'dev', 'etc', 'lib', 'tmp', 'usr'] ['data.csv']\n")
+
+    r = c.execute("import sandbox\nprint(sandbox.add(1, 2, 3))\n"
+                  "try:\n    sandbox.lookup('k')\n"
+                  "except KeyError as e:\n    print('KeyError', e)\n",
+                  host=host)
+    assert r["outcome"] == "ok", r
+    assert c.output["stdout"] == b"6\nKeyError 'no such key'\n"
+    assert r["usage"]["host_calls"] == 2
+
+    r = c.execute("def double(x):\n    return 2 * x\nraise ValueError('bad')")
+    assert r["outcome"] == "exception"
+    assert r["exception"]["type"] == "ValueError"
+    assert r["exception"]["message"] == "bad"
+    assert "Traceback" in r["exception"]["traceback"]
+    assert r["session_usable"] is True
+
+    res = c.request("invoke", {"callable": "__main__.double", "args": [21]})
+    assert res["result"]["outcome"] == "ok"
+    assert res["result"]["value"] == 42
+
+    res = c.request("tmpfs/list", {"path": "/tmp"})["result"]
+    assert [e["path"] for e in res["entries"]] == ["/tmp/out.txt"]
+    res = c.request("tmpfs/read", {"path": "/tmp/out.txt"})["result"]
+    assert base64.b64decode(res["data"]) == b"written" and res["eof"]
+
+    r = c.execute("import sys; sys.exit(7)")
+    assert r["outcome"] == "exit" and r["exit_status"] == 7
+    assert r["session_usable"] is True
+
+    res = c.request("shutdown")
+    assert res["result"] == {}
+    assert c.recv()["method"] == "ended"
+    assert c.recv() is None
+
+
+def test_state_persists_between_runs(session: Child) -> None:
+    assert session.execute("x = 41")["outcome"] == "ok"
+    r = session.execute("print(x + 1)")
+    assert session.output["stdout"] == b"42\n", r
+
+
+def test_stdin_per_run(session: Child) -> None:
+    data = base64.b64encode(b"line one\nline two\n").decode()
+    r = session.execute("import sys; print(len(sys.stdin.readlines()))",
+                        params={"stdin_data": data})
+    assert r["outcome"] == "ok"
+    assert session.output["stdout"] == b"2\n"
+
+
+def test_missing_file_is_enoent(session: Child) -> None:
+    r = session.execute("open('/etc/shadow')")
+    assert r["exception"]["type"] == "FileNotFoundError"
+
+
+def test_write_outside_tmpfs_is_erofs(session: Child) -> None:
+    r = session.execute("open('/usr/lib/python3.11/os.py', 'a')")
+    assert r["exception"]["type"] == "OSError"
+    assert "Read-only file system" in r["exception"]["message"]
+
+
+def test_no_network(session: Child) -> None:
+    r = session.execute("import socket; socket.socket()")
+    assert r["exception"]["type"] == "PermissionError"
+
+
+def test_no_processes(session: Child) -> None:
+    r = session.execute("import subprocess; subprocess.run(['true'])")
+    assert r["outcome"] == "exception"
+    r = session.execute("import os; os.fork()")
+    assert r["exception"]["type"] == "PermissionError"
+
+
+def test_environment_is_clean(session: Child) -> None:
+    session.execute("import os; print(sorted(os.environ))")
+    assert session.output["stdout"] == b"['HOME', 'LANG', 'PATH']\n"
+
+
+def test_hostname_and_identity(session: Child) -> None:
+    session.execute("import os, pwd; print(os.uname().nodename, os.getuid(),"
+                    " pwd.getpwuid(os.getuid()).pw_name)")
+    assert session.output["stdout"] == b"sandbox 1000 sandbox\n"
