@@ -19,3 +19,14 @@ $(BUILD)/sandbox: $(CHILD_OBJS) $(PROTO_OBJ)
 
 ALL_TARGETS += $(BUILD)/sandbox
 C_SOURCES += $(CHILD_SRCS) $(wildcard child/*.h)
+
+.PHONY: docs-check lint-c-child
+docs-check: $(BUILD)/sandbox
+	scripts/policy-docs.sh
+
+# Formatting is checked, not applied: `clang-format -i FILE` fixes it.
+lint-c-child:
+	clang-format --dry-run -Werror $(CHILD_SRCS) $(wildcard child/*.h) \
+		preload/preload.c protocol/c/sbproto.c protocol/c/sbproto.h
+
+LINT_TARGETS += docs-check lint-c-child

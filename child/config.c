@@ -442,10 +442,12 @@ static int parse_process(struct json_object *params, struct config *cfg,
 	argv = sbp_field(params, "argv", json_type_array, &wrong);
 	cwd = sbp_field(params, "cwd", json_type_string, &wrong);
 	verb = sbp_field(params, "verbosity", json_type_int, &wrong);
-	if (wrong || (env && !env_valid(env)) ||
-	    (argv && !string_array(argv, CONFIG_MAX_ARGV)))
+	if (wrong || (env && !env_valid(env)))
 		return bad(error, SBP_INVALID_PARAMS, "env",
-			   "env must map names to strings, argv be strings");
+			   "env must map at most 1024 names to strings");
+	if (argv && !string_array(argv, CONFIG_MAX_ARGV))
+		return bad(error, SBP_INVALID_PARAMS, "argv",
+			   "argv must be at most 256 strings");
 	if (cwd && (!valid_target(json_object_get_string(cwd))))
 		return bad(error, SBP_INVALID_PARAMS, "cwd",
 			   "cwd must be an absolute, normalized path");

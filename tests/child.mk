@@ -16,3 +16,16 @@ LINT_TARGETS += lint-python
 .PHONY: lint-python
 lint-python:
 	pyflakes3 lib tests/child
+
+$(BUILD)/tests/check_config: tests/check_config.c $(BUILD)/child/config.o \
+		$(BUILD)/child/vfs.o $(PROTO_OBJ)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(CHILD_CFLAGS) $(CHECK_CFLAGS) -o $@ $^ \
+		$(PROTO_LIBS) $(CHECK_LIBS)
+
+.PHONY: test-config
+test-config: $(BUILD)/tests/check_config
+	$<
+
+ALL_TARGETS += $(BUILD)/tests/check_config
+TEST_TARGETS += test-config

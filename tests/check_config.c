@@ -1,0 +1,190 @@
+/* SPDX-License-Identifier: MIT */
+/* check_config.c - initialize params into a session's settings. */
+#include <check.h>
+#include <string.h>
+
+#include "config.h"
+#include "sbproto.h"
+
+static const struct install_paths ip = {.lib_dir = "/tmp",
+					.preload = "/dev/null"};
+
+/* Parses JSON text TEXT; returns the protocol code, and the error's
+ * data.field in FIELD (if any). */
+static int parse(const char *text, struct config *cfg, char *field)
+{
+	struct json_object *params = json_tokener_parse(text);
+	struct json_object *err = NULL, *data, *f;
+	int rc;
+
+	ck_assert_ptr_nonnull(params);
+	rc = config_parse(params, &ip, cfg, &err);
+	field[0] = '\0';
+	if (err && json_object_object_get_ex(err, "data", &data) &&
+	    json_object_object_get_ex(data, "field", &f))
+		strcpy(field, json_object_get_string(f));
+	json_object_put(err);
+	json_object_put(params);
+	return rc;
+}
+
+START_TEST(defaults)
+{
+	struct config cfg;
+	char field[256];
+
+	ck_assert_int_eq(parse("{\"protocol_version\":\"1.0\"}", &cfg, field),
+			 0);
+	ck_assert_uint_eq(cfg.limits.memory_bytes, 512u << 20);
+	ck_assert_uint_eq(cfg.limits.wall_ms, 30000);
+	ck_assert_uint_eq(cfg.limits.frame_bytes, 4u << 20);
+	ck_assert_str_eq(cfg.cwd, "/tmp");
+	ck_assert_int_eq(json_object_array_length(cfg.argv), 1);
+	ck_assert_int_eq(json_object_object_length(cfg.env), 3);
+	config_clear(&cfg);
+}
+END_TEST
+
+static const struct {
+	const char *params;
+	int code;
+	const char *field;
+} bad_cases[] = {
+	{"{}", SBP_INVALID_PARAMS, "protocol_version"},
+	{"{\"protocol_version\":\"2.0\"}", SBP_UNSUPPORTED_VERSION,
+	 "protocol_version"},
+	{"{\"protocol_version\":\"1.x\"}", SBP_UNSUPPORTED_VERSION,
+	 "protocol_version"},
+	{"{\"protocol_version\":\"1.0\",\"limits\":[]}", SBP_INVALID_PARAMS,
+	 "limits"},
+	{"{\"protocol_version\":\"1.0\",\"limits\":{\"cpu_ms\":\"5\"}}",
+	 SBP_INVALID_PARAMS, "cpu_ms"},
+	{"{\"protocol_version\":\"1.0\",\"limits\":{\"cpu_ms\":0}}",
+	 SBP_INVALID_PARAMS, "cpu_ms"},
+	{"{\"protocol_version\":\"1.0\",\"limits\":{\"memory_bytes\":1}}",
+	 SBP_INVALID_PARAMS, "memory_bytes"},
+	{"{\"protocol_version\":\"1.0\",\"limits\":{\"threads\":1.5}}",
+	 SBP_INVALID_PARAMS, "threads"},
+	{"{\"protocol_version\":\"1.0\",\"limits\":{\"frame_bytes\":"
+	 "1073741824}}",
+	 SBP_INVALID_PARAMS, "frame_bytes"},
+	{"{\"protocol_version\":\"1.0\",\"limits\":{\"frame_bytes\":65536,"
+	 "\"host_call_bytes\":65536}}",
+	 SBP_INVALID_PARAMS, "host_call_bytes"},
+	{"{\"protocol_version\":\"1.0\",\"env\":{\"A\":1}}", SBP_INVALID_PARAMS,
+	 "env"},
+	{"{\"protocol_version\":\"1.0\",\"env\":{\"A=B\":\"x\"}}",
+	 SBP_INVALID_PARAMS, "env"},
+	{"{\"protocol_version\":\"1.0\",\"argv\":[1]}", SBP_INVALID_PARAMS,
+	 "argv"},
+	{"{\"protocol_version\":\"1.0\",\"cwd\":\"tmp\"}", SBP_INVALID_PARAMS,
+	 "cwd"},
+	{"{\"protocol_version\":\"1.0\",\"cwd\":\"/tmp/../etc\"}",
+	 SBP_INVALID_PARAMS, "cwd"},
+	{"{\"protocol_version\":\"1.0\",\"verbosity\":9}", SBP_INVALID_PARAMS,
+	 "verbosity"},
+	{"{\"protocol_version\":\"1.0\",\"host_functions\":[{\"name\":"
+	 "\"1x\"}]}",
+	 SBP_INVALID_PARAMS, "host_functions"},
+	{"{\"protocol_version\":\"1.0\",\"host_functions\":[\"f\"]}",
+	 SBP_INVALID_PARAMS, "host_functions"},
+	{"{\"protocol_version\":\"1.0\",\"filesystem\":{}}", SBP_INVALID_PARAMS,
+	 "filesystem"},
+	{"{\"protocol_version\":\"1.0\",\"filesystem\":[{\"type\":\"tmpfs\","
+	 "\"target\":\"/t/\"}]}",
+	 SBP_INVALID_PARAMS, "filesystem"},
+	{"{\"protocol_version\":\"1.0\",\"filesystem\":[{\"type\":\"tmpfs\","
+	 "\"target\":\"/t\",\"max_bytes\":1}]}",
+	 SBP_INVALID_PARAMS, "/t"},
+	{"{\"protocol_version\":\"1.0\",\"filesystem\":[{\"type\":\"nfs\","
+	 "\"target\":\"/t\"}]}",
+	 SBP_INVALID_PARAMS, "nfs"},
+	{"{\"protocol_version\":\"1.0\",\"filesystem\":[{\"type\":\"bind\","
+	 "\"target\":\"/t\",\"source\":\"rel\"}]}",
+	 SBP_INVALID_PARAMS, "/t"},
+	{"{\"protocol_version\":\"1.0\",\"filesystem\":[{\"type\":\"file\","
+	 "\"target\":\"/t\",\"data\":\"!!\"}]}",
+	 SBP_INVALID_PARAMS, "/t"},
+	{"{\"protocol_version\":\"1.0\",\"filesystem\":[{\"type\":"
+	 "\"device\",\"target\":\"/t\",\"device\":\"sda\"}]}",
+	 SBP_INVALID_PARAMS, "/t"},
+};
+
+START_TEST(rejects_bad_params)
+{
+	struct config cfg;
+	char field[256];
+	int rc;
+
+	rc = parse(bad_cases[_i].params, &cfg, field);
+	ck_assert_msg(rc == bad_cases[_i].code, "case %d: code %d", _i, rc);
+	ck_assert_str_eq(field, bad_cases[_i].field);
+	config_clear(&cfg);
+}
+END_TEST
+
+START_TEST(accepts_every_entry_kind)
+{
+	struct config cfg;
+	char field[256];
+
+	ck_assert_int_eq(
+		parse("{\"protocol_version\":\"1.3\",\"defaults\":false,"
+		      "\"filesystem\":["
+		      "{\"type\":\"bind\",\"source\":\"/usr\",\"target\":"
+		      "\"/u\",\"include\":[\"*.py\"],\"exclude\":[\"x*\"]},"
+		      "{\"type\":\"file\",\"target\":\"/f\",\"data\":\"aGk=\","
+		      "\"mode\":384},"
+		      "{\"type\":\"tmpfs\",\"target\":\"/t\",\"max_bytes\":"
+		      "65536,\"max_files\":3},"
+		      "{\"type\":\"host\",\"target\":\"/h\"},"
+		      "{\"type\":\"device\",\"target\":\"/n\",\"device\":"
+		      "\"null\"}],"
+		      "\"limits\":{\"cpu_ms\":5,\"wall_ms\":6},"
+		      "\"env\":{\"A\":\"b\"},\"argv\":[\"x\",\"y\"],"
+		      "\"cwd\":\"/t\",\"verbosity\":3,"
+		      "\"host_functions\":[{\"name\":\"_f1\"}]}",
+		      &cfg, field),
+		0);
+	ck_assert_uint_eq(cfg.limits.cpu_ms, 5);
+	ck_assert_uint_eq(cfg.limits.wall_ms, 6);
+	ck_assert_str_eq(cfg.cwd, "/t");
+	ck_assert_int_eq(cfg.verbosity, 3);
+	ck_assert_int_eq(json_object_array_length(cfg.host_functions), 1);
+	config_clear(&cfg);
+}
+END_TEST
+
+START_TEST(limits_json_round_trip)
+{
+	struct limits l = {1, 2, 3, 4, 5, 6, 7, 8, 9};
+	struct json_object *o = config_limits_json(&l), *v;
+
+	ck_assert(json_object_object_get_ex(o, "threads", &v));
+	ck_assert_int_eq(json_object_get_int(v), 6);
+	ck_assert_int_eq(json_object_object_length(o), 9);
+	json_object_put(o);
+}
+END_TEST
+
+int main(void)
+{
+	Suite *s = suite_create("config");
+	TCase *tc = tcase_create("parse");
+	SRunner *sr;
+	int failed;
+
+	tcase_add_test(tc, defaults);
+	tcase_add_loop_test(tc, rejects_bad_params, 0,
+			    sizeof(bad_cases) / sizeof(bad_cases[0]));
+	tcase_add_test(tc, accepts_every_entry_kind);
+	tcase_add_test(tc, limits_json_round_trip);
+	suite_add_tcase(s, tc);
+
+	sr = srunner_create(s);
+	srunner_set_fork_status(sr, CK_FORK);
+	srunner_run_all(sr, CK_NORMAL);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed ? 1 : 0;
+}
