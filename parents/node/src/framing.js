@@ -40,31 +40,34 @@ export class FrameReader {
   }
 
   /**
-   * Feeds bytes; returns the frames they complete, in order, LF stripped.
+   * Feeds bytes and yields the frames they complete, in order, LF stripped.
+   * Frames are produced one at a time, so a limit changed by the consumer
+   * between two frames applies to the next one (SPEC [REQ-FRAME-7]).
    * @param {Buffer} chunk
-   * @returns {FrameEvent[]}
+   * @returns {Generator<FrameEvent>}
    */
-  push(chunk) {
-    /** @type {FrameEvent[]} */
-    const events = [];
+  *push(chunk) {
     let start = 0;
-
     while (start < chunk.length) {
       const lf = chunk.indexOf(LF, start);
       const end = lf === -1 ? chunk.length : lf;
-      this.#take(chunk.subarray(start, end), lf !== -1, events);
+      const event = this.#take(chunk.subarray(start, end), lf !== -1);
       start = end + 1;
+      if (event) {
+        yield event;
+      }
     }
-    return events;
   }
 
   /**
    * Adds one piece of a line; COMPLETE when its LF was seen.
    * @param {Buffer} piece
    * @param {boolean} complete
-   * @param {FrameEvent[]} events
+   * @returns {FrameEvent | undefined}
    */
-  #take(piece, complete, events) {
+  #take(piece, complete) {
+    /** @type {FrameEvent | undefined} */
+    let event;
     if (this.#discarding) {
       this.#discarded += piece.length + (complete ? 1 : 0);
     } else if (this.#buffered + piece.length + 1 > this.#max) {
@@ -74,7 +77,7 @@ export class FrameReader {
       this.#discarded = this.#buffered + piece.length + (complete ? 1 : 0);
       this.#parts = [];
       this.#buffered = 0;
-      events.push({ kind: 'oversized', bytes: this.#discarded });
+      event = { kind: 'oversized', bytes: this.#discarded };
     } else if (piece.length > 0) {
       this.#parts.push(piece);
       this.#buffered += piece.length;
@@ -84,11 +87,12 @@ export class FrameReader {
       if (this.#discarding) {
         this.#discarding = false;
       } else {
-        events.push({ kind: 'frame', line: Buffer.concat(this.#parts, this.#buffered) });
+        event = { kind: 'frame', line: Buffer.concat(this.#parts, this.#buffered) };
       }
       this.#parts = [];
       this.#buffered = 0;
     }
+    return event;
   }
 }
 

@@ -32,11 +32,13 @@ export class FrameReader {
     /** Bytes of an incomplete frame held, always below the limit. */
     get buffered(): number;
     /**
-     * Feeds bytes; returns the frames they complete, in order, LF stripped.
+     * Feeds bytes and yields the frames they complete, in order, LF stripped.
+     * Frames are produced one at a time, so a limit changed by the consumer
+     * between two frames applies to the next one (SPEC [REQ-FRAME-7]).
      * @param {Buffer} chunk
-     * @returns {FrameEvent[]}
+     * @returns {Generator<FrameEvent>}
      */
-    push(chunk: Buffer): FrameEvent[];
+    push(chunk: Buffer): Generator<FrameEvent>;
     #private;
 }
 export type FrameEvent = {
