@@ -9,9 +9,8 @@ C_LIB_SRC := $(wildcard $(C_DIR)/lib/*.c)
 C_LIB_OBJ := $(patsubst $(C_DIR)/lib/%.c,$(C_BUILD)/lib/%.o,$(C_LIB_SRC))
 C_CLI_SRC := $(wildcard $(C_DIR)/cli/*.c)
 C_CLI_OBJ := $(patsubst $(C_DIR)/cli/%.c,$(C_BUILD)/cli/%.o,$(C_CLI_SRC))
-C_HDRS    := $(C_DIR)/pysandbox.h $(C_DIR)/lib/internal.h \
-	     $(wildcard $(C_DIR)/cli/*.h) protocol/c/sbproto.h
-C_CFLAGS  := -I$(C_DIR) -I$(C_DIR)/lib -I$(C_DIR)/cli $(PROTO_CFLAGS)
+C_HDRS    := $(C_DIR)/pysandbox.h $(C_DIR)/lib/internal.h protocol/c/sbproto.h
+C_CFLAGS  := -I$(C_DIR) -I$(C_DIR)/lib $(PROTO_CFLAGS)
 C_LIBS    := $(PROTO_LIBS) -lpthread
 
 C_STATIC  := $(BUILD)/libpysandbox.a
@@ -54,7 +53,7 @@ $(C_SHARED): $(C_LIB_OBJ) $(PROTO_OBJ) $(C_DIR)/exports.map
 $(C_PC): $(C_DIR)/pysandbox.pc.in $(C_PREFIX_STAMP)
 	sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@VERSION@|$(C_VERSION)|' $< > $@
 
-$(C_BUILD)/cli/%.o: $(C_DIR)/cli/%.c $(C_HDRS)
+$(C_BUILD)/cli/%.o: $(C_DIR)/cli/%.c $(C_DIR)/cli/cli.h $(C_DIR)/pysandbox.h
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) $(C_CFLAGS) -DPYSANDBOX_CLI_VERSION='"$(C_VERSION)"' \
 		-c -o $@ $<
@@ -75,7 +74,7 @@ $(C_CHECK): tests/check_libpysandbox.c $(C_SHARED) $(C_DIR)/pysandbox.h
 		-L$(BUILD) -lpysandbox -Wl,-rpath,'$(abspath $(BUILD))' \
 		$(JSONC_LIBS) $(CHECK_LIBS)
 
-ALL_TARGETS += $(C_STATIC) $(C_SHARED) $(C_PC) $(C_FAKE) $(C_CHECK)
+ALL_TARGETS += $(C_STATIC) $(C_SHARED) $(C_PC) $(C_CLI) $(C_FAKE) $(C_CHECK)
 
 .PHONY: test-libpysandbox test-cli lint-c-format install-c
 test-libpysandbox: $(C_CHECK) $(C_FAKE) $(C_SHARED)
@@ -95,10 +94,10 @@ C_FMT_FILES := $(C_DIR)/pysandbox.h $(wildcard $(C_DIR)/lib/*.[ch]) \
 lint-c-format:
 	clang-format --dry-run -Werror $(C_FMT_FILES)
 
-TEST_TARGETS += test-libpysandbox
+TEST_TARGETS += test-libpysandbox test-cli
 LINT_TARGETS += lint-c-format
 
-install-c: $(C_STATIC) $(C_SHARED) $(C_PC)
+install-c: $(C_STATIC) $(C_SHARED) $(C_PC) $(C_CLI)
 	install -d $(DESTDIR)$(PREFIX)/lib/pkgconfig \
 		$(DESTDIR)$(PREFIX)/include $(DESTDIR)$(PREFIX)/bin
 	install -m 644 $(C_STATIC) $(DESTDIR)$(PREFIX)/lib/
@@ -109,5 +108,6 @@ install-c: $(C_STATIC) $(C_SHARED) $(C_PC)
 	ln -sf libpysandbox.so.1 $(DESTDIR)$(PREFIX)/lib/libpysandbox.so
 	install -m 644 $(C_DIR)/pysandbox.h $(DESTDIR)$(PREFIX)/include/
 	install -m 644 $(C_PC) $(DESTDIR)$(PREFIX)/lib/pkgconfig/
+	install -m 755 $(C_CLI) $(DESTDIR)$(PREFIX)/bin/
 
 INSTALL_TARGETS += install-c

@@ -1,0 +1,73 @@
+/* SPDX-License-Identifier: MIT */
+/* cli.h - the pysandbox command: shared declarations. */
+#ifndef PYSANDBOX_CLI_H
+#define PYSANDBOX_CLI_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "pysandbox.h"
+
+/* Exit statuses besides the program's own (docs/cli.md has the table). */
+enum cli_status {
+	ST_OK = 0,
+	ST_EXCEPTION = 1,
+	ST_CPU_LIMIT = 113,
+	ST_MEMORY_LIMIT = 114,
+	ST_OUTPUT_LIMIT = 115,
+	ST_VIOLATION = 116,
+	ST_CRASH = 117,
+	ST_CANCELLED = 118,
+	ST_NO_FILE = 120,
+	ST_UNREADABLE = 121,
+	ST_BIND_SOURCE = 122,
+	ST_BAD_VALUE = 123,
+	ST_TIMEOUT = 124,
+	ST_USAGE = 125,
+	ST_NO_CHILD = 126,
+	ST_PROTOCOL = 127,
+};
+
+/* Largest stdin passed to the code. */
+#define CLI_STDIN_MAX (16 * 1024 * 1024)
+
+struct cli {
+	struct pysandbox_options *o;
+	const char *code;   /* -c CODE */
+	const char *script; /* FILE */
+	char **args;	    /* arguments after FILE or CODE */
+	int nargs;
+	bool json;
+	bool frame_set;
+	int verbosity;
+	char *target; /* sandbox path of the script */
+	char *stdin_data;
+	size_t stdin_len;
+};
+
+/* Prints "pysandbox: MESSAGE" on stderr (and, with --json, an error
+ * object on stdout) and returns STATUS. */
+int cli_fail(const struct cli *c, int status, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+/* Parses the command line into C. 0 to go on, -1 when --help/--version
+ * answered, else an exit status. */
+int cli_parse(struct cli *c, int argc, char **argv);
+
+/* Reads all of FD, at most MAX bytes, into a new NUL-terminated buffer.
+ * 0, -E2BIG or -errno. */
+int cli_read_fd(int fd, size_t max, char **buf, size_t *len);
+
+/* Reads host file PATH (at most 1 MiB, for an inline entry) into a new
+ * buffer; 0 or an exit status (after a message). */
+int cli_read_host_file(struct cli *c, const char *path, char **buf, size_t *len,
+		       unsigned int *mode);
+
+/* Loads FILE (the script) as an inline file entry at /sandbox/NAME and
+ * reads stdin; 0 or an exit status. */
+int cli_load_inputs(struct cli *c);
+
+/* Starts the session and runs the code; returns the exit status. */
+int cli_run(struct cli *c);
+
+#endif
