@@ -1151,11 +1151,12 @@ static bool writable(const struct where *w)
 	       (w->m && w->m->kind == VFS_DEVICE && !is_urandom(w));
 }
 
-/* Bind mounts hold only files and directories the jail may read. */
+/* Bind mounts hold only files, directories and symlinks the jail may
+ * use; not even an O_PATH descriptor of anything else reaches it. */
 static bool bind_refuses(const struct where *w, const struct stat *st)
 {
 	return w->m && w->m->kind == VFS_BIND && !S_ISREG(st->st_mode) &&
-	       !S_ISDIR(st->st_mode);
+	       !S_ISDIR(st->st_mode) && !S_ISLNK(st->st_mode);
 }
 
 int vfs_access(struct vfs *v, const char *path, int mode)
@@ -1428,9 +1429,11 @@ static int ro_open(struct vfs *v, const char *path, int flags)
 		return fd;
 
 	r = fstat(fd, &st) ? neg_errno() : ro_check(&w, &st, flags);
-	if (!r && (flags & O_PATH))
+	if (!r && (flags & O_PATH) && !bind_refuses(&w, &st))
 		return fd;
-	if (!r)
+	if (!r && (flags & O_PATH))
+		r = -EACCES;
+	else if (!r)
 		r = ro_reopen(v, &w, fd, &st, flags);
 	close(fd);
 	return r;

@@ -201,7 +201,8 @@ int vfs_normalize(const char *cwd, const char *path, char *out);
  * always O_CLOEXEC|O_NOCTTY in the supervisor (the jail's O_CLOEXEC is the
  * caller's business: ADDFD flags); O_NOATIME, O_ASYNC and the kernel's
  * O_LARGEFILE are dropped. With O_PATH only O_DIRECTORY and O_NOFOLLOW
- * count (as open(2)); O_PATH|O_NOFOLLOW on a symlink returns the link.
+ * count (as open(2)); O_PATH|O_NOFOLLOW on a symlink returns the link;
+ * O_PATH of a FIFO, socket or device inside a bind is -EACCES too.
  * Read-only objects keep only the access mode, O_NONBLOCK and
  * O_DIRECTORY; a tmpfs also gets O_CREAT, O_EXCL, O_TRUNC, O_APPEND,
  * O_DSYNC, O_SYNC, O_DIRECT and O_TMPFILE.
