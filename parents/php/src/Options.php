@@ -28,8 +28,9 @@ final class Options
     public const MAX_FUNCTIONS = 256;
     public const FRAME_MIN = 65536;
     public const FRAME_MAX = 67108864;
-    public const DEFAULT_GRACE_MS = 2000;
-    public const DEFAULT_START_TIMEOUT_MS = 10000;
+    /** Backstop waits of protocol/SPEC.md REQ-TIME-3. */
+    public const DEFAULT_GRACE_MS = 5000;
+    public const DEFAULT_START_TIMEOUT_MS = 30000;
     public const DEFAULT_CONTROL_TIMEOUT_MS = 5000;
 
     /** @var array<string, int> protocol limit name => value */
@@ -239,8 +240,10 @@ final class Options
 
     /**
      * Timeouts of the parent's own backstops: how long past the wall-time
-     * limit a run may take before the child is killed (grace), how long
-     * start-up may take, and how long cancel, tmpfs and shutdown requests may.
+     * limit a run may take before the child is given up (grace, default
+     * 5s), how long start-up may take (30s), and how long tmpfs and
+     * shutdown requests may (5s). A child that misses one is treated as
+     * broken: fd 3 is closed, and it is killed 2s later if still running.
      */
     public function withTimeouts(
         int|string|null $grace = null,

@@ -10,6 +10,7 @@ use PythonSandbox\Exception\LimitException;
 use PythonSandbox\Exception\ProtocolException;
 use PythonSandbox\Exception\RemoteException;
 use PythonSandbox\Exception\SessionStateException;
+use PythonSandbox\Exception\UnsupportedException;
 use PythonSandbox\Filesystem\Path;
 use PythonSandbox\Internal\ChildLocator;
 use PythonSandbox\Internal\Connection;
@@ -67,8 +68,12 @@ final class Session
             $result = $connection->request('initialize', $params, $options->startTimeoutMs());
             $info = SessionInfo::fromProtocol($result);
         } catch (\Throwable $e) {
-            $process->kill();
+            $connection->abandon();
             throw $e;
+        }
+        if ($options->hostDirectories() !== [] && ($info->capabilities['hostfs'] ?? false) !== true) {
+            $connection->abandon();
+            throw new UnsupportedException("the child does not support 'hostfs', which host directories need");
         }
         $connection->setMaxFrame($info->limit('frame_bytes'));
         $peer->setLimits($info->limit('output_bytes'), $info->limit('host_call_bytes'), $info->limit('file_bytes'));
@@ -145,6 +150,7 @@ final class Session
         if (!array_is_list($args)) {
             throw new InvalidOptionException('args', 'expected a list; use kwargs for named arguments');
         }
+        $this->assertCapability('invoke');
         $params = ['callable' => $callable, 'args' => $args, 'kwargs' => Json::object($kwargs)];
 
         return $this->run('invoke', $params, $stdin, $onOutput);
@@ -160,18 +166,22 @@ final class Session
         if ($this->state !== self::STATE_RUNNING) {
             return false;
         }
+        $this->assertCapability('cancel');
         $this->connection->sendRequest('cancel', Json::object([]));
 
         return true;
     }
 
-    /** @return list<TmpfsEntry> everything below PATH, recursively */
-    public function listTmpfs(string $path): array
+    /** Everything below PATH in a tmpfs entry, recursively, depth first. */
+    public function listTmpfs(string $path): TmpfsListing
     {
         Path::assertTarget($path, 'path');
         $result = $this->control('tmpfs/list', ['path' => $path]);
-
-        return Decode::tmpfsEntries($result);
+        try {
+            return Decode::tmpfsListing($result);
+        } catch (ProtocolException $e) {
+            throw $this->broken($e->getMessage());
+        }
     }
 
     /**
@@ -205,8 +215,8 @@ final class Session
     }
 
     /**
-     * Ends the session politely (shutdown, then EOF), and kills the child
-     * if it does not exit in time. Idempotent.
+     * Ends the session politely: `shutdown`, then reading until the child
+     * exits, killing it if it has not within 2s (REQ-SHUT-3). Idempotent.
      */
     public function close(): void
     {
@@ -215,14 +225,12 @@ final class Session
         }
         $this->assertNotRunning('close');
         $this->state = self::STATE_CLOSED;
-        $process = $this->connection->process();
         try {
             $this->connection->request('shutdown', Json::object([]), $this->options->controlTimeoutMs());
         } catch (Exception\SandboxException) {
-            // The child is gone or unresponsive: the kill below ends it.
+            // The child is gone or unresponsive: abandon() below ends it.
         }
-        $process->closeInput();
-        $process->waitOrKill($this->options->controlTimeoutMs());
+        $this->connection->abandon();
     }
 
     /**
@@ -273,6 +281,7 @@ final class Session
     private function control(string $method, array $params): array
     {
         $this->assertNotRunning($method);
+        $this->assertCapability('tmpfs');
         if ($this->state === self::STATE_CLOSED) {
             throw new SessionStateException(sprintf('cannot %s: the session is closed', $method));
         }
@@ -283,6 +292,14 @@ final class Session
         } catch (\Throwable $e) {
             $this->state = self::STATE_CLOSED;
             throw $this->explained($e);
+        }
+    }
+
+    /** REQ-VER-4: a feature whose capability is false is never used. */
+    private function assertCapability(string $name): void
+    {
+        if (($this->info->capabilities[$name] ?? false) !== true) {
+            throw new UnsupportedException(sprintf("the child does not support '%s'", $name));
         }
     }
 
@@ -326,7 +343,7 @@ final class Session
     private function broken(string $message): ProtocolException
     {
         $this->state = self::STATE_CLOSED;
-        $this->connection->process()->kill();
+        $this->connection->abandon();
 
         return new ProtocolException($message);
     }

@@ -11,7 +11,8 @@ namespace PythonSandbox\Filesystem;
  * "" is the directory itself. The session validates every request before
  * calling these methods and every answer after. To refuse, throw
  * HostFsError (ENOENT, ENOTDIR, EISDIR or EACCES); any other exception is
- * answered as EACCES, so host internals never reach the sandbox.
+ * answered `internal_error` without its message (the jail sees EIO), so
+ * host internals never reach the sandbox.
  * Methods run synchronously while the Python code waits.
  */
 interface HostDirectory

@@ -6,6 +6,7 @@ namespace PythonSandbox\Internal;
 
 use PythonSandbox\Exception\ChildExitedException;
 use PythonSandbox\Exception\InvalidOptionException;
+use PythonSandbox\Exception\ProtocolException;
 use PythonSandbox\Exception\RemoteException;
 use PythonSandbox\Exception\TimeoutException;
 
@@ -26,6 +27,8 @@ final class Connection
     public const INITIAL_FRAME = 1048576;
     private const MAX_NOTICES = 8;
     private const POLL_US = 250000;
+    public const GRACE_MS = 2000;
+    private const MAX_ID_BYTES = 256;
 
     private FrameReader $reader;
     private int $maxFrame = self::INITIAL_FRAME;
@@ -95,13 +98,23 @@ final class Connection
         try {
             $this->waitFor($id, $method, $timeoutMs);
         } catch (\Throwable $e) {
-            $this->process->kill();
+            $this->abandon();
             throw $e;
         } finally {
             unset($this->awaited[$id]);
         }
 
         return $this->unwrap($method, $this->takeAnswer($id));
+    }
+
+    /**
+     * Ends a session the parent can no longer trust (REQ-TIME-4): closes
+     * fd 3, gives the child GRACE_MS to exit, then kills and reaps it.
+     */
+    public function abandon(): void
+    {
+        $this->process->closeInput();
+        $this->process->waitOrKill(self::GRACE_MS);
     }
 
     /**
@@ -192,58 +205,74 @@ final class Connection
             $this->refuse(null, 'invalid_request', 'not a JSON-RPC 2.0 object');
             return;
         }
-        $id = $message['id'] ?? null;
         $hasId = array_key_exists('id', $message);
-        if ($hasId && !is_int($id) && !is_string($id)) {
-            $this->refuse(null, 'invalid_request', 'id is neither a string nor an integer');
+        $id = $hasId ? $message['id'] : null;
+        $validId = is_int($id) || (is_string($id) && strlen($id) <= self::MAX_ID_BYTES);
+        if (!array_key_exists('method', $message)) {
+            $this->onAnswer($message, $validId ? $id : null);
             return;
         }
-        if (isset($message['method'])) {
-            $this->onCall($message, $hasId ? $id : null);
+        $params = $message['params'] ?? [];
+        if (!is_string($message['method']) || ($hasId && !$validId) || !is_array($params)) {
+            $this->refuse($validId ? $id : null, 'invalid_request', 'bad method, id or params');
             return;
         }
-        $this->onAnswer($message, $id);
+        if (!$hasId) {
+            // Notifications are never answered; malformed ones are dropped.
+            if ($params === [] || !array_is_list($params)) {
+                $this->dispatcher->onNotification($message['method'], $params);
+            }
+            return;
+        }
+        if ($params !== [] && array_is_list($params)) {
+            $this->answerError($id, new RpcError('invalid_params', 'params must be an object', ['field' => '']));
+            return;
+        }
+        $this->onRequest($message['method'], $params, $id);
     }
 
-    /** @param array<array-key, mixed> $message */
-    private function onCall(array $message, int|string|null $id): void
+    /** @param array<array-key, mixed> $params */
+    private function onRequest(string $method, array $params, int|string $id): void
     {
-        $method = $message['method'];
-        $params = $message['params'] ?? [];
-        if (!is_string($method) || !is_array($params)) {
-            $this->refuse($id, 'invalid_request', 'method is not a string or params not an object');
-            return;
-        }
-        if ($id === null) {
-            $this->dispatcher->onNotification($method, $params);
-            return;
-        }
         try {
             $result = $this->dispatcher->onRequest($method, $params);
-            $this->send(['jsonrpc' => '2.0', 'id' => $id, 'result' => $result], $method);
+            $frame = Json::encode(['jsonrpc' => '2.0', 'id' => $id, 'result' => $result]) . "\n";
+            $max = min($this->maxFrame, $this->dispatcher->maxAnswerBytes($method));
+            if (strlen($frame) > $max) {
+                throw self::oversized($method, sprintf('%d bytes, over the limit of %d', strlen($frame), $max));
+            }
+            $this->process->write($frame);
         } catch (RpcError $e) {
             $this->answerError($id, $e);
-        } catch (InvalidOptionException $e) {
-            $this->answerError($id, self::oversized($method, $e->getMessage()));
+        } catch (\JsonException $e) {
+            $this->answerError($id, new RpcError('internal_error', 'answer cannot be encoded: ' . $e->getMessage()));
         }
     }
 
-    /** @param array<array-key, mixed> $message */
+    /**
+     * Responses are never answered (REQ-BAD-4); a malformed one for an
+     * awaited request fails that request.
+     *
+     * @param array<array-key, mixed> $message
+     */
     private function onAnswer(array $message, int|string|null $id): void
     {
+        $awaited = is_int($id) && isset($this->awaited[$id]);
         $hasResult = array_key_exists('result', $message);
         $error = $message['error'] ?? null;
-        if ($hasResult === is_array($error)) {
-            $this->refuse(is_array($error) ? null : $id, 'invalid_request', 'neither a request nor a response');
+        $validError = is_array($error) && is_int($error['code'] ?? null) && is_string($error['message'] ?? null);
+        if ($hasResult === array_key_exists('error', $message) || (!$hasResult && !$validError)) {
+            if ($awaited) {
+                throw new ProtocolException(sprintf('child sent a malformed response to request %d', $id));
+            }
+            $this->notice('child sent a malformed response');
             return;
         }
-        if ($id === null) {
-            $this->notice(sprintf('child reported an error about our messages: %s', Json::encode($error)));
+        if (!$awaited) {
+            $this->notice(sprintf('child sent a response for no awaited request: %s', Json::encode($message)));
             return;
         }
-        if (is_int($id) && isset($this->awaited[$id])) {
-            $this->answers[$id] = $message;
-        }
+        $this->answers[$id] = $message;
     }
 
     /** @return array<array-key, mixed> */

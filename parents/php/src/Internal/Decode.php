@@ -9,6 +9,7 @@ use PythonSandbox\Outcome;
 use PythonSandbox\PythonError;
 use PythonSandbox\Result;
 use PythonSandbox\TmpfsEntry;
+use PythonSandbox\TmpfsListing;
 use PythonSandbox\Usage;
 use PythonSandbox\Violation;
 
@@ -53,11 +54,8 @@ final class Decode
         );
     }
 
-    /**
-     * @param array<array-key, mixed> $r the tmpfs/list result
-     * @return list<TmpfsEntry>
-     */
-    public static function tmpfsEntries(array $r): array
+    /** @param array<array-key, mixed> $r the tmpfs/list result */
+    public static function tmpfsListing(array $r): TmpfsListing
     {
         $list = $r['entries'] ?? null;
         if (!is_array($list) || !array_is_list($list) || count($list) > 10000) {
@@ -73,19 +71,39 @@ final class Decode
             }
             $entries[] = new TmpfsEntry($e['path'], $e['type'], $e['size'], $e['mode']);
         }
+        $truncated = $r['truncated'] ?? null;
+        if (!is_bool($truncated)) {
+            throw new ProtocolException('tmpfs/list result has no boolean truncated');
+        }
 
-        return $entries;
+        return new TmpfsListing($entries, $truncated);
     }
 
     /** Strict RFC 4648 base64 of a `*data` field. */
     public static function base64(mixed $value, string $what): string
     {
-        $bytes = is_string($value) ? base64_decode($value, true) : false;
+        $bytes = is_string($value) && self::isStrictBase64($value) ? base64_decode($value, true) : false;
         if ($bytes === false) {
             throw new ProtocolException(sprintf('%s is not base64', $what));
         }
 
         return $bytes;
+    }
+
+    /**
+     * PHP's strict mode still skips whitespace and accepts missing
+     * padding; the spec (REQ-JSON-11) refuses both.
+     */
+    private static function isStrictBase64(string $s): bool
+    {
+        $length = strlen($s);
+        if ($length % 4 !== 0) {
+            return false;
+        }
+        $padding = $length === 0 ? 0 : strspn(strrev(substr($s, -2)), '=');
+        $alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/';
+
+        return strspn($s, $alphabet) === $length - $padding;
     }
 
     /** @param array<array-key, mixed> $r */

@@ -22,4 +22,7 @@ interface Dispatcher
 
     /** @param array<array-key, mixed> $params */
     public function onNotification(string $method, array $params): void;
+
+    /** The longest answer frame METHOD may get (besides the frame limit). */
+    public function maxAnswerBytes(string $method): int;
 }

@@ -12,7 +12,8 @@ use PythonSandbox\Filesystem\Path;
  * Answers `hostfs/stat`, `hostfs/read` and `hostfs/list` from the
  * HostDirectory of each host entry, checking the request (known mount,
  * normalized relative path) and the directory's answer (sizes, names,
- * counts) so that neither side can push the other out of bounds.
+ * counts) so that neither side can push the other out of bounds. A
+ * directory that throws anything but HostFsError gets `internal_error`.
  *
  * @internal
  */
@@ -34,12 +35,16 @@ final class HostFsServer
     {
         $target = $params['target'] ?? null;
         $path = $params['path'] ?? null;
-        if (!is_string($target) || !is_string($path) || !Path::isNormalizedRelative($path)) {
-            throw new RpcError('invalid_params', sprintf('%s needs a target and a normalized relative path', $method));
+        if (!is_string($target)) {
+            throw new RpcError('invalid_params', 'target is not a string', ['field' => '/target']);
+        }
+        if (!is_string($path) || strlen($path) > Path::MAX_BYTES || !Path::isNormalizedRelative($path)) {
+            throw new RpcError('invalid_params', 'path is not a normalized relative path', ['field' => '/path']);
         }
         $directory = $this->mounts[$target] ?? throw new RpcError(
-            'invalid_params',
+            'fs_error',
             sprintf("'%s' is not a host entry", $target),
+            ['errno' => 'ENOENT'],
         );
 
         try {
@@ -53,7 +58,8 @@ final class HostFsServer
         } catch (RpcError $e) {
             throw $e;
         } catch (\Throwable) {
-            throw new RpcError('fs_error', sprintf("host directory failed on '%s'", $path), ['errno' => 'EACCES']);
+            // REQ-HOSTFS-4; the exception's text stays on the host.
+            throw new RpcError('internal_error', sprintf("host directory failed on '%s'", $path));
         }
     }
 
@@ -87,7 +93,7 @@ final class HostFsServer
         $entries = [];
         foreach ($listing as $name => $type) {
             $name = (string) $name;
-            if (!Path::isNormalizedRelative($name) || $name === '' || str_contains($name, '/')) {
+            if ($name === '' || strlen($name) > 255 || !Path::isNormalizedRelative($name) || str_contains($name, '/')) {
                 throw new \UnexpectedValueException(sprintf("bad entry name '%s'", $name));
             }
             if ($type !== 'file' && $type !== 'dir') {

@@ -48,16 +48,19 @@ final class HostFunctions
         $name = $params['function'] ?? null;
         $args = $params['args'] ?? [];
         $kwargs = $params['kwargs'] ?? [];
-        if (!is_string($name) || !is_array($args) || !array_is_list($args) || !is_array($kwargs)) {
-            throw new RpcError('invalid_params', 'host/call needs a function name, args list and kwargs object');
+        $function = is_string($name) ? ($this->functions[$name] ?? null) : null;
+        if ($function === null) {
+            throw self::invalid('/function', 'no such host function');
         }
-        $function = $this->functions[$name] ?? throw self::error('SandboxError', sprintf(
-            "no host function '%s'",
-            $name,
-        ));
+        if (!is_array($args) || !array_is_list($args)) {
+            throw self::invalid('/args', 'args is not an array');
+        }
+        if (!is_array($kwargs) || ($kwargs !== [] && array_is_list($kwargs))) {
+            throw self::invalid('/kwargs', 'kwargs is not an object');
+        }
         foreach (array_keys($kwargs) as $key) {
-            if (!is_string($key)) {
-                throw self::error('TypeError', sprintf("keyword argument names must be identifiers, got '%s'", $key));
+            if (!is_string($key) || !preg_match('/^[A-Za-z_][A-Za-z0-9_]*$/', $key)) {
+                throw self::invalid('/kwargs', sprintf("'%s' is not an identifier", $key));
             }
         }
 
@@ -87,16 +90,19 @@ final class HostFunctions
         try {
             return $function(...$args, ...$kwargs);
         } catch (\Throwable $e) {
-            $type = self::pythonType($e);
-            if ($type === null && $e instanceof \Error && str_contains($e->getMessage(), 'named parameter')) {
-                $type = 'TypeError';
+            if (self::isBindingError($e, $function)) {
+                throw self::invalid(array_key_last($kwargs) === null ? '/args' : '/kwargs', sprintf(
+                    "host function '%s' does not accept these arguments: %s",
+                    $name,
+                    self::withoutPaths($e->getMessage()),
+                ));
             }
+            $type = self::pythonType($e);
             if ($type === null) {
                 throw self::error('SandboxError', sprintf("host function '%s' failed", $name));
             }
 
-            // PHP's own TypeErrors name the calling file; that stays on the host.
-            throw self::error($type, preg_replace('/,? (?:called )?in \S+ on line \d+/', '', $e->getMessage()) ?? '');
+            throw self::error($type, self::withoutPaths($e->getMessage()));
         }
     }
 
@@ -126,5 +132,42 @@ final class HostFunctions
     private static function error(string $type, string $message): RpcError
     {
         return new RpcError('host_error', $message, ['type' => $type]);
+    }
+
+    private static function invalid(string $field, string $message): RpcError
+    {
+        return new RpcError('invalid_params', $message, ['field' => $field]);
+    }
+
+    /**
+     * Whether PHP refused the arguments while calling the function (too
+     * few, an unknown name, a parameter type): the spec's invalid_params
+     * (REQ-HOST-7). Errors raised inside the function's body are not.
+     */
+    private static function isBindingError(\Throwable $e, callable $function): bool
+    {
+        $message = $e->getMessage();
+        if (!$e instanceof \TypeError) {
+            return $e instanceof \Error && str_starts_with($message, 'Unknown named parameter')
+                && ($e->getTrace()[0]['file'] ?? null) === __FILE__;
+        }
+
+        // The message must be about the called function itself, not about
+        // something its body called with bad arguments.
+        $reflection = new \ReflectionFunction(\Closure::fromCallable($function));
+        if ($reflection->isUserDefined() && ($e->getTrace()[0]['file'] ?? null) !== __FILE__) {
+            return false;
+        }
+        $about = '(?:\S+::)?' . preg_quote($reflection->getName(), '/') . '\(\)';
+
+        return preg_match('/^' . $about . ': Argument #\d+ .* must be of type /', $message) === 1
+            || preg_match('/^' . $about . ' expects /', $message) === 1
+            || preg_match('/^Too few arguments to function ' . $about . '/', $message) === 1;
+    }
+
+    /** PHP's own messages name host files and lines; those stay on the host. */
+    private static function withoutPaths(string $message): string
+    {
+        return preg_replace('/,? (?:called )?in \S+ on line \d+/', '', $message) ?? '';
     }
 }

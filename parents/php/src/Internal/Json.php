@@ -12,7 +12,8 @@ namespace PythonSandbox\Internal;
  */
 final class Json
 {
-    public const DEPTH = 128;
+    /** PHP counts a scalar as a level, as the spec's limit of 64 does. */
+    public const DEPTH = 64;
 
     private const ENCODE = JSON_THROW_ON_ERROR | JSON_UNESCAPED_SLASHES | JSON_UNESCAPED_UNICODE
         | JSON_PRESERVE_ZERO_FRACTION;

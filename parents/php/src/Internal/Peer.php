@@ -74,7 +74,7 @@ final class Peer implements Dispatcher
     {
         if ($method === 'host/call') {
             if (!$this->isCurrentRun($params['run'] ?? null)) {
-                throw new RpcError('invalid_params', 'host/call outside the current run');
+                throw new RpcError('invalid_params', 'host/call outside the current run', ['field' => '/run']);
             }
 
             return $this->functions->call($params, $this->maxHostCall);
@@ -82,7 +82,8 @@ final class Peer implements Dispatcher
         if (in_array($method, ['hostfs/stat', 'hostfs/read', 'hostfs/list'], true)) {
             $run = $params['run'] ?? null;
             if ($run !== null && !$this->isCurrentRun($run)) {
-                throw new RpcError('invalid_params', sprintf('%s for a run that is not in progress', $method));
+                $why = sprintf('%s for a run that is not in progress', $method);
+                throw new RpcError('invalid_params', $why, ['field' => '/run']);
             }
 
             return $this->hostfs->handle($method, $params, $this->maxFile);
@@ -103,12 +104,25 @@ final class Peer implements Dispatcher
         }
     }
 
-    /** @param array<array-key, mixed> $params */
+    public function maxAnswerBytes(string $method): int
+    {
+        return $method === 'host/call' ? $this->maxHostCall : PHP_INT_MAX;
+    }
+
+    /**
+     * Output of another run is ignored (REQ-STATE-7); malformed output of
+     * the current run fails it (REQ-BAD-16).
+     *
+     * @param array<array-key, mixed> $params
+     */
     private function onOutputNotification(array $params): void
     {
+        if (!$this->isCurrentRun($params['run'] ?? null)) {
+            return;
+        }
         $stream = $params['stream'] ?? null;
-        if (!$this->isCurrentRun($params['run'] ?? null) || ($stream !== 'stdout' && $stream !== 'stderr')) {
-            throw new ProtocolException('output notification for no current run or an unknown stream');
+        if ($stream !== 'stdout' && $stream !== 'stderr') {
+            throw new ProtocolException('output notification with an unknown stream');
         }
         $data = Decode::base64($params['data'] ?? null, 'output data');
         $this->outputBytes += strlen($data);

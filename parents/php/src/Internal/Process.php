@@ -20,6 +20,7 @@ final class Process
     public const STDERR_KEEP = 65536;
     private const READ_CHUNK = 65536;
     private const SIGKILL = 9;
+    private const O_CLOEXEC = 0o2000000;
 
     /** @var resource|null */
     private $proc;
@@ -64,6 +65,9 @@ final class Process
             3 => ['pipe', 'r'],
             4 => ['pipe', 'w'],
         ];
+        foreach (self::strayDescriptors() as $fd) {
+            $descriptors[$fd] = ['file', '/dev/null', 'r'];
+        }
         $error = null;
         set_error_handler(static function (int $no, string $msg) use (&$error): bool {
             $error = $msg;
@@ -80,6 +84,33 @@ final class Process
         }
 
         return new self($proc, $pipes, $path);
+    }
+
+    /**
+     * Descriptors above 4 that this PHP process holds without close-on-exec
+     * (inherited from its own parent, or opened by extensions). PHP cannot
+     * close them in the child, so spawn() puts /dev/null in their place:
+     * the child inherits nothing of the parent's but fds 0 to 4
+     * (REQ-PROC-5). Without /proc there is nothing to find.
+     *
+     * @return list<int>
+     */
+    private static function strayDescriptors(): array
+    {
+        $stray = [];
+        foreach (@scandir('/proc/self/fd') ?: [] as $name) {
+            if (!ctype_digit($name) || (int) $name <= 4) {
+                continue;
+            }
+            $info = @file_get_contents('/proc/self/fdinfo/' . $name);
+            if (is_string($info) && preg_match('/^flags:\s+([0-7]+)$/m', $info, $m) === 1) {
+                if ((octdec($m[1]) & self::O_CLOEXEC) === 0) {
+                    $stray[] = (int) $name;
+                }
+            }
+        }
+
+        return $stray;
     }
 
     public function pid(): ?int

@@ -12,6 +12,7 @@ use PythonSandbox\Exception\ProtocolException;
 use PythonSandbox\Exception\RemoteException;
 use PythonSandbox\Exception\SessionStateException;
 use PythonSandbox\Exception\TimeoutException;
+use PythonSandbox\Exception\UnsupportedException;
 use PythonSandbox\Filesystem\ArrayDirectory;
 use PythonSandbox\HostError;
 use PythonSandbox\Options;
@@ -138,6 +139,7 @@ final class SessionTest extends TestCase
             ['op' => 'call', 'function' => 'missing', 'args' => ['X']],
             ['op' => 'call', 'function' => 'bad'],
             ['op' => 'call', 'function' => 'undeclared'],
+            ['op' => 'call', 'function' => 'add', 'args' => [1]],
         ])->value;
 
         self::assertSame(['result' => ['value' => 5]], $replies[0]);
@@ -145,7 +147,9 @@ final class SessionTest extends TestCase
         $keyError = ['code' => -32050, 'message' => "no page 'X'", 'data' => ['type' => 'KeyError']];
         self::assertSame($keyError, $replies[2]['error']);
         self::assertSame(['type' => 'ValueError'], $replies[3]['error']['data']);
-        self::assertSame(['type' => 'SandboxError'], $replies[4]['error']['data']);
+        $undeclared = ['code' => -32602, 'message' => 'no such host function', 'data' => ['field' => '/function']];
+        self::assertSame($undeclared, $replies[4]['error']);
+        self::assertSame(['field' => '/args'], $replies[5]['error']['data']);
     }
 
     public function testHostCallAnswerOverTheLimitBecomesValueError(): void
@@ -182,11 +186,15 @@ final class SessionTest extends TestCase
         ]], $replies[1]['result']);
         self::assertSame(['data' => base64_encode("X = 42\n")], $replies[2]['result']);
         self::assertSame(['errno' => 'ENOENT'], $replies[3]['error']['data']);
-        self::assertSame(-32602, $replies[4]['error']['code']);
-        self::assertSame(-32602, $replies[5]['error']['code']);
+        self::assertSame(['code' => -32602, 'field' => '/path'], [
+            'code' => $replies[4]['error']['code'], 'field' => $replies[4]['error']['data']['field'],
+        ]);
+        self::assertSame(['code' => -32051, 'errno' => 'ENOENT'], [
+            'code' => $replies[5]['error']['code'], 'errno' => $replies[5]['error']['data']['errno'],
+        ]);
     }
 
-    public function testHostDirectoryFailuresAreEaccesWithoutDetails(): void
+    public function testHostDirectoryFailuresKeepTheirDetailsOnTheHost(): void
     {
         $broken = new class implements \PythonSandbox\Filesystem\HostDirectory {
             public function stat(string $path): \PythonSandbox\Filesystem\Stat
@@ -212,10 +220,12 @@ final class SessionTest extends TestCase
             ['op' => 'hostfs', 'method' => 'list', 'target' => '/m', 'path' => ''],
         ])->value;
 
-        foreach ($replies as $reply) {
-            self::assertSame(['errno' => 'EACCES'], $reply['error']['data']);
-            self::assertStringNotContainsString('hunter2', $reply['error']['message']);
-        }
+        self::assertSame(-32603, $replies[0]['error']['code']);
+        self::assertStringNotContainsString('hunter2', $replies[0]['error']['message']);
+        self::assertSame(['errno' => 'EACCES'], $replies[1]['error']['data']);
+        $tooBig = "'x' is 2048 bytes, over the file limit of 1024";
+        self::assertStringContainsString($tooBig, $replies[1]['error']['message']);
+        self::assertSame(-32603, $replies[2]['error']['code']);
     }
 
     public function testAnswersUnknownChildMethodsWithMethodNotFound(): void
@@ -233,7 +243,8 @@ final class SessionTest extends TestCase
             ['op' => 'request', 'method' => 'host/call', 'params' => ['run' => 999, 'function' => 'f']],
         ])->value[0];
 
-        self::assertSame(-32602, $reply['error']['code']);
+        $refused = ['code' => -32602, 'message' => 'host/call outside the current run', 'data' => ['field' => '/run']];
+        self::assertSame($refused, $reply['error']);
     }
 
     public function testInvokePassesArgumentsAndStdin(): void
@@ -347,7 +358,7 @@ final class SessionTest extends TestCase
             ['op' => 'write_tmpfs', 'path' => '/out/big.bin', 'text' => base64_encode($big)],
         ]);
 
-        $entries = $session->listTmpfs('/out');
+        $entries = $session->listTmpfs('/out')->entries;
 
         self::assertCount(2, $entries);
         self::assertSame('/out/a.txt', $entries[0]->path);
@@ -449,14 +460,98 @@ final class SessionTest extends TestCase
         $session->execute('[]');
     }
 
-    public function testOutputForAnotherRunIsAProtocolError(): void
+    public function testOutputForAnotherRunIsIgnored(): void
+    {
+        $result = self::script($this->start(), [
+            ['op' => 'notify', 'method' => 'output', 'params' => ['run' => 99, 'stream' => 'stdout', 'data' => 'eA==']],
+            ['op' => 'print', 'text' => 'mine'],
+        ]);
+
+        self::assertSame('mine', $result->stdout);
+    }
+
+    /** @return array<string, array{array<string, mixed>}> */
+    public static function badOutput(): array
+    {
+        return [
+            'no data' => [['stream' => 'stdout']],
+            'unpadded' => [['stream' => 'stdout', 'data' => 'eA']],
+            'whitespace' => [['stream' => 'stdout', 'data' => 'eA= =']],
+            'unknown stream' => [['stream' => 'stdlog', 'data' => 'eA==']],
+        ];
+    }
+
+    /**
+     * @dataProvider badOutput
+     * @param array<string, mixed> $params
+     */
+    public function testMalformedOutputOfTheRunIsAProtocolError(array $params): void
+    {
+        $session = $this->start();
+        $params['run'] = 2;
+
+        $this->expectException(ProtocolException::class);
+        self::script($session, [['op' => 'notify', 'method' => 'output', 'params' => $params]]);
+    }
+
+    public function testMalformedResponseToTheRunFailsIt(): void
     {
         $session = $this->start();
 
         $this->expectException(ProtocolException::class);
-        self::script($session, [['op' => 'notify', 'method' => 'output', 'params' => [
-            'run' => 12345, 'stream' => 'stdout', 'data' => 'eA==',
-        ]]]);
+        $this->expectExceptionMessage('malformed response to request 2');
+        self::script($session, [['op' => 'bad_response']]);
+    }
+
+    public function testNeverAnswersResponsesAndRefusesArrayParams(): void
+    {
+        $errors = self::script($this->start(), [
+            ['op' => 'raw', 'text' => '{"jsonrpc":"2.0","id":999,"result":{}}'],
+            ['op' => 'raw', 'text' => '{"jsonrpc":"2.0","id":998}'],
+            ['op' => 'raw', 'text' => '{"jsonrpc":"2.0","id":null,"error":{"code":-32700,"message":"x"}}'],
+            ['op' => 'raw', 'text' => '{"jsonrpc":"2.0","method":"output"}'],
+            ['op' => 'raw', 'text' => '{"jsonrpc":"2.0","id":"r1","method":"host/call","params":[1,2]}'],
+            ['op' => 'peer_errors'],
+        ])->value;
+
+        $arrayParams = ['code' => -32602, 'message' => 'params must be an object', 'data' => ['field' => '']];
+        self::assertSame([$arrayParams], $errors);
+    }
+
+    public function testUnsupportedCapabilitiesAreNotUsed(): void
+    {
+        $session = $this->start(Fake::options('no-caps'));
+
+        $uses = ['invoke' => fn () => $session->invoke('m.f'), 'tmpfs' => fn () => $session->listTmpfs('/out')];
+        foreach ($uses as $cap => $use) {
+            try {
+                $use();
+                self::fail("used '$cap'");
+            } catch (UnsupportedException $e) {
+                self::assertSame("the child does not support '$cap'", $e->getMessage());
+            }
+        }
+        self::assertTrue($session->isUsable());
+
+        $this->expectExceptionMessage("the child does not support 'hostfs', which host directories need");
+        Session::start(Fake::options('no-caps')->withHostDirectory('/m', new ArrayDirectory([])));
+    }
+
+    public function testNoInheritedDescriptorReachesTheChild(): void
+    {
+        $script = __DIR__ . '/../fixtures/print-child-fds.php';
+        $proc = proc_open([PHP_BINARY, $script], [1 => ['pipe', 'w'], 12 => ['pipe', 'w']], $pipes);
+        $fds = json_decode((string) stream_get_contents($pipes[1]), true);
+        proc_close($proc);
+
+        // 5 to 7 are the fake child's own (its script, php://fd/3 and 4).
+        self::assertIsArray($fds);
+        self::assertSame('/dev/null', $fds[12]);
+        foreach ($fds as $fd => $target) {
+            if ($fd > 7 || $fd < 2) {
+                self::assertSame('/dev/null', $target, "fd $fd");
+            }
+        }
     }
 
     public function testOutputOverTheLimitIsAProtocolError(): void

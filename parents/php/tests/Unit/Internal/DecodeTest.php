@@ -95,13 +95,22 @@ final class DecodeTest extends TestCase
 
     public function testTmpfsEntries(): void
     {
-        $entries = Decode::tmpfsEntries(['entries' => [
+        $listing = Decode::tmpfsListing(['entries' => [
             ['path' => '/out/a', 'type' => 'file', 'size' => 3, 'mode' => 420],
             ['path' => '/out/d', 'type' => 'dir', 'size' => 0, 'mode' => 493],
         ], 'truncated' => false]);
 
-        self::assertSame('dir', $entries[1]->type);
-        $this->expectException(ProtocolException::class);
-        Decode::tmpfsEntries(['entries' => [['path' => '/out/a', 'type' => 'fifo', 'size' => 0, 'mode' => 0]]]);
+        self::assertSame('dir', $listing->entries[1]->type);
+        self::assertCount(2, $listing);
+        self::assertFalse($listing->truncated);
+        $fifo = ['path' => '/out/a', 'type' => 'fifo', 'size' => 0, 'mode' => 0];
+        foreach ([['entries' => [$fifo], 'truncated' => false], ['entries' => []]] as $bad) {
+            try {
+                Decode::tmpfsListing($bad);
+                self::fail('accepted ' . json_encode($bad));
+            } catch (ProtocolException) {
+                self::addToAssertionCount(1);
+            }
+        }
     }
 }

@@ -81,28 +81,75 @@ final class HostFunctionsTest extends TestCase
         self::assertSame("host function 'db' failed", $error->getMessage());
     }
 
-    public function testWrongArgumentsAreTypeErrorsWithoutHostPaths(): void
+    /** @return array<string, array{array<string, mixed>, string}> */
+    public static function refusedArguments(): array
     {
-        $functions = new HostFunctions(['add' => fn (int $a, int $b) => $a + $b]);
+        return [
+            'wrong type' => [['args' => [1, 'x']], '/args'],
+            'too few' => [['args' => [1]], '/args'],
+            'unknown name' => [['args' => [1, 2], 'kwargs' => ['c' => 3]], '/kwargs'],
+            'internal function' => [['function' => 'upper', 'args' => [1]], '/args'],
+            'internal too few' => [['function' => 'upper'], '/args'],
+        ];
+    }
 
-        $wrongType = self::failure($functions, ['function' => 'add', 'args' => [1, 'x']]);
-        $tooFew = self::failure($functions, ['function' => 'add', 'args' => [1]]);
-        $unknownName = self::failure($functions, ['function' => 'add', 'args' => [1, 2], 'kwargs' => ['c' => 3]]);
+    /**
+     * REQ-HOST-7: arguments a function does not accept are invalid_params,
+     * and PHP's messages lose the host's file names.
+     *
+     * @dataProvider refusedArguments
+     * @param array<string, mixed> $params
+     */
+    public function testRefusedArgumentsAreInvalidParams(array $params, string $field): void
+    {
+        $functions = new HostFunctions(['add' => fn (int $a, int $b) => $a + $b, 'upper' => 'strtoupper']);
 
-        foreach ([$wrongType, $tooFew, $unknownName] as $error) {
-            self::assertSame(['type' => 'TypeError'], $error->data);
-            self::assertStringNotContainsString(__DIR__, $error->getMessage());
+        $error = self::failure($functions, $params + ['function' => 'add']);
+
+        self::assertSame('invalid_params', $error->name);
+        self::assertSame(['field' => $field], $error->data);
+        self::assertStringNotContainsString('.php', $error->getMessage());
+    }
+
+    public function testTypeErrorsFromTheFunctionBodyStayTypeErrors(): void
+    {
+        $inner = fn (int $x) => $x;
+        $functions = new HostFunctions([
+            'builtin' => fn () => strlen([]),
+            'nested' => fn () => $inner('x'),
+            'thrown' => fn () => throw new \TypeError('upper(): Argument #1 ($a) must be of type int, string given'),
+        ]);
+
+        foreach (['builtin', 'nested', 'thrown'] as $name) {
+            $error = self::failure($functions, ['function' => $name]);
+            self::assertSame(['type' => 'TypeError'], $error->data, $name);
             self::assertStringNotContainsString('.php', $error->getMessage());
         }
     }
 
-    public function testUnknownFunctionAndBadParams(): void
+    /** @return array<string, array{array<string, mixed>, string}> */
+    public static function badParams(): array
     {
-        $functions = new HostFunctions([]);
+        return [
+            'no function' => [['args' => []], '/function'],
+            'unknown function' => [['function' => 'nope'], '/function'],
+            'args map' => [['function' => 'f', 'args' => ['a' => 1]], '/args'],
+            'args string' => [['function' => 'f', 'args' => 'x'], '/args'],
+            'kwargs list' => [['function' => 'f', 'kwargs' => [1]], '/kwargs'],
+            'kwargs bad name' => [['function' => 'f', 'kwargs' => ['a-b' => 1]], '/kwargs'],
+        ];
+    }
 
-        self::assertSame(['type' => 'SandboxError'], self::failure($functions, ['function' => 'nope'])->data);
-        self::assertSame('invalid_params', self::failure($functions, ['args' => []])->name);
-        self::assertSame('invalid_params', self::failure($functions, ['function' => 'f', 'args' => ['a' => 1]])->name);
+    /**
+     * @dataProvider badParams
+     * @param array<string, mixed> $params
+     */
+    public function testBadParamsNameTheField(array $params, string $field): void
+    {
+        $error = self::failure(new HostFunctions(['f' => fn () => 1]), $params);
+
+        self::assertSame('invalid_params', $error->name);
+        self::assertSame(['field' => $field], $error->data);
     }
 
     public function testReturnValuesMustBeJsonAndFitTheLimit(): void
