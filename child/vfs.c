@@ -866,9 +866,47 @@ static struct mount *parent_mount(const struct vfs *v, const struct mount *m,
 	return best;
 }
 
-/* Mounts may nest only inside directories; a tmpfs gets one inode more
- * per placeholder it will hold (an upper bound: shared parents count
- * once per nested mount). */
+static bool same_prefix(const char *a, const char *b, size_t len)
+{
+	return strncmp(a, b, len) == 0 && (a[len] == '/' || a[len] == '\0');
+}
+
+/* How many component prefixes of RELS[I] none of RELS[0..I) has. */
+static uint64_t new_prefixes(const char *const *rels, size_t i)
+{
+	const char *r = rels[i];
+	uint64_t count = 0;
+	size_t end, j;
+
+	for (end = 1;; end++) {
+		if (r[end] != '/' && r[end] != '\0')
+			continue;
+		for (j = 0; j < i && !same_prefix(rels[j], r, end); j++)
+			;
+		count += j == i;
+		if (r[end] == '\0')
+			return count;
+	}
+}
+
+/* Placeholders tmpfs P will hold: one per distinct directory or mount
+ * point on the way to the mounts nested directly in it. */
+static uint64_t count_placeholders(const struct vfs *v, const struct mount *p)
+{
+	const char *rels[VFS_MAX_MOUNTS];
+	uint64_t count = 0;
+	size_t i, n = 0;
+
+	for (i = 0; i < v->n; i++)
+		if (parent_mount(v, v->mounts[i], &rels[n]) == p)
+			n++;
+	for (i = 0; i < n; i++)
+		count += new_prefixes(rels, i);
+	return count;
+}
+
+/* Mounts may nest only inside directories; a tmpfs gets an inode more per
+ * placeholder, so the jail's file quota stays what the parent asked. */
 static int check_nesting(struct vfs *v, const char **bad)
 {
 	const char *rel;
@@ -878,14 +916,12 @@ static int check_nesting(struct vfs *v, const char **bad)
 		struct mount *m = v->mounts[i];
 		struct mount *p = parent_mount(v, m, &rel);
 
-		if (!p)
-			continue;
-		if (!dir_like(p)) {
+		if (m->kind == VFS_TMPFS)
+			m->extra_inodes = count_placeholders(v, m);
+		if (p && !dir_like(p)) {
 			*bad = m->target;
 			return -ENOTDIR;
 		}
-		if (p->kind == VFS_TMPFS)
-			p->extra_inodes += count_components(rel) + 1;
 	}
 	return 0;
 }

@@ -1165,6 +1165,61 @@ START_TEST(tmpfs_quota_files)
 }
 END_TEST
 
+/* Placeholders of nested mounts do not eat the jail's file quota. */
+START_TEST(tmpfs_quota_with_nested_mounts)
+{
+	const char *bad;
+
+	ck_assert_int_eq(vfs_add_tmpfs(V, "/q", 64 * 1024, 2), 0);
+	ck_assert_int_eq(vfs_add_file(V, "/q/a/b/c.py", "c", 1, 0644), 0);
+	ck_assert_int_eq(vfs_add_tmpfs(V, "/q/a/t", 4096, 1), 0);
+	ck_assert_int_eq(vfs_finalize(V, &bad), 0);
+	expect_list("/q", "a/");
+	expect_list("/q/a", "b/,t/");
+	close(must_open("/q/1", O_WRONLY | O_CREAT));
+	close(must_open("/q/a/2", O_WRONLY | O_CREAT));
+	expect_open("/q/3", O_WRONLY | O_CREAT, -ENOSPC);
+	close(must_open("/q/a/t/1", O_WRONLY | O_CREAT));
+	expect_open("/q/a/t/2", O_WRONLY | O_CREAT, -ENOSPC);
+}
+END_TEST
+
+START_TEST(mount_at_root)
+{
+	const char *bad;
+
+	ck_assert_int_eq(vfs_add_tmpfs(V, "/", 64 * 1024, 8), 0);
+	ck_assert_int_eq(vfs_add_file(V, "/etc/f", "f", 1, 0644), 0);
+	ck_assert_int_eq(vfs_add_bind(V, dir, "/usr/app", NULL, NULL), 0);
+	ck_assert_int_eq(vfs_finalize(V, &bad), 0);
+	expect_list("/", "etc/,usr/");
+	expect_list("/usr", "app/");
+	expect_content("/etc/f", "f");
+	expect_content("/usr/app/a.py", "print('a')\n");
+	close(must_open("/new", O_WRONLY | O_CREAT));
+	expect_list("/", "etc/,new,usr/");
+	expect_rc(vfs_rmdir(V, "/usr"), -EBUSY, "rmdir /usr");
+	expect_rc(vfs_rmdir(V, "/"), -EBUSY, "rmdir /");
+	ck_assert_int_eq(vfs_lookup(V, "/x", NULL, NULL), VFS_TMPFS);
+}
+END_TEST
+
+START_TEST(bind_at_root)
+{
+	const char *bad;
+
+	ck_assert_int_eq(vfs_add_bind(V, dir, "/", NULL, NULL), 0);
+	ck_assert_int_eq(vfs_add_tmpfs(V, "/tmp", 4096, 4), 0);
+	ck_assert_int_eq(vfs_finalize(V, &bad), 0);
+	expect_content("/a.py", "print('a')\n");
+	expect_content("/in", "print('a')\n");
+	expect_open("/abs", O_RDONLY, -EACCES);
+	close(must_open("/tmp/x", O_WRONLY | O_CREAT));
+	expect_list("/tmp", "x");
+	expect_open("/new", O_WRONLY | O_CREAT, -EROFS);
+}
+END_TEST
+
 START_TEST(dot_dot_and_tmpfs_root)
 {
 	char path[PATH_MAX], rel[PATH_MAX];
@@ -1223,6 +1278,9 @@ static Suite *vfs_suite(void)
 	tcase_add_test(tc, tmpfs_symlinks);
 	tcase_add_test(tc, tmpfs_quota_bytes);
 	tcase_add_test(tc, tmpfs_quota_files);
+	tcase_add_test(tc, tmpfs_quota_with_nested_mounts);
+	tcase_add_test(tc, mount_at_root);
+	tcase_add_test(tc, bind_at_root);
 	tcase_add_test(tc, dot_dot_and_tmpfs_root);
 	suite_add_tcase(s, tc);
 	return s;
