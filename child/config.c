@@ -40,6 +40,7 @@ static const struct limit_spec {
 
 #define NLIMITS (sizeof(limit_specs) / sizeof(limit_specs[0]))
 
+/* FIELD is a JSON Pointer relative to params (SPEC: REQ-BAD-9). */
 static int bad(struct json_object **error, int code, const char *field,
 	       const char *message)
 {
@@ -63,6 +64,7 @@ static int parse_limits(struct json_object *params, struct limits *l,
 {
 	struct json_object *obj, *v;
 	bool wrong = false;
+	char field[64];
 	size_t i;
 	int64_t n;
 
@@ -71,27 +73,28 @@ static int parse_limits(struct json_object *params, struct limits *l,
 
 	obj = sbp_field(params, "limits", json_type_object, &wrong);
 	if (wrong)
-		return bad(error, SBP_INVALID_PARAMS, "limits",
+		return bad(error, SBP_INVALID_PARAMS, "/limits",
 			   "limits must be an object");
 	for (i = 0; obj && i < NLIMITS; i++) {
+		snprintf(field, sizeof(field), "/limits/%s",
+			 limit_specs[i].name);
 		v = sbp_field(obj, limit_specs[i].name, json_type_int, &wrong);
 		if (wrong)
-			return bad(error, SBP_INVALID_PARAMS,
-				   limit_specs[i].name,
+			return bad(error, SBP_INVALID_PARAMS, field,
 				   "limit must be an integer");
 		if (!v)
 			continue;
 		n = json_object_get_int64(v);
 		if (n < 0 || (uint64_t)n < limit_specs[i].min ||
 		    (uint64_t)n > limit_specs[i].max)
-			return bad(error, SBP_INVALID_PARAMS,
-				   limit_specs[i].name, "limit out of range");
+			return bad(error, SBP_INVALID_PARAMS, field,
+				   "limit out of range");
 		*limit_slot(l, &limit_specs[i]) = (uint64_t)n;
 	}
 
 	/* A host call must fit in a frame, base64 or not. */
 	if (l->host_call_bytes + 4096 > l->frame_bytes)
-		return bad(error, SBP_INVALID_PARAMS, "host_call_bytes",
+		return bad(error, SBP_INVALID_PARAMS, "/limits/host_call_bytes",
 			   "host_call_bytes must be at least 4096 below "
 			   "frame_bytes");
 	return 0;
@@ -252,17 +255,19 @@ static const struct {
 	{"device", add_device}, {"host", add_host},
 };
 
-static int add_entry(struct vfs *v, struct json_object *e,
+static int add_entry(struct vfs *v, struct json_object *e, size_t index,
 		     struct json_object **error)
 {
 	bool wrong = false;
 	const char *type = entry_string(e, "type", true, &wrong);
 	const char *target = entry_string(e, "target", true, &wrong);
+	char field[64];
 	size_t i;
 	int rc;
 
+	snprintf(field, sizeof(field), "/filesystem/%zu", index);
 	if (wrong || !valid_target(target))
-		return bad(error, SBP_INVALID_PARAMS, "filesystem",
+		return bad(error, SBP_INVALID_PARAMS, field,
 			   "entry needs a type and an absolute, normalized "
 			   "target");
 	for (i = 0; i < sizeof(entry_kinds) / sizeof(entry_kinds[0]); i++) {
@@ -270,14 +275,14 @@ static int add_entry(struct vfs *v, struct json_object *e,
 			continue;
 		rc = entry_kinds[i].add(v, e, target, &wrong);
 		if (wrong)
-			return bad(error, SBP_INVALID_PARAMS, target,
+			return bad(error, SBP_INVALID_PARAMS, field,
 				   "invalid filesystem entry");
 		if (rc < 0)
-			return bad(error, SBP_FILESYSTEM_ERROR, target,
+			return bad(error, SBP_FILESYSTEM_ERROR, field,
 				   strerrorname_np(-rc));
 		return 0;
 	}
-	return bad(error, SBP_INVALID_PARAMS, type, "unknown entry type");
+	return bad(error, SBP_INVALID_PARAMS, field, "unknown entry type");
 }
 
 static const char passwd[] = "sandbox:x:1000:1000:sandbox:/tmp:/bin/false\n";
@@ -324,26 +329,26 @@ static int parse_filesystem(struct json_object *params,
 	defaults = sbp_field(params, "defaults", json_type_boolean, &wrong);
 	entries = sbp_field(params, "filesystem", json_type_array, &wrong);
 	if (wrong)
-		return bad(error, SBP_INVALID_PARAMS, "filesystem",
+		return bad(error, SBP_INVALID_PARAMS, "/filesystem",
 			   "filesystem must be an array, defaults a boolean");
 	if (entries)
 		n = json_object_array_length(entries);
 	if (n > CONFIG_MAX_ENTRIES)
-		return bad(error, SBP_INVALID_PARAMS, "filesystem",
+		return bad(error, SBP_INVALID_PARAMS, "/filesystem",
 			   "too many filesystem entries");
 
 	cfg->vfs = vfs_new();
 	if (!cfg->vfs)
-		return bad(error, SBP_INTERNAL_ERROR, "filesystem",
+		return bad(error, SBP_INTERNAL_ERROR, "/filesystem",
 			   "no memory");
 	if ((!defaults || json_object_get_boolean(defaults)) &&
 	    add_defaults(cfg->vfs, ip) < 0)
-		return bad(error, SBP_INTERNAL_ERROR, "filesystem",
+		return bad(error, SBP_INTERNAL_ERROR, "/filesystem",
 			   "default layout failed");
 
 	for (i = 0; i < n; i++) {
 		rc = add_entry(cfg->vfs, json_object_array_get_idx(entries, i),
-			       error);
+			       i, error);
 		if (rc)
 			return rc;
 	}
@@ -369,7 +374,7 @@ static int parse_functions(struct json_object *params, struct config *cfg,
 	size_t i, n = a ? json_object_array_length(a) : 0;
 
 	if (wrong || n > CONFIG_MAX_FUNCTIONS)
-		return bad(error, SBP_INVALID_PARAMS, "host_functions",
+		return bad(error, SBP_INVALID_PARAMS, "/host_functions",
 			   "host_functions must be an array of at most 256");
 
 	cfg->host_functions = json_object_new_array();
@@ -378,7 +383,7 @@ static int parse_functions(struct json_object *params, struct config *cfg,
 		const char *name = entry_string(f, "name", true, &wrong);
 
 		if (wrong || !name || strlen(name) > 128 || !identifier(name))
-			return bad(error, SBP_INVALID_PARAMS, "host_functions",
+			return bad(error, SBP_INVALID_PARAMS, "/host_functions",
 				   "a host function needs a Python identifier "
 				   "as name");
 		json_object_array_add(cfg->host_functions,
@@ -443,17 +448,17 @@ static int parse_process(struct json_object *params, struct config *cfg,
 	cwd = sbp_field(params, "cwd", json_type_string, &wrong);
 	verb = sbp_field(params, "verbosity", json_type_int, &wrong);
 	if (wrong || (env && !env_valid(env)))
-		return bad(error, SBP_INVALID_PARAMS, "env",
+		return bad(error, SBP_INVALID_PARAMS, "/env",
 			   "env must map at most 1024 names to strings");
 	if (argv && !string_array(argv, CONFIG_MAX_ARGV))
-		return bad(error, SBP_INVALID_PARAMS, "argv",
+		return bad(error, SBP_INVALID_PARAMS, "/argv",
 			   "argv must be at most 256 strings");
 	if (cwd && (!valid_target(json_object_get_string(cwd))))
-		return bad(error, SBP_INVALID_PARAMS, "cwd",
+		return bad(error, SBP_INVALID_PARAMS, "/cwd",
 			   "cwd must be an absolute, normalized path");
 	if (verb &&
 	    (json_object_get_int(verb) < 0 || json_object_get_int(verb) > 3))
-		return bad(error, SBP_INVALID_PARAMS, "verbosity",
+		return bad(error, SBP_INVALID_PARAMS, "/verbosity",
 			   "verbosity must be 0..3");
 
 	cfg->env = env ? json_object_get(env) : default_env();
@@ -477,11 +482,11 @@ static int check_version(struct json_object *params, struct json_object **error)
 	const char *s;
 
 	if (!v)
-		return bad(error, SBP_INVALID_PARAMS, "protocol_version",
+		return bad(error, SBP_INVALID_PARAMS, "/protocol_version",
 			   "protocol_version is required");
 	s = json_object_get_string(v);
 	if (strncmp(s, "1.", 2) != 0 || !isdigit((unsigned char)s[2]))
-		return bad(error, SBP_UNSUPPORTED_VERSION, "protocol_version",
+		return bad(error, SBP_UNSUPPORTED_VERSION, "/protocol_version",
 			   "this child speaks protocol 1.x");
 	return 0;
 }
@@ -493,7 +498,7 @@ int config_parse(struct json_object *params, const struct install_paths *ip,
 
 	memset(cfg, 0, sizeof(*cfg));
 	if (!params || !json_object_is_type(params, json_type_object))
-		return bad(error, SBP_INVALID_PARAMS, "params",
+		return bad(error, SBP_INVALID_PARAMS, "",
 			   "params must be an object");
 
 	rc = check_version(params, error);

@@ -307,29 +307,34 @@ static void set_argv(PyConfig *config, struct json_object *cfg)
 		     "python argv");
 }
 
+/* CPython computes its own paths from HOME (getpath), which also sets
+ * sys._stdlib_dir so frozen stdlib modules get their __file__; the sandbox
+ * package is appended afterwards. */
 static void start_python(struct json_object *cfg)
 {
-	static const wchar_t *const paths[] = {
-		L"" JAIL_STDLIB_DIR, L"" JAIL_DYNLOAD_DIR, L"" JAIL_LIB_DIR};
 	PyConfig config;
-	size_t i;
+	PyObject *path, *dir;
 
 	PyImport_AppendInittab("_sandbox", init_sandbox_module);
 	PyConfig_InitIsolatedConfig(&config);
 	config.site_import = 0;
 	config.write_bytecode = 0;
 	config.pathconfig_warnings = 0;
-	config.module_search_paths_set = 1;
-	for (i = 0; i < sizeof(paths) / sizeof(paths[0]); i++)
-		check_status(PyWideStringList_Append(
-				     &config.module_search_paths, paths[i]),
-			     "python path");
 	check_status(PyConfig_SetString(&config, &config.home, L"/usr"),
 		     "python home");
+	check_status(PyConfig_SetString(&config, &config.executable,
+					L"/usr/bin/python3.11"),
+		     "python executable");
 	set_argv(&config, cfg);
 
 	check_status(Py_InitializeFromConfig(&config), "python init");
 	PyConfig_Clear(&config);
+
+	path = PySys_GetObject("path");
+	dir = PyUnicode_FromString(JAIL_LIB_DIR);
+	if (!path || !dir || PyList_Append(path, dir) < 0)
+		fail("python path", ENOMEM);
+	Py_DECREF(dir);
 }
 
 /* Hands one command to sandbox._runner and returns its JSON answer. */

@@ -358,6 +358,11 @@ static void finish(struct sup *s, const char *outcome, int status, uint64_t cpu,
 	struct json_object *r = result_json(s, outcome, status, cpu, peak);
 
 	s->state = fatal(outcome) ? ST_ENDED : ST_READY;
+	if (fatal(outcome)) {
+		s->ended_reason = "fatal_outcome";
+		snprintf(s->ended_message, sizeof(s->ended_message),
+			 "a run ended with outcome %s", outcome);
+	}
 	send_result(s, r);
 	json_object_put(s->run.id);
 	json_object_put(s->run.call_id);
@@ -455,7 +460,7 @@ static void on_call(struct sup *s, struct json_object *m, size_t len)
 		return reply_to_jail(s, "SandboxError", "no such host function",
 				     NULL);
 	if (len > s->cfg.limits.host_call_bytes)
-		return reply_to_jail(s, "ValueError",
+		return reply_to_jail(s, "SandboxError",
 				     "host call larger than host_call_bytes",
 				     NULL);
 
@@ -525,7 +530,7 @@ void run_on_control(struct sup *s)
 			continue;
 		case SBP_FRAME_OVERSIZED:
 			/* Only a host call can be this large. */
-			reply_to_jail(s, "ValueError",
+			reply_to_jail(s, "SandboxError",
 				      "host call larger than the frame limit",
 				      NULL);
 			continue;
@@ -621,7 +626,7 @@ void run_on_host_reply(struct sup *s, struct sbp_message *m)
 		json_object_object_get_ex(m->result, "value", &v);
 	json_object_to_json_string_length(v, JSON_C_TO_STRING_PLAIN, &len);
 	if (len > s->cfg.limits.host_call_bytes) {
-		reply_to_jail(s, "ValueError",
+		reply_to_jail(s, "SandboxError",
 			      "host call result larger than host_call_bytes",
 			      NULL);
 		return;

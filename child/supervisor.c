@@ -125,6 +125,8 @@ static void setup_failed(struct sup *s, struct json_object *id,
 		 strerror(err));
 	log_error("%s", msg);
 	sup_reply_error(s, id, SBP_SETUP_FAILED, msg, step_data(step, err));
+	s->ended_reason = "setup_failed";
+	snprintf(s->ended_message, sizeof(s->ended_message), "%s", msg);
 	if (s->jail_alive)
 		spawn_kill(&s->jail);
 	s->jail_alive = false;
@@ -288,6 +290,14 @@ static void do_initialize(struct sup *s, struct json_object *id,
 		json_object_object_get_ex(error, "data", &data);
 		sup_reply_error(s, id, rc, json_object_get_string(msg),
 				json_object_get(data));
+		if (rc == SBP_FILESYSTEM_ERROR) {
+			/* A filesystem that cannot be built ends the
+			 * session, like any other setup failure. */
+			s->state = ST_ENDED;
+			s->ended_reason = "setup_failed";
+			snprintf(s->ended_message, sizeof(s->ended_message),
+				 "%s", json_object_get_string(msg));
+		}
 		json_object_put(error);
 		config_clear(&s->cfg);
 		s->have_cfg = false;
@@ -349,7 +359,10 @@ static void do_shutdown(struct sup *s, struct json_object *id,
 	if (s->state == ST_RUNNING)
 		run_end(s, "cancelled");
 	sup_send(s, sbp_response(id, json_object_new_object()));
-	send_ended(s, "shutdown", "shutdown requested by the parent");
+	if (s->ended_reason)
+		send_ended(s, s->ended_reason, s->ended_message);
+	else
+		send_ended(s, "shutdown", "shutdown requested by the parent");
 	s->quit = true;
 }
 
@@ -366,8 +379,7 @@ static const struct method {
 	{"tmpfs/list", IN(ST_READY), export_list},
 	{"tmpfs/read", IN(ST_READY), export_read},
 	{"cancel", IN(ST_READY) | IN(ST_RUNNING) | IN(ST_ENDED), do_cancel},
-	{"shutdown", IN(ST_NEW) | IN(ST_READY) | IN(ST_RUNNING) | IN(ST_ENDED),
-	 do_shutdown},
+	{"shutdown", IN(ST_READY) | IN(ST_RUNNING) | IN(ST_ENDED), do_shutdown},
 };
 
 /* The error for METHOD arriving in the wrong state. */
@@ -421,6 +433,14 @@ static void on_request(struct sup *s, struct sbp_message *m)
 	sup_reply_error(s, m->id, SBP_METHOD_NOT_FOUND, "unknown method", NULL);
 }
 
+static bool response_shaped(struct sbp_message *m)
+{
+	return json_object_is_type(m->root, json_type_object) &&
+	       !json_object_object_get_ex(m->root, "method", NULL) &&
+	       (json_object_object_get_ex(m->root, "result", NULL) ||
+		json_object_object_get_ex(m->root, "error", NULL));
+}
+
 static void on_frame(struct sup *s, const char *line, size_t len)
 {
 	struct sbp_message m;
@@ -428,6 +448,10 @@ static void on_frame(struct sup *s, const char *line, size_t len)
 
 	if (rc == SBP_PARSE_ERROR)
 		sup_reply_error(s, NULL, rc, "not a JSON text", NULL);
+	else if (rc && response_shaped(&m))
+		/* Never answer a response: two peers could answer each
+		 * other forever (SPEC: responses are never answered). */
+		log_info("protocol: ignored an invalid response");
 	else if (rc)
 		sup_reply_error(s, m.id, rc, "not a JSON-RPC 2.0 message",
 				NULL);

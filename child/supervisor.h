@@ -57,6 +57,8 @@ struct sup {
 	struct notify notify;
 	struct run run;
 	uint64_t next_call;
+	const char *ended_reason; /* for the "ended" notification */
+	char ended_message[256];
 	uid_t drop_uid;
 	gid_t drop_gid;
 	bool quit;

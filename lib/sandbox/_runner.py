@@ -36,11 +36,22 @@ def _set_stdin(data: bytes) -> None:
     sys.stdin = io.TextIOWrapper(io.BufferedReader(io.FileIO(0, "r", closefd=False)))
 
 
+def _type_name(cls: type) -> str:
+    """Builtins by bare name, others qualified: "sandbox.SandboxError"."""
+    if cls.__module__ == "builtins":
+        return cls.__qualname__
+    return f"{cls.__module__}.{cls.__qualname__}"
+
+
 def _exception(exc: BaseException) -> dict[str, Any]:
+    # The runner's own frames are noise to the code's author.
+    tb = exc.__traceback__
+    while tb is not None and tb.tb_frame.f_code.co_filename == __file__:
+        tb = tb.tb_next
     return {
-        "type": type(exc).__name__,
+        "type": _type_name(type(exc)),
         "message": str(exc),
-        "traceback": "".join(traceback.format_exception(exc)),
+        "traceback": "".join(traceback.format_exception(type(exc), exc, tb)),
     }
 
 

@@ -38,6 +38,12 @@ def test_oversized_frame_then_session_continues(child: Child) -> None:
 
 def test_request_before_initialize(child: Child) -> None:
     assert error_code(child.request("execute", {"code": "1"})) == -32000
+    assert error_code(child.request("shutdown")) == -32000
+
+
+def test_invalid_response_is_not_answered(session: Child) -> None:
+    session.send({"jsonrpc": "2.0", "id": 1, "result": {}, "error": {}})
+    assert session.execute("print(3)")["outcome"] == "ok"
 
 
 def test_initialize_twice(session: Child) -> None:
@@ -61,7 +67,7 @@ def test_unknown_fields_are_ignored(child: Child) -> None:
 def test_wrong_types(child: Child) -> None:
     res = child.initialize(limits={"memory_bytes": "lots"})
     assert error_code(res) == -32602
-    assert res["error"]["data"]["field"] == "memory_bytes"
+    assert res["error"]["data"]["field"] == "/limits/memory_bytes"
     res = child.initialize(limits={"cpu_ms": -1})
     assert error_code(res) == -32602
 
@@ -140,7 +146,7 @@ def test_truncated_frame_then_eof(child: Child) -> None:
 
 def test_unknown_host_function_from_the_code(session: Child) -> None:
     r = session.execute("import sandbox\nsandbox.call('nope')")
-    assert r["exception"]["type"] == "SandboxError"
+    assert r["exception"]["type"] == "sandbox.SandboxError"
 
 
 def test_host_error_types_are_mapped(session: Child) -> None:

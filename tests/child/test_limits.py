@@ -111,3 +111,6 @@ def test_session_ends_after_fatal_outcome(child: Child) -> None:
     res = child.request("execute", {"code": "1"})
     assert res["error"]["code"] == -32003
     assert child.request("shutdown")["result"] == {}
+    ended = child.recv()
+    assert ended["method"] == "ended"
+    assert ended["params"]["reason"] == "fatal_outcome"
