@@ -58,7 +58,6 @@ struct mount {
 	char *source;
 	char **include, **exclude;
 	size_t ninc, nexc;
-	char *real; /* host path of a bind root, for glob checks */
 	void *data;
 	size_t len;
 	mode_t mode;
@@ -418,27 +417,41 @@ static bool visible(const struct mount *m, const char *rel, bool is_dir)
 	return false;
 }
 
+/* The path of FD as the kernel names it now, in BUF (PATH_MAX bytes). */
+static ssize_t fd_path(int fd, char *buf)
+{
+	char p[PROC_FD_LEN];
+	ssize_t n;
+
+	proc_fd_path(p, fd);
+	n = readlink(p, buf, PATH_MAX - 1);
+	if (n < 0)
+		return neg_errno();
+	buf[n] = '\0';
+	return n;
+}
+
 /*
  * The globs apply to the name the jail used and to the name of the file
  * it reaches: a symlink "x.py -> secret/key" must not expose an excluded
- * file. The second name comes from the descriptor's /proc link.
+ * file. The second name comes from the descriptor's /proc link, compared
+ * with the bind root's link read at the same time, so both are seen from
+ * the same root even if the supervisor changes its own root later.
  */
 static int check_globs(const struct mount *m, const char *rel, int fd,
 		       const struct stat *st)
 {
-	char p[PROC_FD_LEN], real[PATH_MAX];
-	size_t rlen = strlen(m->real);
+	char root[PATH_MAX], real[PATH_MAX];
 	const char *rest;
-	ssize_t n;
+	ssize_t rlen, n;
 
 	if (!visible(m, rel, S_ISDIR(st->st_mode)))
 		return -ENOENT;
-	proc_fd_path(p, fd);
-	n = readlink(p, real, sizeof(real) - 1);
+	rlen = fd_path(m->fd, root);
+	n = rlen < 0 ? rlen : fd_path(fd, real);
 	if (n < 0)
-		return neg_errno();
-	real[n] = '\0';
-	if (strncmp(real, m->real, rlen) != 0)
+		return (int)n;
+	if (strncmp(real, root, (size_t)rlen) != 0)
 		return -EACCES;
 	rest = real + rlen;
 	if (*rest == '/')
@@ -469,7 +482,6 @@ static void free_mount(struct mount *m)
 	free(m->source);
 	free_strv(m->include, m->ninc);
 	free_strv(m->exclude, m->nexc);
-	free(m->real);
 	free(m->data);
 	free(m);
 }
@@ -730,20 +742,6 @@ static int make_scratch(struct vfs *v)
 	return 0;
 }
 
-static int host_path(int fd, char **out)
-{
-	char p[PROC_FD_LEN], buf[PATH_MAX];
-	ssize_t n;
-
-	proc_fd_path(p, fd);
-	n = readlink(p, buf, sizeof(buf) - 1);
-	if (n < 0)
-		return neg_errno();
-	buf[n] = '\0';
-	*out = strdup(buf);
-	return *out ? 0 : -ENOMEM;
-}
-
 /* Opens a bind's source: the configuration is trusted, so symlinks in
  * SOURCE are followed; what it names must be a directory or a file. */
 static int open_bind(struct mount *m)
@@ -760,7 +758,7 @@ static int open_bind(struct mount *m)
 	m->is_dir = S_ISDIR(st.st_mode);
 	if (!m->is_dir && has_globs(m))
 		return -EINVAL;
-	return host_path(m->fd, &m->real);
+	return 0;
 }
 
 /* Refuses a host node that is not the expected character device. */
