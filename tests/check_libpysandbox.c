@@ -20,8 +20,8 @@
 
 #define PLAIN (JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE)
 
-#ifndef FAKE_CHILD
-#error "FAKE_CHILD must name the fake child binary"
+#if !defined(FAKE_CHILD) || !defined(REAL_CHILD)
+#error "FAKE_CHILD and REAL_CHILD must name the fake and the real child"
 #endif
 
 static struct pysandbox_options *fake_options(const char *mode)
@@ -826,6 +826,130 @@ START_TEST(strerror_covers_codes)
 }
 END_TEST
 
+/* ---- the real child ------------------------------------------------------ */
+
+static struct pysandbox *real(void)
+{
+	struct pysandbox_options *o = pysandbox_options_new();
+
+	ck_assert_int_eq(pysandbox_options_set_child(o, REAL_CHILD), 0);
+	ck_assert_int_eq(pysandbox_options_expose(o, "add", add, NULL), 0);
+	ck_assert_int_eq(pysandbox_options_add_tmpfs(o, "/out", 0, 0), 0);
+	return started(o);
+}
+
+START_TEST(real_isolation_reported)
+{
+	struct pysandbox *s = real();
+	struct json_object *iso, *seccomp;
+
+	ck_assert(json_object_object_get_ex(pysandbox_info(s), "isolation",
+					    &iso));
+	ck_assert(json_object_object_get_ex(iso, "seccomp", &seccomp));
+	ck_assert(json_object_get_boolean(seccomp));
+	ck_assert_int_eq(pysandbox_close(s), 0);
+	assert_no_children();
+}
+END_TEST
+
+START_TEST(real_host_call_and_typed_error)
+{
+	struct pysandbox *s = real();
+	struct pysandbox_result *r;
+
+	r = run(s, "import sandbox\n"
+		   "print(sandbox.call('add', 2, 3))\n"
+		   "try:\n"
+		   "    sandbox.call('add', 1)\n"
+		   "except ValueError as e:\n"
+		   "    print('ValueError', e)\n");
+	ck_assert_int_eq(pysandbox_result_outcome(r), PYSANDBOX_OK);
+	ck_assert_str_eq(out(r), "5\nValueError add takes 2 numbers\n");
+	ck_assert_int_eq(pysandbox_result_usage(r, "host_calls"), 2);
+	pysandbox_result_free(r);
+	pysandbox_close(s);
+}
+END_TEST
+
+START_TEST(real_state_persists_and_invoke)
+{
+	struct pysandbox *s = real();
+	struct json_object *args = json_tokener_parse("[40]");
+	struct json_object *kw = json_tokener_parse("{\"b\":2}");
+	struct pysandbox_result *r;
+
+	pysandbox_result_free(
+		run(s, "def f(a, b=0):\n    return {'sum': a + b}"));
+	ck_assert_int_eq(pysandbox_invoke(s, "__main__.f", args, kw, &r), 0);
+	ck_assert_str_eq(json_object_to_json_string_ext(
+				 pysandbox_result_value(r), PLAIN),
+			 "{\"sum\":42}");
+	pysandbox_result_free(r);
+	json_object_put(args);
+	json_object_put(kw);
+	pysandbox_close(s);
+}
+END_TEST
+
+START_TEST(real_tmpfs_and_stdin)
+{
+	struct pysandbox *s = real();
+	struct pysandbox_result *r;
+	struct json_object *list;
+	void *data;
+	size_t len;
+
+	ck_assert_int_eq(pysandbox_set_stdin(s, "piped", 5), 0);
+	r = run(s, "import sys\n"
+		   "open('/out/r.txt', 'w').write(sys.stdin.read())");
+	pysandbox_result_free(r);
+	ck_assert_int_eq(pysandbox_tmpfs_list(s, "/out", &list), 0);
+	ck_assert_ptr_nonnull(
+		strstr(json_object_to_json_string_ext(list, PLAIN),
+		       "\"path\":\"/out/r.txt\""));
+	json_object_put(list);
+	ck_assert_int_eq(
+		pysandbox_tmpfs_read(s, "/out/r.txt", 100, &data, &len), 0);
+	ck_assert_str_eq(data, "piped");
+	free(data);
+	ck_assert_int_eq(pysandbox_tmpfs_read(s, "/out/none", 100, &data, &len),
+			 PYSANDBOX_EREMOTE);
+	ck_assert_int_eq(pysandbox_rpc_code(s), -32008);
+	pysandbox_close(s);
+}
+END_TEST
+
+START_TEST(real_cancel)
+{
+	struct pysandbox *s = real();
+	struct pysandbox_result *r;
+	pthread_t t;
+
+	pthread_create(&t, NULL, cancel_later, s);
+	r = run(s, "import time\nwhile True:\n    time.sleep(0.01)");
+	pthread_join(t, NULL);
+	ck_assert_int_eq(pysandbox_result_outcome(r), PYSANDBOX_CANCELLED);
+	pysandbox_result_free(r);
+	ck_assert_int_eq(pysandbox_close(s), 0);
+	assert_no_children();
+}
+END_TEST
+
+static Suite *real_suite(void)
+{
+	Suite *s = suite_create("real-child");
+	TCase *t = tcase_create("real");
+
+	tcase_set_timeout(t, 30);
+	tcase_add_test(t, real_isolation_reported);
+	tcase_add_test(t, real_host_call_and_typed_error);
+	tcase_add_test(t, real_state_persists_and_invoke);
+	tcase_add_test(t, real_tmpfs_and_stdin);
+	tcase_add_test(t, real_cancel);
+	suite_add_tcase(s, t);
+	return s;
+}
+
 static Suite *suite(void)
 {
 	Suite *s = suite_create("libpysandbox");
@@ -871,9 +995,12 @@ static Suite *suite(void)
 
 int main(void)
 {
+	/* CK_RUN_SUITE picks one: the real child's suite needs build/sandbox.
+	 */
 	SRunner *sr = srunner_create(suite());
 	int failed;
 
+	srunner_add_suite(sr, real_suite());
 	srunner_set_fork_status(sr, CK_FORK);
 	srunner_run_all(sr, CK_NORMAL);
 	failed = srunner_ntests_failed(sr);

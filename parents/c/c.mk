@@ -70,22 +70,32 @@ $(C_FAKE): $(C_DIR)/tests/fake_child.c $(PROTO_OBJ)
 $(C_CHECK): tests/check_libpysandbox.c $(C_SHARED) $(C_DIR)/pysandbox.h
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -I$(C_DIR) $(JSONC_CFLAGS) $(CHECK_CFLAGS) \
-		-DFAKE_CHILD='"$(abspath $(C_FAKE))"' -o $@ $< \
+		-DFAKE_CHILD='"$(abspath $(C_FAKE))"' \
+		-DREAL_CHILD='"$(abspath $(BUILD)/sandbox)"' -o $@ $< \
 		-L$(BUILD) -lpysandbox -Wl,-rpath,'$(abspath $(BUILD))' \
 		$(JSONC_LIBS) $(CHECK_LIBS)
 
 ALL_TARGETS += $(C_STATIC) $(C_SHARED) $(C_PC) $(C_CLI) $(C_FAKE) $(C_CHECK)
 
 .PHONY: test-libpysandbox test-cli lint-c-format install-c
+.PHONY: test-libpysandbox-real test-cli-real
 test-libpysandbox: $(C_CHECK) $(C_FAKE) $(C_SHARED)
-	CK_FORK=yes CK_DEFAULT_TIMEOUT=20 $(C_CHECK)
+	CK_FORK=yes CK_RUN_SUITE=libpysandbox $(C_CHECK)
 	@extra=$$(nm -D --defined-only $(C_SHARED) | \
 		awk '$$3 !~ /^pysandbox_/ {print $$3}'); \
 	test -z "$$extra" || { echo "libpysandbox.so exports: $$extra"; exit 1; }
 
 test-cli: $(C_CLI) $(C_FAKE)
 	PYSANDBOX_CLI=$(abspath $(C_CLI)) FAKE_CHILD=$(abspath $(C_FAKE)) \
-		$(PYTHON) -m pytest -q -p no:cacheprovider tests/cli
+		$(PYTHON) -m pytest -q -p no:cacheprovider tests/cli/test_cli.py
+
+# The same checks against the real child (build/sandbox, child/child.mk).
+test-libpysandbox-real: $(C_CHECK) $(BUILD)/sandbox
+	CK_FORK=yes CK_RUN_SUITE=real-child $(C_CHECK)
+
+test-cli-real: $(C_CLI) $(BUILD)/sandbox
+	PYSANDBOX_CLI=$(abspath $(C_CLI)) SANDBOX_CHILD=$(abspath $(BUILD)/sandbox) \
+		$(PYTHON) -m pytest -q -p no:cacheprovider tests/cli/test_real_child.py
 
 C_FMT_FILES := $(C_DIR)/pysandbox.h $(wildcard $(C_DIR)/lib/*.[ch]) \
 	       $(wildcard $(C_DIR)/cli/*.[ch]) $(C_DIR)/tests/fake_child.c \
@@ -94,7 +104,7 @@ C_FMT_FILES := $(C_DIR)/pysandbox.h $(wildcard $(C_DIR)/lib/*.[ch]) \
 lint-c-format:
 	clang-format --dry-run -Werror $(C_FMT_FILES)
 
-TEST_TARGETS += test-libpysandbox test-cli
+TEST_TARGETS += test-libpysandbox test-cli test-libpysandbox-real test-cli-real
 LINT_TARGETS += lint-c-format
 
 install-c: $(C_STATIC) $(C_SHARED) $(C_PC) $(C_CLI)
