@@ -61,6 +61,7 @@
 #ifndef SANDBOX_VFS_H
 #define SANDBOX_VFS_H
 
+#include <errno.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/stat.h>
