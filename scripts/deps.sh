@@ -9,7 +9,7 @@ packages=(
 	python3.11 python3.11-dev libpython3.11-testsuite
 	libjson-c-dev libseccomp-dev libsodium-dev check
 	python3-jsonschema python3-pytest pyflakes3
-	php-cli php-mbstring php-xml phpunit php-codesniffer
+	php-cli php-mbstring php-xml php-sqlite3 phpunit php-codesniffer
 	nodejs
 	clang clang-format libclang-rt-14-dev
 	hyperfine strace
