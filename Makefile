@@ -30,6 +30,7 @@ CHECK_CFLAGS := $(shell pkg-config --cflags check 2>/dev/null)
 CHECK_LIBS   := $(shell pkg-config --libs check 2>/dev/null || echo -lcheck)
 
 ALL_TARGETS  :=
+INSTALL_TARGETS :=
 TEST_TARGETS :=
 LINT_TARGETS :=
 
@@ -57,6 +58,24 @@ test: deps
 run-tests: $(TEST_TARGETS)
 
 lint: $(LINT_TARGETS)
+
+demo: deps
+	$(MAKE) build-all
+	scripts/demo.sh
+
+# The child, its shim and the in-sandbox package; each parent adds its own
+# install-* target to INSTALL_TARGETS.
+LIBEXEC := $(DESTDIR)$(PREFIX)/libexec/python-sandbox
+PYLIB   := $(DESTDIR)$(PREFIX)/lib/python-sandbox
+
+.PHONY: install-child
+install-child: $(BUILD)/sandbox $(BUILD)/libsbpreload.so
+	install -d $(LIBEXEC) $(PYLIB)/sandbox
+	install -m 755 $(BUILD)/sandbox $(LIBEXEC)/sandbox
+	install -m 644 $(BUILD)/libsbpreload.so $(LIBEXEC)/libsbpreload.so
+	install -m 644 lib/sandbox/*.py $(PYLIB)/sandbox/
+
+install: build-all install-child $(INSTALL_TARGETS)
 
 clean:
 	rm -rf $(BUILD)

@@ -1,0 +1,15 @@
+# examples/: embed.c (the README's C API example) is built against the
+# library and run by make test, so the README cannot drift from the API.
+
+$(BUILD)/examples/embed: examples/embed.c $(BUILD)/libpysandbox.a
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -Iparents/c $(JSONC_CFLAGS) -o $@ $< \
+		$(BUILD)/libpysandbox.a $(PROTO_LIBS)
+
+.PHONY: test-examples
+test-examples: $(BUILD)/examples/embed $(BUILD)/sandbox
+	PYSANDBOX_CHILD=$(CURDIR)/$(BUILD)/sandbox $(BUILD)/examples/embed | \
+		grep -qx 'outcome ok, stdout: 42'
+
+ALL_TARGETS += $(BUILD)/examples/embed
+TEST_TARGETS += test-examples
