@@ -12,6 +12,14 @@
  *           synthetic directory lists exactly the virtual entries;
  *   f/N     the bytes of inline file mount N;
  *   l/N     listing N: names and types of a glob-filtered bind directory.
+ *
+ * Whatever the jail gets a descriptor of, outside a tmpfs, lives on a
+ * read-only, nosuid, nodev detached mount: binds are opened beneath a
+ * read-only clone of their source (open_tree(2)), and the scratch tmpfs
+ * is written through one mount and handed out through a read-only clone.
+ * So even a descriptor-based call that slipped past the jail's filter
+ * (fchmod, fsetxattr, futimens on a host file the supervisor's uid owns)
+ * fails with EROFS in the kernel.
  */
 #include "vfs.h"
 
@@ -74,7 +82,8 @@ struct listing {
 struct vfs {
 	struct mount *mounts[VFS_MAX_MOUNTS];
 	size_t n;
-	int scratch;
+	int scratch; /* the private tmpfs, writable, for this module only */
+	int view;    /* a read-only clone of it, for the jail's descriptors */
 	bool final;
 	struct listing lists[VFS_MAX_LISTINGS];
 	size_t nlists;
@@ -490,8 +499,10 @@ struct vfs *vfs_new(void)
 {
 	struct vfs *v = calloc(1, sizeof(*v));
 
-	if (v)
+	if (v) {
 		v->scratch = -1;
+		v->view = -1;
+	}
 	return v;
 }
 
@@ -507,6 +518,8 @@ void vfs_free(struct vfs *v)
 		free(v->lists[i].rel);
 	if (v->scratch >= 0)
 		close(v->scratch);
+	if (v->view >= 0)
+		close(v->view);
 	free(v);
 }
 
@@ -722,6 +735,28 @@ static size_t count_components(const char *path)
 	return n;
 }
 
+/* A read-only, nosuid, nodev detached copy of the mount tree at PATH. */
+static int ro_clone(int dirfd, const char *path, unsigned int at_flags)
+{
+	struct mount_attr attr = {
+		.attr_set = MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID |
+			    MOUNT_ATTR_NODEV,
+	};
+	int fd;
+
+	fd = open_tree(dirfd, path,
+		       OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_RECURSIVE |
+			       at_flags);
+	if (fd < 0)
+		return neg_errno();
+	if (mount_setattr(fd, "", AT_EMPTY_PATH | AT_RECURSIVE, &attr,
+			  sizeof(attr))) {
+		close_keep_errno(fd);
+		return neg_errno();
+	}
+	return fd;
+}
+
 static int make_scratch(struct vfs *v)
 {
 	uint64_t bytes = inline_bytes(v) + SCRATCH_SLACK;
@@ -739,18 +774,20 @@ static int make_scratch(struct vfs *v)
 	    mkdirat(v->scratch, "l", 0700) ||
 	    fchmodat(v->scratch, "s", 0555, 0))
 		return neg_errno();
-	return 0;
+	v->view = ro_clone(v->scratch, "", AT_EMPTY_PATH);
+	return v->view < 0 ? v->view : 0;
 }
 
 /* Opens a bind's source: the configuration is trusted, so symlinks in
- * SOURCE are followed; what it names must be a directory or a file. */
+ * SOURCE are followed; what it names must be a directory or a file. The
+ * descriptor is the root of a read-only clone of it. */
 static int open_bind(struct mount *m)
 {
 	struct stat st;
 
-	m->fd = open(m->source, O_PATH | O_CLOEXEC);
+	m->fd = ro_clone(AT_FDCWD, m->source, 0);
 	if (m->fd < 0)
-		return neg_errno();
+		return m->fd;
 	if (fstat(m->fd, &st))
 		return neg_errno();
 	if (!S_ISDIR(st.st_mode) && !S_ISREG(st.st_mode))
@@ -814,7 +851,7 @@ static int open_inline(struct vfs *v, struct mount *m, size_t idx)
 	close(fd);
 	if (r)
 		return r;
-	m->fd = sys_openat2(v->scratch, name, O_PATH, 0, BENEATH);
+	m->fd = sys_openat2(v->view, name, O_PATH, 0, BENEATH);
 	return m->fd < 0 ? m->fd : 0;
 }
 
@@ -1074,7 +1111,7 @@ static int synth_fd(const struct vfs *v, const char *path, int oflags)
 	char p[PATH_MAX + 2];
 
 	snprintf(p, sizeof(p), "s%s", path);
-	return sys_openat2(v->scratch, p, O_PATH | (oflags & O_DIRECTORY), 0,
+	return sys_openat2(v->view, p, O_PATH | (oflags & O_DIRECTORY), 0,
 			   BENEATH);
 }
 
@@ -1379,7 +1416,7 @@ static int listing_open(struct vfs *v, const struct mount *m, const char *rel,
 		v->lists[i].m = m;
 		v->nlists++;
 	}
-	return sys_openat2(v->scratch, name,
+	return sys_openat2(v->view, name,
 			   O_RDONLY | O_DIRECTORY | (flags & O_NONBLOCK), 0,
 			   BENEATH);
 }

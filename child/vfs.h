@@ -44,10 +44,17 @@
  * the mode bits. Modes given to vfs_open()/vfs_mkdir() are subject to the
  * supervisor's umask: set it to the jail's (normally 022).
  *
+ * Descriptors returned for anything but a tmpfs or a device live on
+ * read-only, nosuid, nodev detached mounts (a clone of each bind source,
+ * a read-only view of the private tmpfs), so calls the jail makes on the
+ * descriptor itself (fchmod, futimens, fsetxattr, mkdirat on a directory
+ * descriptor) fail with EROFS in the kernel even if its filter let them.
+ *
  * Requirements on the supervisor: /proc mounted in its mount namespace
  * (read-only objects are reopened through /proc/thread-self/fd so the
  * reopen reaches exactly the inode that was type-checked; vfs_finalize()
- * checks this), and CAP_SYS_ADMIN as described at vfs_finalize(). Without
+ * checks this), and CAP_SYS_ADMIN as described at vfs_finalize() (also
+ * for open_tree(2) and mount_setattr(2) of the clones). Without
  * CAP_DAC_OVERRIDE in its namespace an inline file whose mode lacks the
  * owner's read bit cannot be opened (EACCES), and tmpfs permission bits
  * bind the jail as they bind the owner. Once confined, the supervisor's
@@ -158,6 +165,8 @@ int vfs_add_host(struct vfs *v, const char *target);
 
 /*
  * Opens every mount and builds the synthetic tree in a private tmpfs. A
+ * bind source is cloned with its submounts (open_tree(2) AT_RECURSIVE)
+ * and the clone made read-only; an unbindable source fails with -EINVAL. A
  * missing bind source is -ENOENT, a source that is neither a directory nor
  * a regular file -EACCES, a host node that is not the expected device
  * -ENODEV, a mount nested in a file or device mount -ENOTDIR, no

@@ -1166,6 +1166,35 @@ START_TEST(tmpfs_quota_files)
 END_TEST
 
 /* Placeholders of nested mounts do not eat the jail's file quota. */
+/* Descriptors of read-only objects sit on read-only mounts: a call on the
+ * descriptor itself, which never reaches the supervisor, cannot change
+ * the host file either, though the test process owns it. */
+START_TEST(descriptors_are_read_only)
+{
+	static const char *const paths[] = {APP "/a.py", APP "/sub",  "/etc/f",
+					    "/usr",	 "/glob/sub", NULL};
+	struct timespec now[2] = {{0, UTIME_NOW}, {0, UTIME_NOW}};
+	int i, fd;
+
+	standard();
+	for (i = 0; paths[i]; i++) {
+		fd = must_open(paths[i], O_RDONLY);
+		ck_assert_msg(fchmod(fd, 0777) == -1 && errno == EROFS,
+			      "fchmod %s: %s", paths[i], strerror(errno));
+		ck_assert_msg(futimens(fd, now) == -1 && errno == EROFS,
+			      "futimens %s: %s", paths[i], strerror(errno));
+		if (i % 2)
+			ck_assert_msg(
+				mkdirat(fd, "x", 0755) == -1 && errno == EROFS,
+				"mkdirat %s: %s", paths[i], strerror(errno));
+		close(fd);
+	}
+	fd = must_open("/tmp", O_RDONLY | O_DIRECTORY);
+	ck_assert_int_eq(mkdirat(fd, "x", 0755), 0);
+	close(fd);
+}
+END_TEST
+
 START_TEST(tmpfs_quota_with_nested_mounts)
 {
 	const char *bad;
@@ -1278,6 +1307,7 @@ static Suite *vfs_suite(void)
 	tcase_add_test(tc, tmpfs_symlinks);
 	tcase_add_test(tc, tmpfs_quota_bytes);
 	tcase_add_test(tc, tmpfs_quota_files);
+	tcase_add_test(tc, descriptors_are_read_only);
 	tcase_add_test(tc, tmpfs_quota_with_nested_mounts);
 	tcase_add_test(tc, mount_at_root);
 	tcase_add_test(tc, bind_at_root);
