@@ -43,7 +43,7 @@ final class Session
         private readonly Connection $connection,
         private readonly Peer $peer,
         private readonly Options $options,
-        private SessionInfo $info,
+        private readonly SessionInfo $info,
     ) {
     }
 

@@ -9,7 +9,8 @@ namespace PythonSandbox\Exception;
  *
  * With a result, the child enforced the limit (outcome `timeout`). Without
  * one, the child itself did not answer within the limit plus the grace
- * period (or a control request within its timeout) and the parent killed it.
+ * period (or another request within its timeout), and the parent ended it:
+ * closed its input, then killed it 2 s later if it was still running.
  */
 final class TimeoutException extends RunException
 {

@@ -37,6 +37,9 @@ final class Connection
     /** @var array<int, true> requests whose answer is awaited */
     private array $awaited = [];
 
+    /** @var array<int, true> requests sent without waiting (their answers are dropped) */
+    private array $unawaited = [];
+
     /** @var array<int, array<array-key, mixed>> answers received, by id */
     private array $answers = [];
 
@@ -93,7 +96,7 @@ final class Connection
      */
     public function request(string $method, array|object $params, int $timeoutMs): array
     {
-        $id = $this->sendRequest($method, $params);
+        $id = $this->send($method, $params);
         $this->awaited[$id] = true;
         try {
             $this->waitFor($id, $method, $timeoutMs);
@@ -123,16 +126,22 @@ final class Connection
      *
      * @param array<string, mixed>|object $params
      */
-    public function sendRequest(string $method, array|object $params): int
+    public function sendRequest(string $method, array|object $params): void
+    {
+        $this->unawaited[$this->send($method, $params)] = true;
+    }
+
+    /** @param array<string, mixed>|object $params */
+    private function send(string $method, array|object $params): int
     {
         $id = $this->nextId++;
-        $this->send(['jsonrpc' => '2.0', 'id' => $id, 'method' => $method, 'params' => $params], $method);
+        $this->write(['jsonrpc' => '2.0', 'id' => $id, 'method' => $method, 'params' => $params], $method);
 
         return $id;
     }
 
     /** @param array<string, mixed> $message */
-    private function send(array $message, string $what): void
+    private function write(array $message, string $what): void
     {
         $frame = Json::encode($message) . "\n";
         if (strlen($frame) > $this->maxFrame) {
@@ -151,7 +160,7 @@ final class Connection
             $left = intdiv($deadline - hrtime(true), 1000);
             if ($left <= 0) {
                 throw new TimeoutException($this->describe(
-                    sprintf("child did not answer '%s' within %d ms; killed it", $method, $timeoutMs),
+                    sprintf("child did not answer '%s' within %d ms; stopped it", $method, $timeoutMs),
                 ), null);
             }
             $bytes = $this->process->pump(min($left, self::POLL_US));
@@ -268,6 +277,10 @@ final class Connection
             $this->notice('child sent a malformed response');
             return;
         }
+        if (is_int($id) && isset($this->unawaited[$id])) {
+            unset($this->unawaited[$id]);
+            return;
+        }
         if (!$awaited) {
             $this->notice(sprintf('child sent a response for no awaited request: %s', Json::encode($message)));
             return;
@@ -318,7 +331,7 @@ final class Connection
 
     private function answerError(int|string|null $id, RpcError $error): void
     {
-        $this->send(['jsonrpc' => '2.0', 'id' => $id, 'error' => $error->toProtocol()], 'error answer');
+        $this->write(['jsonrpc' => '2.0', 'id' => $id, 'error' => $error->toProtocol()], 'error answer');
     }
 
     private function notice(string $notice): void

@@ -430,7 +430,7 @@ final class SessionTest extends TestCase
             self::fail('no timeout');
         } catch (TimeoutException $e) {
             self::assertTrue($e->isBackstop());
-            $expected = "child did not answer 'execute' within 500 ms; killed it";
+            $expected = "child did not answer 'execute' within 500 ms; stopped it";
             self::assertStringContainsString($expected, $e->getMessage());
             self::assertStringContainsString('parse_error', $e->getMessage());
         }
