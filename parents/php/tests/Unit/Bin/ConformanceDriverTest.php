@@ -68,6 +68,23 @@ final class ConformanceDriverTest extends TestCase
         self::assertSame('exception', $out['steps'][2]['result']['outcome']);
     }
 
+    public function testStepErrorsLeaveTheSessionGoingAndFatalOnesEndTheCase(): void
+    {
+        $case = ['env' => ['FAKE_MODE' => 'small-frame'], 'steps' => [
+            ['execute' => ['code' => str_repeat('x', 70000)]],
+            ['execute' => ['code' => Fake::script([['op' => 'print', 'text' => 'after']])]],
+            ['execute' => ['code' => Fake::script([['op' => 'die', 'status' => 5]])]],
+            ['execute' => ['code' => '[]']],
+        ]];
+
+        $out = json_decode(self::drive(json_encode($case))[1], true);
+
+        self::assertSame('InvalidOptionException', $out['steps'][0]['error']['class']);
+        self::assertSame('after', $out['steps'][1]['result']['stdout']);
+        self::assertCount(2, $out['steps']);
+        self::assertSame('ChildExitedException', $out['error']['class']);
+    }
+
     public function testReportsStartFailuresAsErrors(): void
     {
         [$status, $stdout] = self::drive('{"env": {"FAKE_MODE": "bad-version"}}');
