@@ -150,6 +150,22 @@ final class Connection
                 sprintf('the message is %d bytes, over the frame limit of %d', strlen($frame), $this->maxFrame),
             );
         }
+        $this->queue($frame);
+    }
+
+    /**
+     * A child that keeps sending (garbage, say) without reading fd 3 would
+     * make the parent queue answers without end: past two frames and a
+     * margin of unread bytes, it is broken.
+     */
+    private function queue(string $frame): void
+    {
+        if ($this->process->pendingBytes() + strlen($frame) > 2 * $this->maxFrame + self::INITIAL_FRAME) {
+            throw new ProtocolException(sprintf(
+                'child does not read its input: %d bytes are waiting for it',
+                $this->process->pendingBytes(),
+            ));
+        }
         $this->process->write($frame);
     }
 
@@ -250,7 +266,7 @@ final class Connection
             if (strlen($frame) > $max) {
                 throw self::oversized($method, sprintf('%d bytes, over the limit of %d', strlen($frame), $max));
             }
-            $this->process->write($frame);
+            $this->queue($frame);
         } catch (RpcError $e) {
             $this->answerError($id, $e);
         } catch (\JsonException $e) {

@@ -130,6 +130,12 @@ final class Process
         }
     }
 
+    /** Bytes queued for fd 3 that the child has not read yet. */
+    public function pendingBytes(): int
+    {
+        return strlen($this->pending);
+    }
+
     public function hasPendingWrites(): bool
     {
         return $this->pending !== '' && $this->in !== null;

@@ -419,6 +419,15 @@ final class SessionTest extends TestCase
         self::assertSame([-32004, -32004], array_column($errors->value, 'code'));
     }
 
+    public function testAChildThatSendsButNeverReadsIsBroken(): void
+    {
+        $session = $this->start(Fake::options()->withLimits(frameSize: '64K'));
+
+        $this->expectException(ProtocolException::class);
+        $this->expectExceptionMessage('child does not read its input');
+        self::script($session, [['op' => 'flood', 'lines' => 1000]]);
+    }
+
     public function testBackstopKillsASilentChild(): void
     {
         $session = $this->start(Fake::options()->withLimits(wallTime: '200ms')->withTimeouts(grace: '300ms'));
