@@ -39,7 +39,7 @@ export class Run {
 
   /**
    * @param {number} id
-   * @param {() => Promise<void>} cancel asks the child to cancel this run
+   * @param {() => Promise<unknown>} cancel asks the child to cancel this run
    */
   constructor(id, cancel) {
     /** The JSON-RPC id of the request, which output notifications name. */

@@ -17,7 +17,7 @@ import { Result } from './result.js';
 import { Run } from './run.js';
 import { parseSession, parseTmpfsList, parseTmpfsRead } from './session-info.js';
 import { describe } from './units.js';
-import { base64, isObject, object, oneOf } from './validate.js';
+import { base64, boolean, isObject, object, oneOf } from './validate.js';
 
 const debug = debuglog('pysandbox');
 
@@ -295,6 +295,24 @@ export class Sandbox extends EventEmitter {
     } catch (err) {
       return failedRun(err);
     }
+  }
+
+  /**
+   * Cancels the run in progress, if any; it then ends with outcome
+   * 'cancelled', which ends the session. Resolves to true when a run was
+   * cancelled, false when there was none (the session is unchanged).
+   * @returns {Promise<boolean>}
+   */
+  async cancel() {
+    if ((this.#state !== 'ready' && this.#state !== 'running') || this.#ended) {
+      throw this.#stateError('cancel');
+    }
+    if (this.#run) {
+      return this.#cancel(this.#run);
+    }
+    const raw = await this.#deadline(this.#request('cancel', {}), this.#options.requestTimeout,
+      "an answer to 'cancel'");
+    return this.#checked(() => parseCancel(raw));
   }
 
   /**
@@ -632,11 +650,11 @@ export class Sandbox extends EventEmitter {
   /**
    * Asks the child to cancel RUN; kills it if the run does not end in time.
    * @param {Run} run
-   * @returns {Promise<void>}
+   * @returns {Promise<boolean>} the child's `cancelled`
    */
   async #cancel(run) {
     if (this.#run !== run || !this.#conn) {
-      return;
+      return false;
     }
     const ms = this.#options.requestTimeout;
     const timer = setTimeout(() => {
@@ -646,9 +664,10 @@ export class Sandbox extends EventEmitter {
     }, ms);
     run.finally(() => clearTimeout(timer)).catch(() => {});
     try {
-      await this.#request('cancel', {});
+      return parseCancel(await this.#request('cancel', {}));
     } catch (err) {
       debug('cancel failed: %s', errorMessage(err));
+      return false;
     }
   }
 
@@ -769,6 +788,14 @@ export class Sandbox extends EventEmitter {
     }
     await this.#fail(new SandboxError('ERR_CLOSED', 'the sandbox was closed'));
   }
+}
+
+/**
+ * @param {unknown} raw the answer to `cancel`
+ * @returns {boolean}
+ */
+function parseCancel(raw) {
+  return boolean(object(raw, 'cancel result').cancelled, 'cancelled');
 }
 
 /**

@@ -20,9 +20,9 @@
 export class Run implements Promise<Result>, AsyncIterable<OutputChunk> {
     /**
      * @param {number} id
-     * @param {() => Promise<void>} cancel asks the child to cancel this run
+     * @param {() => Promise<unknown>} cancel asks the child to cancel this run
      */
-    constructor(id: number, cancel: () => Promise<void>);
+    constructor(id: number, cancel: () => Promise<unknown>);
     /** The JSON-RPC id of the request, which output notifications name. */
     id: number;
     /** Bytes of output received so far. */

@@ -57,6 +57,13 @@ export class Sandbox extends EventEmitter<SandboxEvents> {
      */
     invoke(callable: string, args?: unknown[], kwargs?: Record<string, unknown>, options?: RunOptions): Run;
     /**
+     * Cancels the run in progress, if any; it then ends with outcome
+     * 'cancelled', which ends the session. Resolves to true when a run was
+     * cancelled, false when there was none (the session is unchanged).
+     * @returns {Promise<boolean>}
+     */
+    cancel(): Promise<boolean>;
+    /**
      * Lists a tmpfs directory recursively (at most 10000 entries).
      * @param {string} path an absolute sandbox path inside a tmpfs entry
      * @returns {Promise<{ entries: readonly TmpfsEntry[], truncated: boolean }>}
