@@ -770,9 +770,13 @@ static int make_scratch(struct vfs *v)
 	v->scratch = new_tmpfs(bytes, inodes, "0755");
 	if (v->scratch < 0)
 		return v->scratch;
+	/* "l" is writable by all: listings are built later, maybe after the
+	 * supervisor dropped root; only holders of this detached mount's
+	 * descriptor, that is this module, can reach it. */
 	if (mkdirat(v->scratch, "s", 0555) || mkdirat(v->scratch, "f", 0700) ||
-	    mkdirat(v->scratch, "l", 0700) ||
-	    fchmodat(v->scratch, "s", 0555, 0))
+	    mkdirat(v->scratch, "l", 0777) ||
+	    fchmodat(v->scratch, "s", 0555, 0) ||
+	    fchmodat(v->scratch, "l", 0777, 0))
 		return neg_errno();
 	v->view = ro_clone(v->scratch, "", AT_EMPTY_PATH);
 	return v->view < 0 ? v->view : 0;
@@ -1007,8 +1011,10 @@ static int build_skeleton(struct vfs *v, const char **bad)
 
 		snprintf(rel, sizeof(rel), "s%s", m->tlen > 1 ? m->target : "");
 		r = make_node(v->scratch, rel, dir_like(m), 0555);
+		/* Mode 0777 like the tmpfs root: the jail may create files
+		 * there whichever uid the supervisor has by then. */
 		if (!r && p && p->kind == VFS_TMPFS)
-			r = make_node(p->fd, prel, dir_like(m), 0755);
+			r = make_node(p->fd, prel, dir_like(m), 0777);
 		if (r) {
 			*bad = m->target;
 			return r;

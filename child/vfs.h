@@ -54,7 +54,12 @@
  * (read-only objects are reopened through /proc/thread-self/fd so the
  * reopen reaches exactly the inode that was type-checked; vfs_finalize()
  * checks this), and CAP_SYS_ADMIN as described at vfs_finalize() (also
- * for open_tree(2) and mount_setattr(2) of the clones). Without
+ * for open_tree(2) and mount_setattr(2) of the clones). vfs_finalize()
+ * may run as root before the supervisor drops to another uid: listings
+ * are still built (the private tmpfs's listing area is mode 0777), the
+ * jail can create files in a tmpfs and in placeholder directories (mode
+ * 0777), but the dropped uid needs search permission on bind sources and
+ * read permission on what it opens, inline files included. Without
  * CAP_DAC_OVERRIDE in its namespace an inline file whose mode lacks the
  * owner's read bit cannot be opened (EACCES), and tmpfs permission bits
  * bind the jail as they bind the owner. Once confined, the supervisor's

@@ -17,6 +17,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <grp.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
@@ -1195,6 +1197,39 @@ START_TEST(descriptors_are_read_only)
 }
 END_TEST
 
+/*
+ * The supervisor may run vfs_finalize() as root and drop to another uid
+ * before the jail's calls arrive: listings, tmpfs placeholders and inline
+ * files must still work. Run as root, this test drops to nobody; run as
+ * anyone else, it checks the same calls without the drop (the user
+ * namespace maps one uid only).
+ */
+START_TEST(works_after_dropping_root)
+{
+	static const char *const inc[] = {"*.py", NULL};
+	const char *bad;
+
+	ck_assert_int_eq(vfs_add_bind(V, dir, "/g", inc, NULL), 0);
+	ck_assert_int_eq(vfs_add_tmpfs(V, "/tmp", 64 * 1024, 8), 0);
+	ck_assert_int_eq(vfs_add_file(V, "/tmp/pkg/mod.py", "m", 1, 0644), 0);
+	ck_assert_int_eq(vfs_finalize(V, &bad), 0);
+	if (host_root) {
+		/* mkdtemp() made it 0700; nobody must be able to search it. */
+		ck_assert_int_eq(chmod(dir, 0755), 0);
+		ck_assert_int_eq(setgroups(0, NULL), 0);
+		ck_assert_int_eq(setresgid(65534, 65534, 65534), 0);
+		ck_assert_int_eq(setresuid(65534, 65534, 65534), 0);
+		ck_assert_int_eq(prctl(PR_SET_DUMPABLE, 1, 0, 0, 0), 0);
+	}
+	expect_list("/g", "a.py,alias.py@");
+	expect_content("/tmp/pkg/mod.py", "m");
+	close(must_open("/tmp/pkg/new.py", O_WRONLY | O_CREAT));
+	ck_assert_int_eq(vfs_mkdir(V, "/tmp/pkg/d", 0755), 0);
+	expect_list("/tmp/pkg", "d/,mod.py,new.py");
+	expect_content("/g/a.py", "print('a')\n");
+}
+END_TEST
+
 START_TEST(tmpfs_quota_with_nested_mounts)
 {
 	const char *bad;
@@ -1308,6 +1343,7 @@ static Suite *vfs_suite(void)
 	tcase_add_test(tc, tmpfs_quota_bytes);
 	tcase_add_test(tc, tmpfs_quota_files);
 	tcase_add_test(tc, descriptors_are_read_only);
+	tcase_add_test(tc, works_after_dropping_root);
 	tcase_add_test(tc, tmpfs_quota_with_nested_mounts);
 	tcase_add_test(tc, mount_at_root);
 	tcase_add_test(tc, bind_at_root);
