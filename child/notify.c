@@ -174,6 +174,34 @@ static int resolve(struct notify *n, struct call *c, int dirfd, uint64_t addr,
 
 /* ---- handlers --------------------------------------------------------- */
 
+/* A handler's answer that will come later, from the parent. */
+#define DEFERRED 1
+
+/* Defers a lookup of PATH below a host entry to the parent; 0 when PATH
+ * is not below one. Writes never reach the parent: host entries are
+ * read-only. */
+static int defer_host(struct notify *n, struct call *c, const char *path,
+		      enum hostfs_op op, uint64_t buf, int arg)
+{
+	struct hostfs_pending *h = &n->host;
+	const char *target;
+
+	if (vfs_lookup(n->vfs, path, &target, h->rel) != VFS_HOST)
+		return 0;
+	if ((op == HOSTFS_OPEN &&
+	     (arg & (O_WRONLY | O_RDWR | O_CREAT | O_TRUNC))) ||
+	    (op == HOSTFS_ACCESS && (arg & W_OK)))
+		return -EROFS;
+
+	h->op = op;
+	h->id = c->req->id;
+	h->buf = buf;
+	h->arg = arg;
+	snprintf(h->path, sizeof(h->path), "%s", path);
+	snprintf(h->target, sizeof(h->target), "%s", target);
+	return DEFERRED;
+}
+
 static int inject(struct notify *n, struct call *c, int fd, int flags)
 {
 	struct seccomp_notif_addfd add = {
@@ -199,6 +227,9 @@ static int do_open(struct notify *n, struct call *c, int dirfd, uint64_t addr,
 	int rc = resolve(n, c, dirfd, addr, path);
 	int fd;
 
+	if (rc)
+		return rc;
+	rc = defer_host(n, c, path, HOSTFS_OPEN, 0, flags);
 	if (rc)
 		return rc;
 
@@ -258,6 +289,8 @@ static int do_stat(struct notify *n, struct call *c, int dirfd, uint64_t addr,
 	} else {
 		rc = resolve(n, c, dirfd, addr, path);
 		if (!rc)
+			rc = defer_host(n, c, path, HOSTFS_STAT, buf, 0);
+		if (!rc)
 			rc = vfs_stat(n->vfs, path, flags & AT_SYMLINK_NOFOLLOW,
 				      &st);
 	}
@@ -287,6 +320,8 @@ static int do_access(struct notify *n, struct call *c, int dirfd, uint64_t addr,
 	char path[PATH_MAX];
 	int rc = resolve(n, c, dirfd, addr, path);
 
+	if (!rc)
+		rc = defer_host(n, c, path, HOSTFS_ACCESS, 0, mode);
 	return rc ? rc : vfs_access(n->vfs, path, mode);
 }
 
@@ -313,6 +348,8 @@ static int do_readlink(struct notify *n, struct call *c, int dirfd,
 		return -EINVAL;
 
 	len = vfs_readlink(n->vfs, path, target, sizeof(target));
+	if (len == VFS_EHOST)
+		return -EINVAL; /* host entries hold no symlinks */
 	if (len < 0)
 		return (int)len;
 	if ((uint64_t)len > size)
@@ -360,6 +397,8 @@ static int sys_chdir(struct notify *n, struct call *c)
 	char path[PATH_MAX];
 	int rc = resolve(n, c, AT_FDCWD, c->a[0], path);
 
+	if (!rc)
+		rc = defer_host(n, c, path, HOSTFS_CHDIR, 0, 0);
 	return rc ? rc : change_dir(n, path);
 }
 
@@ -654,7 +693,53 @@ int notify_handle(struct notify *n)
 	n->forwarded++;
 	rc = fn(n, &c);
 	log_trace("notify: %s -> %d", policy_syscall_name(req->data.nr), rc);
+	if (rc == DEFERRED)
+		return NOTIFY_HOSTFS;
+
+	/* Any other change below a host entry: it is read-only. */
+	if (rc == VFS_EHOST)
+		rc = -EROFS;
 	if (!c.sent)
 		respond(n, &c, rc);
 	return NOTIFY_OK;
+}
+
+/* ---- answers for host lookups ------------------------------------------ */
+
+static void finish_with(struct notify *n, int rc, int64_t val)
+{
+	struct seccomp_notif req = {.id = n->host.id};
+	struct call c = {.req = &req, .val = val};
+
+	respond(n, &c, rc);
+	n->host.op = HOSTFS_NONE;
+}
+
+void notify_finish(struct notify *n, int rc, int64_t val)
+{
+	finish_with(n, rc, val);
+}
+
+void notify_finish_stat(struct notify *n, const struct stat *st)
+{
+	finish_with(n, write_mem(n, n->host.buf, st, sizeof(*st)), 0);
+}
+
+void notify_finish_fd(struct notify *n, int fd)
+{
+	struct seccomp_notif req = {.id = n->host.id};
+	struct call c = {.req = &req};
+	int rc;
+
+	remember_dir(n, fd, n->host.path);
+	rc = inject(n, &c, fd, n->host.arg);
+	if (!c.sent)
+		respond(n, &c, rc);
+	n->host.op = HOSTFS_NONE;
+}
+
+void notify_finish_chdir(struct notify *n)
+{
+	snprintf(n->cwd, sizeof(n->cwd), "%s", n->host.path);
+	finish_with(n, 0, 0);
 }

@@ -17,6 +17,7 @@
 #include <limits.h>
 #include <stdbool.h>
 #include <stdint.h>
+#include <sys/stat.h>
 #include <sys/types.h>
 
 #include "vfs.h"
@@ -27,6 +28,25 @@ struct notify_dir {
 	dev_t dev;
 	ino_t ino;
 	char *path;
+};
+
+/* A lookup below a host entry, waiting for the parent (hostfs requests). */
+enum hostfs_op {
+	HOSTFS_NONE,
+	HOSTFS_STAT,
+	HOSTFS_ACCESS,
+	HOSTFS_CHDIR,
+	HOSTFS_OPEN,
+};
+
+struct hostfs_pending {
+	enum hostfs_op op;
+	uint64_t id;	     /* the notification */
+	uint64_t buf;	     /* HOSTFS_STAT: where the struct stat goes */
+	int arg;	     /* HOSTFS_OPEN: flags; HOSTFS_ACCESS: mode */
+	char path[PATH_MAX]; /* virtual path */
+	char target[PATH_MAX];
+	char rel[PATH_MAX];
 };
 
 struct notify {
@@ -42,6 +62,7 @@ struct notify {
 	bool violated;
 	int violation_nr;
 	uint32_t violation_arch;
+	struct hostfs_pending host;
 	void *req, *resp;
 	size_t req_size, resp_size;
 };
@@ -49,6 +70,7 @@ struct notify {
 enum {
 	NOTIFY_OK = 0,
 	NOTIFY_VIOLATION = 1,
+	NOTIFY_HOSTFS = 2,
 };
 
 /* Prepares N for LISTENER; CWD is the jail's initial working directory.
@@ -60,7 +82,23 @@ void notify_clear(struct notify *n);
 /* Receives and answers one notification (call when the listener is
  * readable). Returns NOTIFY_OK, NOTIFY_VIOLATION (the caller must end the
  * run; the thread stays stopped until the jail is killed), or -errno when
- * the listener is unusable (-ENOENT: the jail is gone). */
+ * the listener is unusable (-ENOENT: the jail is gone). NOTIFY_HOSTFS: the
+ * call looks up a path below a host entry (N->host says which); the
+ * caller asks the parent and answers with one of notify_finish*(), and
+ * must not call notify_handle() again before. */
 int notify_handle(struct notify *n);
+
+/* Answers the pending host lookup with RC (a -errno, or 0 and VAL). */
+void notify_finish(struct notify *n, int rc, int64_t val);
+
+/* Answers the pending host lookup with ST written to the jail's buffer. */
+void notify_finish_stat(struct notify *n, const struct stat *st);
+
+/* Answers the pending open with descriptor FD (injected; not consumed). */
+void notify_finish_fd(struct notify *n, int fd);
+
+/* Answers the pending chdir: the virtual working directory becomes its
+ * path. */
+void notify_finish_chdir(struct notify *n);
 
 #endif

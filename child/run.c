@@ -382,6 +382,7 @@ void run_end(struct sup *s, const char *outcome)
 	if (fatal(outcome) && s->jail_alive) {
 		s->run.killed_for = outcome;
 		status = spawn_kill(&s->jail);
+		hostfs_abort(s);
 		s->jail_alive = false;
 		/* What the jail wrote before dying still counts. */
 		drain(s);
@@ -562,6 +563,7 @@ void run_on_exit(struct sup *s)
 {
 	int status = spawn_kill(&s->jail);
 
+	hostfs_abort(s);
 	s->jail_alive = false;
 	if (s->state == ST_RUNNING) {
 		drain(s);
@@ -607,6 +609,8 @@ void run_on_host_reply(struct sup *s, struct sbp_message *m)
 	struct json_object *v = NULL;
 	size_t len;
 
+	if (hostfs_on_reply(s, m))
+		return;
 	if (s->state != ST_RUNNING || !sup_same_id(m->id, s->run.call_id)) {
 		log_info("protocol: ignored a response to an unknown id");
 		return;

@@ -80,7 +80,7 @@ static struct json_object *initialize_result(struct sup *s, const char *python)
 	struct json_object *py = json_object_new_object();
 	struct json_object *caps = json_object_new_object();
 	static const char *const cap_names[] = {"execute", "invoke", "tmpfs",
-						"cancel"};
+						"hostfs", "cancel"};
 	size_t i;
 
 	json_object_object_add(child, "name",
@@ -93,7 +93,6 @@ static struct json_object *initialize_result(struct sup *s, const char *python)
 	for (i = 0; i < sizeof(cap_names) / sizeof(cap_names[0]); i++)
 		json_object_object_add(caps, cap_names[i],
 				       json_object_new_boolean(1));
-	json_object_object_add(caps, "hostfs", json_object_new_boolean(0));
 
 	json_object_object_add(r, "protocol_version",
 			       json_object_new_string(SBP_VERSION));
@@ -133,6 +132,22 @@ static void setup_failed(struct sup *s, struct json_object *id,
 	s->state = ST_ENDED;
 }
 
+/* A forwarded call while CPython starts. Host entries are not looked up
+ * before the session is ready: the parent is still waiting for the
+ * initialize answer. False on a violation. */
+static bool start_notification(struct sup *s)
+{
+	switch (notify_handle(&s->notify)) {
+	case NOTIFY_OK:
+		return true;
+	case NOTIFY_HOSTFS:
+		notify_finish(&s->notify, -EACCES, 0);
+		return true;
+	default:
+		return false;
+	}
+}
+
 /* Serves the jail's forwarded calls until it reports "ready". */
 static int wait_ready(struct sup *s, char *python, size_t size,
 		      const char **step)
@@ -155,8 +170,7 @@ static int wait_ready(struct sup *s, char *python, size_t size,
 		if (poll(p, 4, (int)(deadline - sup_now_ms())) < 0 &&
 		    errno != EINTR)
 			return -errno;
-		if (p[1].revents & POLLIN &&
-		    notify_handle(&s->notify) != NOTIFY_OK)
+		if (p[1].revents & POLLIN && !start_notification(s))
 			return -EPERM;
 		for (i = 2; i < 4; i++)
 			if (p[i].revents & (POLLIN | POLLHUP) &&
@@ -501,22 +515,39 @@ static void poll_set(struct sup *s, struct pollfd *p)
 {
 	bool jail = s->jail_alive;
 
+	/* One host lookup at a time: other forwarded calls wait in the
+	 * kernel until the parent has answered it. */
+	bool listen = jail && s->notify.host.op == HOSTFS_NONE;
+
 	p[P_PARENT] = (struct pollfd){.fd = PARENT_IN, .events = POLLIN};
 	p[P_LISTENER] =
-		(struct pollfd){jail ? s->jail.listener : -1, POLLIN, 0};
+		(struct pollfd){listen ? s->jail.listener : -1, POLLIN, 0};
 	p[P_CONTROL] = (struct pollfd){jail ? s->jail.control : -1, POLLIN, 0};
 	p[P_OUT] = (struct pollfd){jail ? s->jail.out : -1, POLLIN, 0};
 	p[P_ERR] = (struct pollfd){jail ? s->jail.err : -1, POLLIN, 0};
 	p[P_PIDFD] = (struct pollfd){jail ? s->jail.pidfd : -1, POLLIN, 0};
 }
 
+static void on_notification(struct sup *s)
+{
+	switch (notify_handle(&s->notify)) {
+	case NOTIFY_VIOLATION:
+		run_on_violation(s);
+		break;
+	case NOTIFY_HOSTFS:
+		hostfs_begin(s);
+		break;
+	default:
+		break;
+	}
+}
+
 static void dispatch(struct sup *s, struct pollfd *p)
 {
 	const short in = POLLIN | POLLHUP | POLLERR;
 
-	if (p[P_LISTENER].revents & in &&
-	    notify_handle(&s->notify) == NOTIFY_VIOLATION)
-		run_on_violation(s);
+	if (p[P_LISTENER].revents & in)
+		on_notification(s);
 	if (p[P_OUT].revents & in && s->jail_alive)
 		run_on_output(s, s->jail.out);
 	if (p[P_ERR].revents & in && s->jail_alive)
@@ -555,6 +586,7 @@ static bool fds_ok(void)
 int supervisor_main(uid_t drop_uid, gid_t drop_gid)
 {
 	struct sup s = {.frame_max = SBP_FRAME_INITIAL,
+			.hostfs_scratch = -1,
 			.drop_uid = drop_uid,
 			.drop_gid = drop_gid};
 	int rc;

@@ -57,6 +57,10 @@ struct sup {
 	struct notify notify;
 	struct run run;
 	uint64_t next_call;
+	struct json_object *hostfs_id; /* hostfs request awaiting the parent */
+	const char *hostfs_method;
+	int hostfs_scratch;
+	uint64_t hostfs_listings;
 	const char *ended_reason; /* for the "ended" notification */
 	char ended_message[256];
 	uid_t drop_uid;
@@ -87,6 +91,11 @@ void run_check_limits(struct sup *s);
 void run_end(struct sup *s, const char *outcome);
 int run_poll_timeout(struct sup *s);
 int run_send_to_jail(struct sup *s, struct json_object *msg);
+
+/* hostfs.c */
+void hostfs_begin(struct sup *s);
+bool hostfs_on_reply(struct sup *s, struct sbp_message *m);
+void hostfs_abort(struct sup *s);
 
 /* export.c */
 void export_list(struct sup *s, struct json_object *id,

@@ -55,6 +55,8 @@ class Child:
         self.buf = b""
         self.next_id = 100
         self.output: dict[str, bytes] = {"stdout": b"", "stderr": b""}
+        self.files: dict[str, bytes | None] = {}  # hostfs: None is a dir
+        self.fs_requests: list[str] = []
 
     def raw(self, data: bytes) -> None:
         os.write(self.w, data)
@@ -97,10 +99,38 @@ class Child:
             elif m.get("method") == "host/call":
                 answer = host(m["params"]) if host else {"result": {"value": None}}
                 self.send({"jsonrpc": "2.0", "id": m["id"], **answer})
+            elif str(m.get("method")).startswith("hostfs/"):
+                answer = self.hostfs(m["method"], m["params"])
+                self.send({"jsonrpc": "2.0", "id": m["id"], **answer})
             elif m.get("id") == rid:
                 return m
             else:
                 raise AssertionError(f"unexpected message {m}")
+
+    def hostfs(self, method: str, params: dict[str, Any]) -> dict[str, Any]:
+        """Serves hostfs/* from self.files ("dir/name" -> bytes, or None
+        for a directory; "" is the root)."""
+        path = params["path"]
+        self.fs_requests.append(f"{method} {path}")
+        if path != "" and path not in self.files:
+            return {"error": {"code": -32051, "message": "missing",
+                              "data": {"errno": "ENOENT"}}}
+        data = self.files.get(path)
+        if method == "hostfs/stat":
+            kind = "dir" if data is None else "file"
+            return {"result": {"type": kind, "size": len(data or b""),
+                               "mode": 0o755 if data is None else 0o644}}
+        if method == "hostfs/read":
+            if data is None:
+                return {"error": {"code": -32051, "message": "dir",
+                                  "data": {"errno": "EISDIR"}}}
+            return {"result": {"data": base64.b64encode(data).decode()}}
+        prefix = path + "/" if path else ""
+        names = {p[len(prefix):].split("/")[0]: p for p in self.files
+                 if p.startswith(prefix) and p != path}
+        entries = [{"name": n, "type": "dir" if self.files.get(prefix + n, b"") is None
+                    else "file"} for n in sorted(names)]
+        return {"result": {"entries": entries}}
 
     def initialize(self, **params: Any) -> dict[str, Any]:
         params.setdefault("protocol_version", "1.0")
