@@ -948,6 +948,32 @@ START_TEST(listing_is_bounded)
 }
 END_TEST
 
+START_TEST(listings_are_bounded_in_number)
+{
+	static const char *const inc[] = {"many", NULL};
+	char p[PATH_MAX];
+	const char *bad;
+	int i;
+
+	put_dir("many");
+	for (i = 0; i < VFS_MAX_LISTINGS; i++) {
+		snprintf(p, sizeof(p), "many/%d", i);
+		put_dir(p);
+	}
+	ck_assert_int_eq(vfs_add_bind(V, dir, "/g", inc, NULL), 0);
+	ck_assert_int_eq(vfs_finalize(V, &bad), 0);
+	for (i = 0; i < VFS_MAX_LISTINGS - 1; i++) {
+		snprintf(p, sizeof(p), "/g/many/%d", i);
+		close(must_open(p, O_RDONLY | O_DIRECTORY));
+	}
+	close(must_open("/g/many", O_RDONLY | O_DIRECTORY));
+	expect_open("/g/many/1023", O_RDONLY | O_DIRECTORY, -ENFILE);
+	/* Built listings are still served, and so are unlisted paths. */
+	close(must_open("/g/many/0", O_RDONLY | O_DIRECTORY));
+	close(must_open("/g/many/1023", O_PATH | O_DIRECTORY));
+}
+END_TEST
+
 START_TEST(mount_nested_in_bind)
 {
 	const char *bad;
@@ -1334,6 +1360,7 @@ static Suite *vfs_suite(void)
 	tcase_add_test(tc, bind_of_a_file);
 	tcase_add_test(tc, bind_globs);
 	tcase_add_test(tc, listing_is_bounded);
+	tcase_add_test(tc, listings_are_bounded_in_number);
 	tcase_add_test(tc, mount_nested_in_bind);
 	tcase_add_test(tc, devices);
 	tcase_add_test(tc, tmpfs_files);
