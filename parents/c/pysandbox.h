@@ -69,17 +69,18 @@ enum pysandbox_error {
 	/* The child could not be started: not found, not executable,
 	 * fork/exec failed, or it exited before answering initialize. */
 	PYSANDBOX_ESPAWN = -4001,
-	/* The child broke the protocol: malformed or oversized frames
-	 * beyond the tolerated count, a reply of the wrong shape, an
-	 * unsupported protocol version, an error aimed at no request. The
-	 * child has been killed. */
+	/* The child broke the protocol: more than 16 malformed or
+	 * oversized frames in a session, a reply or notification of the
+	 * wrong shape (a RunResult without a known outcome, output that is
+	 * not base64), an unsupported protocol version. The session has
+	 * ended and the child has been reaped. */
 	PYSANDBOX_EPROTO = -4002,
 	/* The child closed its end or exited while a reply was due. It
 	 * has been reaped; the message tells its exit status. */
 	PYSANDBOX_ECHILD = -4003,
-	/* The child neither answered nor read within the backstop (the wall
-	 * limit plus the grace period for runs, the request timeout
-	 * otherwise). It has been killed. */
+	/* The child neither answered nor read within the backstop (see
+	 * pysandbox_options_set_backstop). The session has ended; the child
+	 * got end of input, then SIGKILL 2 s later, and has been reaped. */
 	PYSANDBOX_ETIMEDOUT = -4004,
 	/* The child answered the request with a JSON-RPC error. The
 	 * session may still be usable; see pysandbox_rpc_code() and
@@ -230,15 +231,19 @@ int pysandbox_options_set_argv(struct pysandbox_options *o, int argc,
 int pysandbox_options_set_cwd(struct pysandbox_options *o, const char *cwd);
 
 /* The child binary. When unset: $PYSANDBOX_CHILD (ignored in setuid
- * programs), then PREFIX/libexec/pysandbox/sandbox of the installation. */
+ * programs), then PREFIX/libexec/python-sandbox/sandbox, PREFIX being
+ * the library's install prefix. */
 int pysandbox_options_set_child(struct pysandbox_options *o, const char *path);
 
 /* Detail of the child's stderr diagnostics, 0..3. */
 int pysandbox_options_set_verbosity(struct pysandbox_options *o, int level);
 
-/* The backstop: a run whose result has not come GRACE_MS after its wall
- * limit, or another request unanswered after REQUEST_MS, kills the child
- * (PYSANDBOX_ETIMEDOUT). Defaults 5000 and 30000; each 1 ..= 3600000. */
+/* The backstop (SPEC.md REQ-TIME-3): a run whose result has not come
+ * GRACE_MS after its wall limit, initialize unanswered after REQUEST_MS,
+ * or any other request unanswered after the smaller of REQUEST_MS and
+ * 5000 ms ends the session with PYSANDBOX_ETIMEDOUT. A cancelled run
+ * gets GRACE_MS from the cancel. Defaults 5000 and 30000; each
+ * 1 ..= 3600000. */
 int pysandbox_options_set_backstop(struct pysandbox_options *o,
 				   int64_t grace_ms, int64_t request_ms);
 
@@ -365,7 +370,11 @@ int pysandbox_invoke(struct pysandbox *s, const char *callable,
  * -ESRCH when no run is in progress. */
 int pysandbox_cancel(struct pysandbox *s);
 
-/* Lists the tmpfs directory PATH recursively. *RESULT receives a new
+/* Reading back tmpfs files needs a usable session: after a fatal outcome
+ * these return PYSANDBOX_EENDED (protocol 1.0 has no tmpfs requests in
+ * the ended state).
+ *
+ * Lists the tmpfs directory PATH recursively. *RESULT receives a new
  * reference to the child's answer {"entries":[...],"truncated":BOOL}.
  * PYSANDBOX_EREMOTE with not_found / not_tmpfs for bad paths. */
 int pysandbox_tmpfs_list(struct pysandbox *s, const char *path,
@@ -377,9 +386,13 @@ int pysandbox_tmpfs_list(struct pysandbox *s, const char *path,
 int pysandbox_tmpfs_read(struct pysandbox *s, const char *path, size_t max,
 			 void **data, size_t *len);
 
-/* Shuts the session down (shutdown request, then end of input, then
- * SIGKILL if the child lingers for more than 2 s), reaps the child and
- * frees S. 0 when the child ended cleanly. S may be NULL. */
+/* Shuts the session down as SPEC.md REQ-SHUT-3 says (shutdown request;
+ * the child's last frames read and dropped until it closes fd 4; end of
+ * input; SIGKILL if it has not exited 2 s after the shutdown answer),
+ * reaps the child and frees S, whatever happens. Returns 0 when the
+ * child ended cleanly or had already been reaped, PYSANDBOX_ETIMEDOUT
+ * when it had to be killed, or the error of the shutdown request. S may
+ * be NULL. */
 int pysandbox_close(struct pysandbox *s);
 
 /* ---- results --------------------------------------------------------- */

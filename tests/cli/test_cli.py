@@ -288,7 +288,7 @@ def test_child_failing_at_start(mode, status, words):
 
 @pytest.mark.parametrize("code,words", [
     ("print partial;die", ["exited with status 9"]),
-    ("badresult", ["without a valid outcome"]),
+    ("badresult", ["malformed run result"]),
     ("errorreply", ["refused the run", "busy"]),
 ])
 def test_child_failing_mid_run(code, words):

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
-/* host.c - answering the child's requests: host/call and the hostfs requests.
- */
+/* host.c - answering the child's requests: host/call and the hostfs
+ * requests; and its output notifications. */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -53,20 +53,23 @@ EXPORT void pysandbox_host_error_set(struct pysandbox_host_error *error,
 }
 
 static struct json_object *fail(struct reply_error *e, int code,
-				struct json_object *data, const char *fmt, ...)
-	__attribute__((format(printf, 4, 5)));
-
-static struct json_object *fail(struct reply_error *e, int code,
-				struct json_object *data, const char *fmt, ...)
+				struct json_object *data, const char *message)
 {
-	va_list ap;
-
 	e->code = code;
 	e->data = data;
-	va_start(ap, fmt);
-	vsnprintf(e->message, sizeof(e->message), fmt, ap);
-	va_end(ap);
+	snprintf(e->message, sizeof(e->message), "%s", message);
 	return NULL;
+}
+
+/* invalid_params naming the offending member as a JSON Pointer
+ * (REQ-BAD-9). */
+static struct json_object *bad_field(struct reply_error *e, const char *field,
+				     const char *message)
+{
+	struct json_object *data = json_object_new_object();
+
+	json_object_object_add(data, "field", json_object_new_string(field));
+	return fail(e, SBP_INVALID_PARAMS, data, message);
 }
 
 static struct json_object *
@@ -76,7 +79,7 @@ host_error(struct reply_error *e, enum pysandbox_exc type, const char *message)
 
 	json_object_object_add(
 		data, "type", json_object_new_string(pysandbox_exc_name(type)));
-	return fail(e, SBP_HOST_ERROR, data, "%s", message);
+	return fail(e, SBP_HOST_ERROR, data, message);
 }
 
 static const struct host_fn *find_fn(struct pysandbox *s, const char *name)
@@ -89,55 +92,52 @@ static const struct host_fn *find_fn(struct pysandbox *s, const char *name)
 	return NULL;
 }
 
-/* Wraps the host function's value, refusing one over host_call_bytes:
- * the child would refuse it anyway, and this way the code sees why. */
-static struct json_object *host_value(struct pysandbox *s, const char *name,
-				      struct json_object *value,
-				      struct reply_error *e)
+/* Checks host/call's members; the function, or NULL with E set. */
+static const struct host_fn *
+call_target(struct pysandbox *s, struct json_object *p, struct reply_error *e)
 {
-	struct json_object *result;
-	char msg[512];
-	size_t len = 0;
-
-	if (value)
-		json_object_to_json_string_length(value, JSON_C_TO_STRING_PLAIN,
-						  &len);
-	if ((int64_t)len > s->host_call_bytes) {
-		json_object_put(value);
-		snprintf(
-			msg, sizeof(msg),
-			"result of host function %s exceeds host_call_bytes (%lld)",
-			name, (long long)s->host_call_bytes);
-		return host_error(e, PYSANDBOX_EXC_SANDBOX_ERROR, msg);
-	}
-
-	result = json_object_new_object();
-	json_object_object_add(result, "value", value);
-	return result;
-}
-
-static struct json_object *host_call(struct pysandbox *s, struct json_object *p,
-				     struct reply_error *e)
-{
-	struct json_object *name, *args, *kwargs, *value = NULL;
-	struct pysandbox_host_error he = {0};
+	struct json_object *run, *name;
 	const struct host_fn *f;
 	bool bad = false;
 	char msg[512];
 
+	run = sbp_field(p, "run", json_type_int, &bad);
+	if (!run || bad || !s->running ||
+	    json_object_get_int64(run) != s->run.id) {
+		bad_field(e, "/run", "host/call for a run not in progress");
+		return NULL;
+	}
 	name = sbp_field(p, "function", json_type_string, &bad);
-	args = sbp_field(p, "args", json_type_array, &bad);
-	kwargs = sbp_field(p, "kwargs", json_type_object, &bad);
-	if (!name || bad)
-		return fail(e, SBP_INVALID_PARAMS, NULL,
-			    "host/call needs function, args, kwargs");
+	if (!name || bad) {
+		bad_field(e, "/function", "host/call needs a function name");
+		return NULL;
+	}
 
 	f = find_fn(s, json_object_get_string(name));
 	if (!f) {
 		snprintf(msg, sizeof(msg), "unknown host function %s",
 			 json_object_get_string(name));
-		return host_error(e, PYSANDBOX_EXC_SANDBOX_ERROR, msg);
+		host_error(e, PYSANDBOX_EXC_SANDBOX_ERROR, msg);
 	}
+	return f;
+}
+
+static struct json_object *host_call(struct pysandbox *s, struct json_object *p,
+				     struct reply_error *e)
+{
+	struct json_object *args, *kwargs, *value = NULL, *result;
+	struct pysandbox_host_error he = {0};
+	const struct host_fn *f = call_target(s, p, e);
+	bool bad_args = false, bad_kwargs = false;
+
+	if (!f)
+		return NULL;
+	args = sbp_field(p, "args", json_type_array, &bad_args);
+	kwargs = sbp_field(p, "kwargs", json_type_object, &bad_kwargs);
+	if (bad_args || bad_kwargs)
+		return bad_field(
+			e, bad_args ? "/args" : "/kwargs",
+			"host/call needs an args array and a kwargs object");
 
 	args = args ? json_object_get(args) : json_object_new_array();
 	kwargs = kwargs ? json_object_get(kwargs) : json_object_new_object();
@@ -146,13 +146,14 @@ static struct json_object *host_call(struct pysandbox *s, struct json_object *p,
 		if (!he.set)
 			snprintf(he.message, sizeof(he.message),
 				 "host function %s failed", f->name);
-		value = host_error(e, he.type, he.message);
+		result = host_error(e, he.type, he.message);
 	} else {
-		value = host_value(s, f->name, value, e);
+		result = json_object_new_object();
+		json_object_object_add(result, "value", value);
 	}
 	json_object_put(args);
 	json_object_put(kwargs);
-	return value;
+	return result;
 }
 
 static const char *errno_name(int err)
@@ -175,7 +176,7 @@ static struct json_object *fs_error(struct reply_error *e, int err)
 	const char *name = errno_name(err);
 
 	json_object_object_add(data, "errno", json_object_new_string(name));
-	return fail(e, SBP_FS_ERROR, data, "%s", name);
+	return fail(e, SBP_FS_ERROR, data, name);
 }
 
 static const struct host_dir *find_dir(struct pysandbox *s,
@@ -187,21 +188,21 @@ static const struct host_dir *find_dir(struct pysandbox *s,
 	size_t i;
 
 	target = sbp_field(p, "target", json_type_string, &bad);
+	if (!target || bad)
+		return bad_field(e, "/target", "hostfs needs a target"), NULL;
 	rel = sbp_field(p, "path", json_type_string, &bad);
-	if (!target || !rel || bad ||
-	    !__psb_valid_rel_path(json_object_get_string(rel))) {
-		fail(e, SBP_INVALID_PARAMS, NULL,
-		     "hostfs requests need target and a normalized path");
-		return NULL;
-	}
+	if (!rel || bad || !__psb_valid_rel_path(json_object_get_string(rel)))
+		return bad_field(e, "/path", "hostfs needs a normalized path"),
+		       NULL;
 
 	*path = json_object_get_string(rel);
 	for (i = 0; i < s->o->ndirs; i++)
 		if (!strcmp(s->o->dirs[i].target,
 			    json_object_get_string(target)))
 			return &s->o->dirs[i];
-	fail(e, SBP_INVALID_PARAMS, NULL, "no host directory at %s",
-	     json_object_get_string(target));
+
+	/* Not one of our host entries (REQ-HOSTFS-2). */
+	fs_error(e, -ENOENT);
 	return NULL;
 }
 
@@ -301,14 +302,12 @@ hostfs_list(struct pysandbox *s, struct json_object *p, struct reply_error *e)
 	int err;
 
 	d = find_dir(s, p, &path, e);
-	if (!d) {
-		json_object_put(dir.entries);
-		return NULL;
-	}
-	err = d->ops->list ? d->ops->list(d->userdata, path, &dir) : -ENOENT;
+	err = !d	     ? 1
+	      : d->ops->list ? d->ops->list(d->userdata, path, &dir)
+			     : -ENOENT;
 	if (err) {
 		json_object_put(dir.entries);
-		return fs_error(e, err);
+		return d ? fs_error(e, err) : NULL;
 	}
 
 	r = json_object_new_object();
@@ -326,29 +325,55 @@ static const struct {
 	{"hostfs/list", hostfs_list},
 };
 
-int __psb_handle_request(struct pysandbox *s, struct sbp_message *m)
+static struct json_object *dispatch(struct pysandbox *s, struct sbp_message *m,
+				    struct reply_error *e)
 {
-	struct reply_error e = {.code = SBP_METHOD_NOT_FOUND};
-	struct json_object *result = NULL, *msg;
 	size_t i;
 
-	snprintf(e.message, sizeof(e.message), "unknown method %s", m->method);
 	for (i = 0; i < sizeof(handlers) / sizeof(handlers[0]); i++) {
 		if (strcmp(handlers[i].method, m->method) != 0)
 			continue;
-		if (json_object_is_type(m->params, json_type_object))
-			result = handlers[i].fn(s, m->params, &e);
-		else
-			fail(&e, SBP_INVALID_PARAMS, NULL,
-			     "%s needs an object of params", m->method);
-		break;
+		if (!json_object_is_type(m->params, json_type_object))
+			return bad_field(e, "", "params must be an object");
+		return handlers[i].fn(s, m->params, e);
 	}
+	return fail(e, SBP_METHOD_NOT_FOUND, NULL, "method not found");
+}
+
+/* A host/call answer longer than host_call_bytes would be refused by the
+ * child (REQ-HOST-3): the code gets a SandboxError that says why. */
+static struct json_object *fit_host_answer(struct pysandbox *s,
+					   struct sbp_message *m,
+					   struct json_object *msg)
+{
+	struct reply_error e;
+	size_t len = 0;
+
+	if (strcmp(m->method, "host/call") != 0)
+		return msg;
+	json_object_to_json_string_length(
+		msg, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE,
+		&len);
+	if ((int64_t)len + 1 <= s->host_call_bytes)
+		return msg;
+
+	json_object_put(msg);
+	host_error(&e, PYSANDBOX_EXC_SANDBOX_ERROR,
+		   "host function answer exceeds host_call_bytes");
+	return sbp_error(m->id, e.code, e.message, e.data);
+}
+
+int __psb_handle_request(struct pysandbox *s, struct sbp_message *m)
+{
+	struct reply_error e = {0};
+	struct json_object *result = dispatch(s, m, &e), *msg;
 
 	if (result)
 		msg = sbp_response(m->id, result);
 	else
 		msg = sbp_error(m->id, e.code, e.message, e.data);
-	return __psb_send(s, msg, __psb_now_ms() + s->o->request_ms);
+	return __psb_send(s, fit_host_answer(s, m, msg),
+			  __psb_short_deadline(s));
 }
 
 static void append(struct outbuf *b, const unsigned char *data, size_t len)
@@ -371,32 +396,13 @@ static void append(struct outbuf *b, const unsigned char *data, size_t len)
 	b->data[b->len] = '\0';
 }
 
-/* Output beyond output_bytes is dropped: the child should have ended the
- * run before sending it, and the parent's memory stays bounded anyway. */
-void __psb_handle_output(struct pysandbox *s, struct json_object *p)
+static void deliver(struct pysandbox *s, enum pysandbox_stream which,
+		    const unsigned char *bytes, size_t len)
 {
-	struct json_object *run, *stream, *data;
-	enum pysandbox_stream which;
-	unsigned char *bytes;
-	bool bad = false;
-	size_t len, room;
+	size_t room = (size_t)s->output_bytes - s->run.output;
 
-	run = sbp_field(p, "run", json_type_int, &bad);
-	stream = sbp_field(p, "stream", json_type_string, &bad);
-	data = sbp_field(p, "data", json_type_string, &bad);
-	if (!run || !stream || !data || bad || !s->running ||
-	    json_object_get_int64(run) != s->run.id)
-		return;
-	if (!strcmp(json_object_get_string(stream), "stdout"))
-		which = PYSANDBOX_STDOUT;
-	else if (!strcmp(json_object_get_string(stream), "stderr"))
-		which = PYSANDBOX_STDERR;
-	else
-		return;
-	if (sbp_b64_decode(data, s->frame_max, &bytes, &len) != 0)
-		return;
-
-	room = (size_t)s->output_bytes - s->run.output;
+	/* The child must stop at output_bytes (REQ-OUT-3); whatever it
+	 * sends beyond is dropped, so memory stays bounded regardless. */
 	if (len > room) {
 		len = room;
 		s->run.truncated = true;
@@ -407,5 +413,34 @@ void __psb_handle_output(struct pysandbox *s, struct json_object *p)
 	else if (len)
 		append(which == PYSANDBOX_STDOUT ? &s->run.out : &s->run.err,
 		       bytes, len);
+}
+
+/* Output of another run is ignored (REQ-STATE-7); malformed output of
+ * ours fails the run (REQ-BAD-16). */
+int __psb_handle_output(struct pysandbox *s, struct json_object *p)
+{
+	struct json_object *run, *stream, *data;
+	enum pysandbox_stream which;
+	unsigned char *bytes;
+	bool bad = false;
+	const char *name;
+	size_t len;
+
+	run = sbp_field(p, "run", json_type_int, &bad);
+	if (!run || !s->running || json_object_get_int64(run) != s->run.id)
+		return 0;
+
+	stream = sbp_field(p, "stream", json_type_string, &bad);
+	data = sbp_field(p, "data", json_type_string, &bad);
+	name = stream ? json_object_get_string(stream) : "";
+	which = strcmp(name, "stderr") ? PYSANDBOX_STDOUT : PYSANDBOX_STDERR;
+	if (!data || (strcmp(name, "stdout") && strcmp(name, "stderr")) ||
+	    sbp_b64_decode(data, s->frame_max, &bytes, &len) != 0)
+		return __psb_broken(
+			s, PYSANDBOX_EPROTO,
+			"child sent a malformed output notification; session ended");
+
+	deliver(s, which, bytes, len);
 	free(bytes);
+	return 0;
 }

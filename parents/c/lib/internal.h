@@ -22,8 +22,11 @@
 #define MAX_MALFORMED	   16
 #define DEFAULT_GRACE_MS   5000
 #define DEFAULT_REQUEST_MS 30000
-/* How long close() waits for a polite exit before SIGKILL. */
+/* How long the child may take to exit after shutdown or end of input
+ * before SIGKILL (SPEC.md REQ-TIME-4, REQ-SHUT-3). */
 #define CLOSE_WAIT_MS 2000
+/* Longest wait for replies other than initialize and runs (REQ-TIME-3). */
+#define OTHER_REQUEST_MS 5000
 
 struct host_fn {
 	char *name;
@@ -133,6 +136,7 @@ bool __psb_valid_rel_path(const char *path);
 int __psb_spawn(struct pysandbox *s, const char *path);
 int __psb_reap(struct pysandbox *s, int64_t wait_ms, int *status);
 void __psb_kill(struct pysandbox *s);
+void __psb_end_child(struct pysandbox *s);
 void __psb_describe_exit(int status, char *buf, size_t size);
 
 /* io.c */
@@ -147,15 +151,18 @@ int __psb_wait_reply(struct pysandbox *s, int64_t id, int64_t deadline,
 		     struct json_object **result);
 int __psb_broken(struct pysandbox *s, int code, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
+int64_t __psb_short_deadline(const struct pysandbox *s);
+void __psb_drain(struct pysandbox *s, int64_t deadline);
 
 /* host.c */
 int __psb_handle_request(struct pysandbox *s, struct sbp_message *m);
-void __psb_handle_output(struct pysandbox *s, struct json_object *params);
+int __psb_handle_output(struct pysandbox *s, struct json_object *params);
 
 /* result.c */
 int __psb_make_result(struct pysandbox *s, struct json_object *json,
 		      struct pysandbox_result **out);
 void __psb_outbuf_free(struct outbuf *b);
 bool __psb_fatal_outcome(struct json_object *json);
+bool __psb_valid_result(struct json_object *json);
 
 #endif

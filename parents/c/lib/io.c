@@ -9,8 +9,8 @@
 
 #include "internal.h"
 
-/* Ends the session for good: the child is killed and reaped at once so
- * that no failure path leaves a process behind. */
+/* Ends the session for good: the child is stopped and reaped before this
+ * returns, so that no failure path leaves a process behind. */
 int __psb_broken(struct pysandbox *s, int code, const char *fmt, ...)
 {
 	va_list ap;
@@ -19,9 +19,16 @@ int __psb_broken(struct pysandbox *s, int code, const char *fmt, ...)
 	vsnprintf(s->errmsg, sizeof(s->errmsg), fmt, ap);
 	va_end(ap);
 
-	__psb_kill(s);
+	__psb_end_child(s);
 	s->state = ST_ENDED;
 	return code;
+}
+
+int64_t __psb_short_deadline(const struct pysandbox *s)
+{
+	int64_t ms = s->o->request_ms;
+
+	return __psb_now_ms() + (ms < OTHER_REQUEST_MS ? ms : OTHER_REQUEST_MS);
 }
 
 static int remaining(int64_t deadline)
@@ -88,8 +95,9 @@ int __psb_send(struct pysandbox *s, struct json_object *msg, int64_t deadline)
 	json_object_put(msg);
 
 	if (ret == -ETIMEDOUT)
-		return __psb_broken(s, PYSANDBOX_ETIMEDOUT,
-				    "child stopped reading its input; killed");
+		return __psb_broken(
+			s, PYSANDBOX_ETIMEDOUT,
+			"child stopped reading its input; session ended");
 	if (ret)
 		return __psb_broken(s, PYSANDBOX_ECHILD,
 				    "cannot write to child: %s",
@@ -133,12 +141,22 @@ static int malformed(struct pysandbox *s, int code, struct json_object *id)
 	if (++s->malformed > MAX_MALFORMED)
 		return __psb_broken(
 			s, PYSANDBOX_EPROTO,
-			"child sent %d malformed frames (last: %s); killed",
+			"child sent %d malformed frames (last: %s); session ended",
 			s->malformed, name);
 
 	/* The spec answers every malformed frame and carries on. */
 	return __psb_send(s, sbp_error(id, code, name, NULL),
-			  __psb_now_ms() + s->o->request_ms);
+			  __psb_short_deadline(s));
+}
+
+/* Has "result" or "error" and no "method": a response, even a broken
+ * one, which is never answered (REQ-BAD-4). */
+static bool response_shaped(struct json_object *root)
+{
+	return json_object_is_type(root, json_type_object) &&
+	       !json_object_object_get_ex(root, "method", NULL) &&
+	       (json_object_object_get_ex(root, "result", NULL) ||
+		json_object_object_get_ex(root, "error", NULL));
 }
 
 static bool is_id(struct json_object *jid, int64_t id)
@@ -147,14 +165,21 @@ static bool is_id(struct json_object *jid, int64_t id)
 	       json_object_get_int64(jid) == id;
 }
 
+/* A broken response fails our request if it names it, and is otherwise
+ * dropped without a reply. */
+static int bad_response(struct pysandbox *s, struct sbp_message *m, int64_t id)
+{
+	if (!is_id(m->id, id))
+		return 0;
+	return __psb_broken(s, PYSANDBOX_EPROTO,
+			    "child sent a malformed response; session ended");
+}
+
+/* An error with id null names no request of ours (REQ-BAD-10). */
 static int on_error(struct pysandbox *s, struct sbp_message *m, int64_t id)
 {
 	const char *name = sbp_code_name(m->error_code);
 
-	if (!m->id)
-		return __psb_broken(s, PYSANDBOX_EPROTO,
-				    "child reported %s: %s; killed",
-				    name ? name : "an error", m->error_message);
 	if (!is_id(m->id, id))
 		return 0;
 
@@ -165,22 +190,22 @@ static int on_error(struct pysandbox *s, struct sbp_message *m, int64_t id)
 			  m->error_message);
 }
 
-static void on_notification(struct pysandbox *s, struct sbp_message *m)
+static int on_notification(struct pysandbox *s, struct sbp_message *m)
 {
-	struct json_object *reason, *message;
+	struct json_object *reason = NULL, *message = NULL;
 
-	if (!strcmp(m->method, "output")) {
-		__psb_handle_output(s, m->params);
-		return;
-	}
-	if (strcmp(m->method, "ended") != 0 || !m->params)
-		return;
+	if (!strcmp(m->method, "output"))
+		return __psb_handle_output(s, m->params);
+	if (strcmp(m->method, "ended") != 0 ||
+	    !json_object_is_type(m->params, json_type_object))
+		return 0;
 
 	json_object_object_get_ex(m->params, "reason", &reason);
 	json_object_object_get_ex(m->params, "message", &message);
 	snprintf(s->ended, sizeof(s->ended), "%s: %s",
 		 reason ? json_object_get_string(reason) : "unknown",
 		 message ? json_object_get_string(message) : "");
+	return 0;
 }
 
 /* 1 when the reply to ID arrived (in *RESULT), 0 to keep waiting. */
@@ -191,7 +216,8 @@ static int handle_frame(struct pysandbox *s, const char *line, size_t len,
 	int ret = sbp_parse(line, len, &m);
 
 	if (ret) {
-		ret = malformed(s, ret, m.id);
+		ret = response_shaped(m.root) ? bad_response(s, &m, id)
+					      : malformed(s, ret, m.id);
 		sbp_message_clear(&m);
 		return ret;
 	}
@@ -209,7 +235,7 @@ static int handle_frame(struct pysandbox *s, const char *line, size_t len,
 		ret = __psb_handle_request(s, &m);
 		break;
 	case SBP_NOTIFICATION:
-		on_notification(s, &m);
+		ret = on_notification(s, &m);
 		break;
 	}
 	sbp_message_clear(&m);
@@ -279,7 +305,7 @@ static int wait_readable(struct pysandbox *s, int64_t deadline)
 	if (n == 0 && __psb_now_ms() >= deadline)
 		return __psb_broken(
 			s, PYSANDBOX_ETIMEDOUT,
-			"child sent no reply within the backstop; killed");
+			"child sent no reply within the backstop; session ended");
 	if (pfd[1].revents & POLLIN)
 		while (read(s->wake[0], drain, sizeof(drain)) > 0)
 			;
@@ -309,6 +335,28 @@ int __psb_wait_reply(struct pysandbox *s, int64_t id, int64_t deadline,
 			return __psb_broken(s, PYSANDBOX_ECHILD,
 					    "cannot read from child: %s",
 					    strerror((int)-n));
+	}
+}
+
+/* Reads and drops the child's output until end of file or DEADLINE:
+ * after shutdown nothing is answered, but the child must not block on
+ * a full fd 4 (REQ-SHUT-3). */
+void __psb_drain(struct pysandbox *s, int64_t deadline)
+{
+	struct pollfd pfd = {.fd = s->from_child, .events = POLLIN};
+	char buf[4096];
+	ssize_t n;
+	int ready;
+
+	for (;;) {
+		ready = poll(&pfd, 1, remaining(deadline));
+		if (ready < 0 && errno == EINTR)
+			continue;
+		if (ready <= 0)
+			return;
+		n = read(s->from_child, buf, sizeof(buf));
+		if (n == 0 || (n < 0 && errno != EAGAIN && errno != EINTR))
+			return;
 	}
 }
 

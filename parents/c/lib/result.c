@@ -59,6 +59,38 @@ bool __psb_fatal_outcome(struct json_object *json)
 	       o != PYSANDBOX_EXIT;
 }
 
+/* The members a RunResult may carry and their JSON types; absent ones
+ * read as absent through the accessors. */
+static const struct {
+	const char *name;
+	enum json_type type, or ;
+} shape[] = {
+	{"session_usable", json_type_boolean, json_type_boolean},
+	{"exit_status", json_type_int, json_type_null},
+	{"exception", json_type_object, json_type_null},
+	{"usage", json_type_object, json_type_object},
+	{"violation", json_type_object, json_type_null},
+	{"signal", json_type_int, json_type_null},
+};
+
+bool __psb_valid_result(struct json_object *json)
+{
+	struct json_object *v;
+	enum json_type t;
+	size_t i;
+
+	if (parse_outcome(json) < 0)
+		return false;
+	for (i = 0; i < sizeof(shape) / sizeof(shape[0]); i++) {
+		if (!json_object_object_get_ex(json, shape[i].name, &v))
+			continue;
+		t = json_object_get_type(v);
+		if (t != shape[i].type && t != shape[i].or)
+			return false;
+	}
+	return true;
+}
+
 void __psb_outbuf_free(struct outbuf *b)
 {
 	free(b->data);
@@ -73,11 +105,11 @@ int __psb_make_result(struct pysandbox *s, struct json_object *json,
 	struct pysandbox_result *r;
 	int outcome = parse_outcome(json);
 
-	if (outcome < 0) {
+	if (!__psb_valid_result(json)) {
 		json_object_put(json);
 		return __psb_broken(
 			s, PYSANDBOX_EPROTO,
-			"child sent a run result without a valid outcome; killed");
+			"child sent a malformed run result; session ended");
 	}
 	r = calloc(1, sizeof(*r));
 	if (!r) {

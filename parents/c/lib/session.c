@@ -12,7 +12,7 @@
 #ifndef PYSANDBOX_PREFIX
 #define PYSANDBOX_PREFIX "/usr/local"
 #endif
-#define INSTALLED_CHILD PYSANDBOX_PREFIX "/libexec/pysandbox/sandbox"
+#define INSTALLED_CHILD PYSANDBOX_PREFIX "/libexec/python-sandbox/sandbox"
 
 EXPORT struct pysandbox *pysandbox_new(const struct pysandbox_options *o)
 {
@@ -79,14 +79,14 @@ static int apply_info(struct pysandbox *s, struct json_object *info)
 	    strncmp(json_object_get_string(ver), "1.", 2) != 0)
 		return __psb_broken(
 			s, PYSANDBOX_EPROTO,
-			"child answered initialize without protocol_version 1.x; killed");
+			"child answered initialize without protocol_version 1.x; session ended");
 
 	frame = effective(s, lim, "frame_bytes", 4194304);
 	if (frame < SBP_FRAME_MIN || frame > SBP_FRAME_MAX ||
 	    sbp_reader_set_max(s->reader, (size_t)frame) != 0)
 		return __psb_broken(
 			s, PYSANDBOX_EPROTO,
-			"child chose frame_bytes %lld outside the protocol's range; killed",
+			"child chose frame_bytes %lld outside the protocol's range; session ended",
 			(long long)frame);
 
 	s->frame_max = (size_t)frame;
@@ -140,7 +140,7 @@ EXPORT int pysandbox_start(struct pysandbox *s)
 	s->state = ST_ENDED;
 	ret = start(s);
 	if (ret) {
-		__psb_kill(s);
+		__psb_end_child(s);
 		return ret;
 	}
 	s->state = ST_READY;
@@ -341,8 +341,7 @@ static int tmpfs_request(struct pysandbox *s, const char *method,
 		json_object_put(params);
 		return ret;
 	}
-	ret = __psb_request(s, method, params,
-			    __psb_now_ms() + s->o->request_ms, res);
+	ret = __psb_request(s, method, params, __psb_short_deadline(s), res);
 	end_run(s);
 	return ret;
 }
@@ -385,7 +384,7 @@ static int read_chunk(struct pysandbox *s, const char *path, size_t max,
 		json_object_put(res);
 		return __psb_broken(
 			s, PYSANDBOX_EPROTO,
-			"child sent a malformed tmpfs/read result; killed");
+			"child sent a malformed tmpfs/read result; session ended");
 	}
 	ret = json_object_get_boolean(eof) ? 1 : 0;
 	json_object_put(res);
@@ -400,7 +399,7 @@ static int read_chunk(struct pysandbox *s, const char *path, size_t max,
 		free(chunk);
 		return __psb_broken(
 			s, PYSANDBOX_EPROTO,
-			"child sent an empty tmpfs/read chunk before end of file; killed");
+			"child sent an empty tmpfs/read chunk before end of file; session ended");
 	}
 	grown = realloc(*buf, *len + n + 1);
 	if (!grown) {
@@ -439,26 +438,34 @@ EXPORT int pysandbox_tmpfs_read(struct pysandbox *s, const char *path,
 	return 0;
 }
 
-/* Asks politely, then closes the child's input, then kills. */
+/* shutdown, then fd 4 read to its end without answering anything
+ * (REQ-SHUT-3), then end of input; SIGKILL if the child lingers. */
 static int shutdown_child(struct pysandbox *s)
 {
 	struct json_object *res = NULL;
+	int64_t deadline, left;
 	int ret = 0;
 
 	if (s->reader && s->to_child >= 0)
 		ret = __psb_request(s, "shutdown", NULL,
-				    __psb_now_ms() + CLOSE_WAIT_MS, &res);
+				    __psb_short_deadline(s), &res);
 	json_object_put(res);
+	if (ret == PYSANDBOX_EREMOTE)
+		ret = 0;
+	if (s->pid <= 0)
+		return ret;
 
-	if (s->to_child >= 0) {
-		close(s->to_child);
-		s->to_child = -1;
-	}
-	if (s->pid > 0 && __psb_reap(s, CLOSE_WAIT_MS, NULL) == -ETIMEDOUT) {
+	deadline = __psb_now_ms() + CLOSE_WAIT_MS;
+	__psb_drain(s, deadline);
+	close(s->to_child);
+	s->to_child = -1;
+
+	left = deadline - __psb_now_ms();
+	if (__psb_reap(s, left > 200 ? left : 200, NULL) == -ETIMEDOUT) {
 		__psb_kill(s);
 		ret = PYSANDBOX_ETIMEDOUT;
 	}
-	return ret == PYSANDBOX_EREMOTE ? 0 : ret;
+	return ret;
 }
 
 EXPORT int pysandbox_close(struct pysandbox *s)

@@ -183,6 +183,18 @@ void __psb_kill(struct pysandbox *s)
 	__psb_reap(s, -1, NULL);
 }
 
+/* Ends the child as REQ-TIME-4 says: end of input first, so that a child
+ * still listening exits cleanly, then SIGKILL after CLOSE_WAIT_MS. */
+void __psb_end_child(struct pysandbox *s)
+{
+	if (s->to_child >= 0) {
+		close(s->to_child);
+		s->to_child = -1;
+	}
+	if (s->pid > 0 && __psb_reap(s, CLOSE_WAIT_MS, NULL) == -ETIMEDOUT)
+		__psb_kill(s);
+}
+
 void __psb_describe_exit(int status, char *buf, size_t size)
 {
 	if (WIFEXITED(status))

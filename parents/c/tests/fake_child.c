@@ -10,11 +10,13 @@
  * shutdown). The initialize answer echoes the params under "echo".
  *
  * Code to execute (inline, or an inline file given by path) is a script
- * of commands, one per line or separated by ';': print TEXT, eprint TEXT,
- * exception TYPE MSG, exit N, outcome NAME, host FUNC JSONARGS, hostfs
- * METHOD TARGET PATH, request, garbage, oversized N, die, silence, flood,
- * bigout N, wait (until cancel), stdin, sleep MS, badresult, errorreply,
- * wrongid, notify. Invoke echoes callable, args and kwargs as its value.
+ * of commands, one per line or separated by ';': print TEXT, eprint
+ * TEXT, exception TYPE MSG, exit N, outcome NAME, host FUNC JSONARGS,
+ * hostfs METHOD TARGET PATH, hostother (a host call for another run),
+ * request, garbage, oversized N, die, silence (exits at end of input),
+ * deaf (does not), flood, bigout N, wait (until cancel), stdin, sleep MS,
+ * badresult, badresponse, badoutput, badtypes, errorreply, wrongid,
+ * notify. Invoke echoes callable, args and kwargs as its value.
  */
 #include <errno.h>
 #include <poll.h>
@@ -65,10 +67,24 @@ static void sleep_ms(long ms)
 		;
 }
 
-static void __attribute__((noreturn)) hang(void)
+/* Ignores everything, end of input included: only SIGKILL ends it. */
+static void __attribute__((noreturn)) deaf(void)
 {
 	for (;;)
 		pause();
+}
+
+/* Answers nothing but exits at end of input, as a child whose jail hangs
+ * would. */
+static void __attribute__((noreturn)) hang(void)
+{
+	char buf[4096];
+	ssize_t n;
+
+	do {
+		n = read(IN, buf, sizeof(buf));
+	} while (n > 0 || (n < 0 && errno == EINTR));
+	_exit(0);
 }
 
 /* The next message from the parent; exits at end of input. */
@@ -283,11 +299,12 @@ static void do_wait(void)
 			break;
 		sbp_message_clear(&m);
 	}
+	/* The run's response precedes cancel's (REQ-CANCEL-3). */
+	do_outcome("cancelled");
 	r = json_object_new_object();
 	json_object_object_add(r, "cancelled", json_object_new_boolean(1));
 	send_msg(sbp_response(m.id, r));
 	sbp_message_clear(&m);
-	do_outcome("cancelled");
 }
 
 static void do_stdin(struct json_object *params)
@@ -303,9 +320,49 @@ static void do_stdin(struct json_object *params)
 	free(buf);
 }
 
+/* Broken messages aimed at the parent's outstanding run. */
+static void do_broken(const char *cmd)
+{
+	char buf[256];
+	const char *id = json_object_to_json_string(run_id);
+
+	if (!strcmp(cmd, "badresponse"))
+		snprintf(buf, sizeof(buf),
+			 "{\"jsonrpc\":\"2.0\",\"id\":%s,\"result\":1,"
+			 "\"error\":{}}\n",
+			 id);
+	else if (!strcmp(cmd, "badoutput"))
+		snprintf(buf, sizeof(buf),
+			 "{\"jsonrpc\":\"2.0\",\"method\":\"output\","
+			 "\"params\":{\"run\":%s,\"stream\":\"stdout\","
+			 "\"data\":\"***\"}}\n",
+			 id);
+	else
+		snprintf(buf, sizeof(buf),
+			 "{\"jsonrpc\":\"2.0\",\"id\":%s,\"result\":{"
+			 "\"outcome\":\"ok\",\"exit_status\":\"x\"}}\n",
+			 id);
+	send_raw(buf, strlen(buf));
+}
+
+static void do_host_other_run(void)
+{
+	struct json_object *p = json_object_new_object();
+
+	json_object_object_add(p, "run", json_object_new_int(999999));
+	json_object_object_add(p, "function", jstr("add"));
+	json_object_object_add(p, "args", json_object_new_array());
+	call_parent("host/call", p);
+}
+
 static void do_misc(const char *cmd)
 {
-	if (!strcmp(cmd, "garbage"))
+	if (!strcmp(cmd, "badresponse") || !strcmp(cmd, "badoutput") ||
+	    !strcmp(cmd, "badtypes"))
+		do_broken(cmd);
+	else if (!strcmp(cmd, "hostother"))
+		do_host_other_run();
+	else if (!strcmp(cmd, "garbage"))
 		send_raw("garbage{\n", 9);
 	else if (!strcmp(cmd, "wrongid"))
 		send_msg(sbp_response(json_object_new_int(99999), NULL));
@@ -317,6 +374,8 @@ static void do_misc(const char *cmd)
 		_exit(9);
 	else if (!strcmp(cmd, "silence"))
 		hang();
+	else if (!strcmp(cmd, "deaf"))
+		deaf();
 	else if (!strcmp(cmd, "flood"))
 		do_flood();
 	else
@@ -590,7 +649,7 @@ static void shutdown_session(struct sbp_message *m)
 {
 	send_msg(sbp_response(m->id, NULL));
 	if (!strcmp(init_mode, "linger"))
-		hang();
+		deaf();
 	send_msg(sbp_notification("ended",
 				  json_tokener_parse("{\"reason\":\"shutdown\","
 						     "\"message\":\"bye\"}")));
