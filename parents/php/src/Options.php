@@ -28,6 +28,21 @@ final class Options
     public const MAX_FUNCTIONS = 256;
     public const FRAME_MIN = 65536;
     public const FRAME_MAX = 67108864;
+    public const MAX_ARGV = 1024;
+    public const MAX_STRING = 32768;
+
+    /** protocol name => [option name, minimum, maximum] (protocol/SPEC.md, initialize limits) */
+    private const LIMITS = [
+        'memory_bytes' => ['memory limit', 33554432, 1099511627776],
+        'cpu_ms' => ['cpu time limit', 1, 86400000],
+        'wall_ms' => ['wall time limit', 1, 86400000],
+        'output_bytes' => ['output limit', 0, 1073741824],
+        'open_files' => ['open files limit', 16, 65536],
+        'threads' => ['threads limit', 1, 1024],
+        'host_call_bytes' => ['host call size limit', 1024, 67108864],
+        'frame_bytes' => ['frame size limit', self::FRAME_MIN, self::FRAME_MAX],
+        'file_bytes' => ['file size limit', 0, 1099511627776],
+    ];
     /** Backstop waits of protocol/SPEC.md REQ-TIME-3. */
     public const DEFAULT_GRACE_MS = 5000;
     public const DEFAULT_START_TIMEOUT_MS = 30000;
@@ -77,25 +92,17 @@ final class Options
         int|string|null $frameSize = null,
         int|string|null $fileSize = null,
     ): self {
-        $limits = array_filter([
-            'memory_bytes' => $memory === null ? null : Units::size($memory, 'memory limit'),
-            'cpu_ms' => $cpuTime === null ? null : Units::duration($cpuTime, 'cpu time limit'),
-            'wall_ms' => $wallTime === null ? null : Units::duration($wallTime, 'wall time limit'),
-            'output_bytes' => $output === null ? null : Units::size($output, 'output limit'),
-            'open_files' => $openFiles === null ? null : Units::size($openFiles, 'open files limit'),
-            'threads' => $threads === null ? null : Units::size($threads, 'threads limit'),
-            'host_call_bytes' => $hostCallSize === null ? null : Units::size($hostCallSize, 'host call size limit'),
-            'frame_bytes' => $frameSize === null ? null : Units::size($frameSize, 'frame size limit'),
-            'file_bytes' => $fileSize === null ? null : Units::size($fileSize, 'file size limit'),
-        ], static fn (?int $v): bool => $v !== null);
-        $frame = $limits['frame_bytes'] ?? null;
-        if ($frame !== null && ($frame < self::FRAME_MIN || $frame > self::FRAME_MAX)) {
-            throw new InvalidOptionException('frame size limit', sprintf(
-                '%d is outside %d..%d',
-                $frame,
-                self::FRAME_MIN,
-                self::FRAME_MAX,
-            ));
+        $given = [
+            'memory_bytes' => $memory, 'cpu_ms' => $cpuTime, 'wall_ms' => $wallTime, 'output_bytes' => $output,
+            'open_files' => $openFiles, 'threads' => $threads, 'host_call_bytes' => $hostCallSize,
+            'frame_bytes' => $frameSize, 'file_bytes' => $fileSize,
+        ];
+        $limits = [];
+        foreach (array_filter($given, static fn ($v): bool => $v !== null) as $name => $value) {
+            [$option, $min, $max] = self::LIMITS[$name];
+            $isTime = str_ends_with($name, '_ms');
+            $parsed = $isTime ? Units::duration($value, $option) : Units::size($value, $option);
+            $limits[$name] = Units::inRange($parsed, $min, $max, $option);
         }
 
         $copy = clone $this;
@@ -164,8 +171,8 @@ final class Options
     /** @param list<string> $argv sys.argv */
     public function withArgv(array $argv): self
     {
-        if (!array_is_list($argv)) {
-            throw new InvalidOptionException('argv', 'expected a list of strings');
+        if (!array_is_list($argv) || count($argv) > self::MAX_ARGV) {
+            throw new InvalidOptionException('argv', sprintf('expected a list of at most %d strings', self::MAX_ARGV));
         }
         foreach ($argv as $arg) {
             if (!is_string($arg) || !self::isText($arg)) {
@@ -192,7 +199,7 @@ final class Options
      */
     public function withFunction(string $name, callable $function): self
     {
-        if (!preg_match('/^[A-Za-z_][A-Za-z0-9_]{0,254}$/', $name)) {
+        if (!preg_match('/^[A-Za-z_][A-Za-z0-9_]{0,127}$/', $name)) {
             throw new InvalidOptionException('host function name', sprintf("'%s' is not a Python identifier", $name));
         }
         $copy = clone $this;
@@ -351,7 +358,8 @@ final class Options
                 throw new InvalidOptionException($option, sprintf("'%s' is not a NAME => string pair", $key));
             }
             if (!self::isText($value)) {
-                throw new InvalidOptionException($option, sprintf("the value of '%s' is not UTF-8 without NUL", $key));
+                $why = "the value of '%s' is not UTF-8 without NUL, of at most %d characters";
+                throw new InvalidOptionException($option, sprintf($why, $key, self::MAX_STRING));
             }
             $clean[$key] = $value;
         }
@@ -361,6 +369,6 @@ final class Options
 
     private static function isText(string $s): bool
     {
-        return !str_contains($s, "\0") && preg_match('//u', $s) === 1;
+        return !str_contains($s, "\0") && preg_match('//u', $s) === 1 && mb_strlen($s, 'UTF-8') <= self::MAX_STRING;
     }
 }

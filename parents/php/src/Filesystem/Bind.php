@@ -12,6 +12,8 @@ use PythonSandbox\Exception\InvalidOptionException;
  */
 final class Bind implements Entry
 {
+    public const MAX_GLOBS = 64;
+
     /**
      * @param list<string> $include
      * @param list<string> $exclude
@@ -22,7 +24,7 @@ final class Bind implements Entry
         public readonly array $include = [],
         public readonly array $exclude = [],
     ) {
-        if ($source === '' || $source[0] !== '/') {
+        if ($source === '' || $source[0] !== '/' || strlen($source) > Path::MAX_BYTES || str_contains($source, "\0")) {
             throw new InvalidOptionException('bind source', sprintf("'%s' is not an absolute host path", $source));
         }
         Path::assertTarget($target, 'bind target');
@@ -51,12 +53,14 @@ final class Bind implements Entry
     /** @param array<array-key, mixed> $globs */
     private static function assertGlobs(array $globs, string $option): void
     {
-        if (!array_is_list($globs)) {
-            throw new InvalidOptionException($option, 'expected a list of glob strings');
+        if (!array_is_list($globs) || count($globs) > self::MAX_GLOBS) {
+            throw new InvalidOptionException($option, sprintf('expected a list of at most %d globs', self::MAX_GLOBS));
         }
         foreach ($globs as $glob) {
-            if (!is_string($glob) || $glob === '' || $glob[0] === '/') {
-                throw new InvalidOptionException($option, 'globs are non-empty strings relative to the bind root');
+            $ok = is_string($glob) && $glob !== '' && $glob[0] !== '/' && strlen($glob) <= 1024
+                && !str_contains($glob, "\0");
+            if (!$ok) {
+                throw new InvalidOptionException($option, 'globs are 1 to 1024 bytes, relative to the bind root');
             }
         }
     }

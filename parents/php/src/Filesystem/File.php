@@ -17,7 +17,7 @@ final class File implements Entry
         public readonly int $mode = 0o644,
     ) {
         Path::assertTarget($target, 'file target');
-        if ($mode < 0 || $mode > 0o7777) {
+        if ($mode < 0 || $mode > 0o777) {
             throw new InvalidOptionException('file mode', sprintf('%o is not a permission mode', $mode));
         }
     }

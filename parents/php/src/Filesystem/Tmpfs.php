@@ -4,7 +4,6 @@ declare(strict_types=1);
 
 namespace PythonSandbox\Filesystem;
 
-use PythonSandbox\Exception\InvalidOptionException;
 use PythonSandbox\Internal\Units;
 
 /**
@@ -22,9 +21,11 @@ final class Tmpfs implements Entry
         public readonly ?int $maxFiles = null,
     ) {
         Path::assertTarget($target, 'tmpfs target');
-        $this->maxBytes = $maxBytes === null ? null : Units::size($maxBytes, 'tmpfs max bytes');
-        if ($maxFiles !== null && $maxFiles < 1) {
-            throw new InvalidOptionException('tmpfs max files', sprintf('%d is not a positive count', $maxFiles));
+        $this->maxBytes = $maxBytes === null
+            ? null
+            : Units::inRange(Units::size($maxBytes, 'tmpfs max bytes'), 4096, 1099511627776, 'tmpfs max bytes');
+        if ($maxFiles !== null) {
+            Units::inRange($maxFiles, 1, 1048576, 'tmpfs max files');
         }
     }
 

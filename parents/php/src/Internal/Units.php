@@ -9,7 +9,8 @@ use PythonSandbox\Exception\InvalidOptionException;
 /**
  * Parses human sizes ("256M", "1.5GiB", "4096") into bytes and durations
  * ("5s", "250ms", "2m", 1500) into milliseconds. Size suffixes are binary
- * (K = 1024). A bare integer is bytes or milliseconds.
+ * (K = 1024). A bare integer is bytes or milliseconds. Zero is allowed
+ * here; each limit checks its own range.
  *
  * @internal
  */
@@ -21,7 +22,7 @@ final class Units
     public static function size(int|string $value, string $option): int
     {
         if (is_int($value)) {
-            return self::positive($value, $option);
+            return self::nonNegative($value, $option);
         }
         if (!preg_match('/^\s*(\d+(?:\.\d+)?)\s*([KMGT]?)(?:i?B)?\s*$/i', $value, $m)) {
             $why = sprintf("'%s' is not a size like 4096, 64K, 256M or 1.5G", $value);
@@ -34,7 +35,7 @@ final class Units
     public static function duration(int|string $value, string $option): int
     {
         if (is_int($value)) {
-            return self::positive($value, $option);
+            return self::nonNegative($value, $option);
         }
         if (!preg_match('/^\s*(\d+(?:\.\d+)?)\s*(ms|s|m|h)\s*$/', $value, $m)) {
             $why = sprintf("'%s' is not a duration like 250ms, 5s, 2m or 1h", $value);
@@ -51,13 +52,23 @@ final class Units
             throw new InvalidOptionException($option, sprintf("'%s' is too large", $number));
         }
 
-        return self::positive((int) round($scaled), $option);
+        return (int) round($scaled);
     }
 
-    private static function positive(int $value, string $option): int
+    private static function nonNegative(int $value, string $option): int
     {
-        if ($value < 1) {
-            throw new InvalidOptionException($option, sprintf('%d is not positive', $value));
+        if ($value < 0) {
+            throw new InvalidOptionException($option, sprintf('%d is negative', $value));
+        }
+
+        return $value;
+    }
+
+    /** VALUE, checked against the range MIN..MAX (both included). */
+    public static function inRange(int $value, int $min, int $max, string $option): int
+    {
+        if ($value < $min || $value > $max) {
+            throw new InvalidOptionException($option, sprintf('%d is outside %d..%d', $value, $min, $max));
         }
 
         return $value;

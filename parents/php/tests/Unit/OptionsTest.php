@@ -49,6 +49,13 @@ final class OptionsTest extends TestCase
         ], $limits);
     }
 
+    public function testZeroOutputAndFileSizesAreAllowed(): void
+    {
+        $options = (new Options())->withLimits(output: 0, fileSize: '0');
+
+        self::assertSame(['output_bytes' => 0, 'file_bytes' => 0], $options->limits());
+    }
+
     public function testFrameSizeMustBeInTheSpecRange(): void
     {
         $this->expectExceptionMessage('invalid frame size limit: 1024 is outside 65536..67108864');
@@ -125,12 +132,23 @@ final class OptionsTest extends TestCase
             'device' => [fn (Options $o) => $o->withDevice('/dev/sda', 'sda'), 'invalid device'],
             'bind source' => [fn (Options $o) => $o->withBind('rel', '/x'), 'invalid bind source'],
             'bind glob' => [fn (Options $o) => $o->withBind('/x', '/x', ['/abs']), 'invalid bind include'],
-            'file mode' => [fn (Options $o) => $o->withFile('/x', '', 0o10000), 'invalid file mode'],
             'tmpfs size' => [fn (Options $o) => $o->withTmpfs('/x', 'big'), 'invalid tmpfs max bytes'],
             'tmpfs files' => [fn (Options $o) => $o->withTmpfs('/x', null, 0), 'invalid tmpfs max files'],
             'grace' => [fn (Options $o) => $o->withTimeouts(grace: 'soon'), 'invalid grace period'],
             'child path' => [fn (Options $o) => $o->withChildPath(''), 'invalid child path'],
             'child env' => [fn (Options $o) => $o->withChildEnvironment(['' => 'x']), 'invalid child environment'],
+            'memory too small' => [fn (Options $o) => $o->withLimits(memory: '16M'), 'invalid memory limit'],
+            'wall zero' => [fn (Options $o) => $o->withLimits(wallTime: '0s'), 'invalid wall time limit: 0 is'],
+            'open files' => [fn (Options $o) => $o->withLimits(openFiles: 8), 'invalid open files limit'],
+            'threads' => [fn (Options $o) => $o->withLimits(threads: 2000), 'invalid threads limit'],
+            'host call' => [fn (Options $o) => $o->withLimits(hostCallSize: 100), 'invalid host call size limit'],
+            'long name' => [fn (Options $o) => $o->withFunction(str_repeat('f', 129), 'strlen'), 'function name'],
+            'argv count' => [fn (Options $o) => $o->withArgv(array_fill(0, 1025, 'a')), 'invalid argv'],
+            'env long' => [fn (Options $o) => $o->withEnv(['A' => str_repeat('x', 32769)]), 'invalid env'],
+            'tmpfs small' => [fn (Options $o) => $o->withTmpfs('/t', '1K'), 'invalid tmpfs max bytes'],
+            'tmpfs many' => [fn (Options $o) => $o->withTmpfs('/t', null, 2000000), 'invalid tmpfs max files'],
+            'file mode' => [fn (Options $o) => $o->withFile('/x', '', 0o1777), 'invalid file mode'],
+            'globs' => [fn (Options $o) => $o->withBind('/x', '/x', array_fill(0, 65, '*')), 'invalid bind include'],
         ];
     }
 

@@ -50,20 +50,27 @@ final class UnitsTest extends TestCase
         self::assertSame($ms, Units::duration($input, 'x'));
     }
 
+    public function testZeroIsLeftToTheRangeCheck(): void
+    {
+        self::assertSame(0, Units::size('0K', 'x'));
+        self::assertSame(0, Units::duration('0.1ms', 'x'));
+        self::assertSame(5, Units::inRange(5, 5, 6, 'x'));
+        $this->expectExceptionMessage('invalid wall time limit: 0 is outside 1..86400000');
+        Units::inRange(0, 1, 86400000, 'wall time limit');
+    }
+
     /** @return array<string, array{string, int|string}> */
     public static function badValues(): array
     {
         return [
             'size word' => ['size', 'lots'],
             'size negative' => ['size', -1],
-            'size zero' => ['size', 0],
             'size unit only' => ['size', 'M'],
             'size unknown unit' => ['size', '5X'],
             'size overflow' => ['size', '99999999999T'],
             'duration no unit' => ['duration', '5'],
             'duration bad unit' => ['duration', '5 days'],
-            'duration zero' => ['duration', '0s'],
-            'duration rounds to zero' => ['duration', '0.1ms'],
+            'duration negative' => ['duration', -5],
         ];
     }
 
