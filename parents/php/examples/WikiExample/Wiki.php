@@ -61,8 +61,9 @@ final class Wiki
     {
         if ($this->session === null || !$this->session->isUsable()) {
             $this->session = $this->sandbox->start();
-            $this->session->execute(sprintf("import sys\nsys.path.insert(0, %s)", json_encode(self::MODULES)))
-                ->orThrow();
+            // A JSON string without escaped slashes is a valid Python literal.
+            $path = json_encode(self::MODULES, JSON_UNESCAPED_SLASHES | JSON_THROW_ON_ERROR);
+            $this->session->execute("import sys\nsys.path.insert(0, $path)")->orThrow();
         }
 
         return $this->session;

@@ -7,6 +7,9 @@ namespace PythonSandbox\Tests\Integration;
 use PHPUnit\Framework\TestCase;
 use PythonSandbox\Exception\PythonException;
 use PythonSandbox\Exception\RemoteException;
+use PythonSandbox\Filesystem\ArrayDirectory;
+use PythonSandbox\Filesystem\HostDirectory;
+use PythonSandbox\Filesystem\Stat;
 use PythonSandbox\HostError;
 use PythonSandbox\Options;
 use PythonSandbox\Outcome;
@@ -147,6 +150,49 @@ final class RealChildTest extends TestCase
         self::assertSame("x,y\n1,2\n", $session->readTmpfs('/out/plot.csv'));
         $this->expectException(RemoteException::class);
         $session->readTmpfs('/out/none.csv');
+    }
+
+    public function testHostDirectoriesServeImportsAndFiles(): void
+    {
+        $failing = new class implements HostDirectory {
+            public function stat(string $path): Stat
+            {
+                throw new \RuntimeException('database is down: password=hunter2');
+            }
+
+            public function read(string $path): string
+            {
+                throw new \RuntimeException('unreachable');
+            }
+
+            public function list(string $path): array
+            {
+                throw new \RuntimeException('unreachable');
+            }
+        };
+        $options = self::options()
+            ->withHostDirectory('/modules', new ArrayDirectory([
+                'Module_Foo.py' => "X = 42\n",
+                'pkg/__init__.py' => "from .sub import Y\n",
+                'pkg/sub.py' => "Y = 'y'\n",
+            ]))
+            ->withHostDirectory('/broken', $failing);
+        $code = <<<'PY'
+            import os, sys
+            sys.path.insert(0, '/modules')
+            import Module_Foo, pkg
+            print(Module_Foo.X, pkg.Y, sorted(os.listdir('/modules')))
+            for path in ('/modules/missing.py', '/broken/x'):
+                try:
+                    open(path)
+                except OSError as e:
+                    print(type(e).__name__, e.errno)
+            PY;
+
+        $result = $this->start($options)->execute($code);
+
+        $expected = "42 y ['Module_Foo.py', 'pkg']\nFileNotFoundError 2\nOSError 5\n";
+        self::assertSame($expected, $result->stdout, $result->stderr);
     }
 
     public function testLimitsEndTheSession(): void
