@@ -89,9 +89,23 @@ test-cli: $(C_CLI) $(C_FAKE)
 	PYSANDBOX_CLI=$(abspath $(C_CLI)) FAKE_CHILD=$(abspath $(C_FAKE)) \
 		$(PYTHON) -m pytest -q -p no:cacheprovider tests/cli/test_cli.py
 
+# docs/c-api.md's example, compiled as users would against the library.
+C_DOC_EXAMPLE := $(C_BUILD)/doc_example
+
+$(C_DOC_EXAMPLE): docs/c-api.md $(C_SHARED) $(C_DIR)/pysandbox.h
+	@mkdir -p $(dir $@)
+	sed -n '/^```c$$/,/^```$$/p' $< | sed '1d;$$d' > $@.c
+	$(CC) $(CFLAGS) -I$(C_DIR) $(JSONC_CFLAGS) -o $@ $@.c -L$(BUILD) \
+		-lpysandbox -Wl,-rpath,'$(abspath $(BUILD))' $(JSONC_LIBS)
+
 # The same checks against the real child (build/sandbox, child/child.mk).
-test-libpysandbox-real: $(C_CHECK) $(BUILD)/sandbox
+test-libpysandbox-real: $(C_CHECK) $(C_DOC_EXAMPLE) $(BUILD)/sandbox
 	CK_FORK=yes CK_RUN_SUITE=real-child $(C_CHECK)
+	sed -n '/^Its output:$$/,$$p' docs/c-api.md | \
+		sed -n '/^```$$/,/^```$$/p' | sed '1d;$$d' > $(C_DOC_EXAMPLE).out
+	PYSANDBOX_CHILD=$(abspath $(BUILD)/sandbox) $(C_DOC_EXAMPLE) \
+		> $(C_DOC_EXAMPLE).got
+	diff -u $(C_DOC_EXAMPLE).out $(C_DOC_EXAMPLE).got
 
 test-cli-real: $(C_CLI) $(BUILD)/sandbox
 	PYSANDBOX_CLI=$(abspath $(C_CLI)) SANDBOX_CHILD=$(abspath $(BUILD)/sandbox) \
