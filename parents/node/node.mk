@@ -1,7 +1,8 @@
 # parents/node: the npm package `python-sandbox` (docs/node.md).
 #
-#   make node-test          unit tests against the fake child, then the
-#                           integration tests against $(BUILD)/sandbox
+#   make node-test          node-unit, then node-integration
+#   make node-unit          tests against the fake child (test/fixtures)
+#   make node-integration   tests against the real child, $(BUILD)/sandbox
 #   make node-lint          eslint, tsc --noEmit, shipped .d.ts up to date
 #   make node-types         regenerate parents/node/types from the JSDoc
 #
@@ -13,7 +14,7 @@ NODE_DIR   := parents/node
 NODE       ?= node
 NPM        ?= npm
 NODE_STAMP := $(NODE_DIR)/node_modules/.pysandbox-stamp
-NODE_UNIT  := $(filter-out $(NODE_DIR)/test/integration.test.js,$(wildcard $(NODE_DIR)/test/*.test.js))
+NODE_UNIT  := $(wildcard $(NODE_DIR)/test/*.test.js)
 NODE_CHILD := $(abspath $(BUILD)/sandbox)
 NODE_TEST_FLAGS := --test --test-timeout=60000
 
@@ -30,11 +31,11 @@ node-unit:
 	cd $(NODE_DIR) && $(NODE) $(NODE_TEST_FLAGS) $(patsubst $(NODE_DIR)/%,%,$(NODE_UNIT))
 
 # PYSANDBOX_CHILD is always set here: the integration tests fail (never skip)
-# when it names no executable.
-node-integration:
-	cd $(NODE_DIR) && PYSANDBOX_CHILD=$(NODE_CHILD) $(NODE) $(NODE_TEST_FLAGS) test/integration.test.js
+# when it names no executable. `make test` builds the child before any test.
+node-integration: $(BUILD)/sandbox
+	cd $(NODE_DIR) && PYSANDBOX_CHILD=$(NODE_CHILD) $(NODE) $(NODE_TEST_FLAGS) test/integration/*.test.js
 
-node-test: node-unit
+node-test: node-unit node-integration
 
 node-lint: $(NODE_STAMP)
 	cd $(NODE_DIR) && node_modules/.bin/eslint --max-warnings=0 .

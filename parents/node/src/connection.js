@@ -252,15 +252,11 @@ export class Connection {
       this.#protocolError(null, RPC_CODES.parse_error, `JSON nested deeper than ${MAX_DEPTH} levels`);
       return;
     }
-    if (!isObject(msg) || msg.jsonrpc !== '2.0') {
-      // SPEC [REQ-BAD-4]: nothing is sent back for an object without `method`.
-      if (!isObject(msg) || 'method' in msg) {
-        this.#invalid(msg, 'not a JSON-RPC 2.0 message');
-      }
-      return;
-    }
-    if (!('method' in msg)) {
+    if (isObject(msg) && !('method' in msg) && ('result' in msg || 'error' in msg)) {
+      // SPEC [REQ-BAD-4]: a response, valid or not, is never answered.
       this.#onResponse(msg);
+    } else if (!isObject(msg) || msg.jsonrpc !== '2.0' || !('method' in msg)) {
+      this.#invalid(msg, 'not a JSON-RPC 2.0 message');
     } else if (typeof msg.method !== 'string') {
       this.#invalid(msg, 'method must be a string');
     } else {
@@ -339,7 +335,9 @@ export class Connection {
     this.#pending.delete(/** @type {string | number} */ (id));
 
     const error = msg.error;
-    if (('result' in msg) === ('error' in msg)) {
+    if (msg.jsonrpc !== '2.0') {
+      pending.reject(new SandboxError('ERR_PROTOCOL', `answer to '${pending.method}' is not JSON-RPC 2.0`));
+    } else if (('result' in msg) === ('error' in msg)) {
       pending.reject(new SandboxError('ERR_PROTOCOL', `answer to '${pending.method}' has both or neither of ` +
         'result and error'));
     } else if ('result' in msg) {

@@ -27,6 +27,9 @@ const OUTPUT_SLACK = 65536;
 const KILL_GRACE_MS = 2000;
 /** How long the child may keep running after closing fd 4 before it counts as broken. */
 const EOF_GRACE_MS = 500;
+/** Limits of SPEC "initialize" used until the child reports the effective ones. */
+const DEFAULT_HOST_CALL_BYTES = 1048576;
+const DEFAULT_FILE_BYTES = 67108864;
 const CALLABLE_RE = /^[A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z_][A-Za-z0-9_]*)+$/;
 
 /**
@@ -678,10 +681,13 @@ export class Sandbox extends EventEmitter {
    * @returns {Promise<unknown>}
    */
   async #onRequest(method, params, id) {
-    const limits = this.#info?.limits;
-    if (!limits) {
-      throw new RpcReply(RPC_CODES.invalid_request, `'${method}' before the session is initialized`);
-    }
+    // hostfs/* may arrive while initialize is processed (run null): the
+    // requested or default limits hold until the child reports its own.
+    const requested = /** @type {Record<string, number>} */ (this.#options.initParams.limits ?? {});
+    const limits = this.#info?.limits ?? {
+      hostCallBytes: requested.host_call_bytes ?? DEFAULT_HOST_CALL_BYTES,
+      fileBytes: requested.file_bytes ?? DEFAULT_FILE_BYTES,
+    };
     switch (method) {
       case 'host/call':
         return answerHostCall(params, this.#functions, {

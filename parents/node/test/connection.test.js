@@ -55,11 +55,14 @@ it('turns error answers into ERR_REMOTE and broken answers into ERR_PROTOCOL', a
   const a = h.conn.request('tmpfs/read', {});
   const b = h.conn.request('tmpfs/read', {});
   const c = h.conn.request('tmpfs/read', {});
+  const d = h.conn.request('tmpfs/read', {});
   const checks = Promise.all([
     assert.rejects(a.response, { code: 'ERR_REMOTE', rpcCode: -32008, rpcName: 'not_found', data: { x: 1 } }),
     assert.rejects(b.response, { code: 'ERR_PROTOCOL' }),
     assert.rejects(c.response, { code: 'ERR_PROTOCOL' }),
+    assert.rejects(d.response, { code: 'ERR_PROTOCOL' }),
   ]);
+  await h.child(JSON.stringify({ jsonrpc: '1.0', id: d.id, result: {} }));
   await h.child(JSON.stringify({ jsonrpc: '2.0', id: a.id, error: { code: -32008, message: 'no', data: { x: 1 } } }));
   await h.child(JSON.stringify({ jsonrpc: '2.0', id: b.id, error: { code: 'x', message: 'no' } }));
   await h.child(JSON.stringify({ jsonrpc: '2.0', id: c.id, result: {}, error: { code: 1, message: '' } }));
@@ -76,6 +79,8 @@ it('answers bad frames as the spec says', async () => {
     [`${'['.repeat(65)}${']'.repeat(65)}`, { id: null, code: -32700 }],
     ['[1,2]', { id: null, code: -32600 }],
     ['{"jsonrpc":"1.0","id":3,"method":"x"}', { id: 3, code: -32600 }],
+    ['{"foo":1}', { id: null, code: -32600 }],
+    ['{"jsonrpc":"2.0","id":4}', { id: 4, code: -32600 }],
     ['{"jsonrpc":"2.0","id":7,"method":42}', { id: 7, code: -32600 }],
     [`{"jsonrpc":"2.0","id":"${'i'.repeat(257)}","method":"x","params":{}}`, { id: null, code: -32600 }],
     ['{"jsonrpc":"2.0","id":8,"method":"x","params":5}', { id: 8, code: -32600 }],
@@ -90,7 +95,7 @@ it('answers bad frames as the spec says', async () => {
     assert.deepEqual({ id, code, ...(data === undefined ? {} : { data }) }, expected, line.slice(0, 60));
   }
   await h.child('{"jsonrpc":"2.0","result":{}}');
-  await h.child('{"foo":1}');
+  await h.child('{"jsonrpc":"1.0","id":5,"error":{}}');
   await h.child('{"jsonrpc":"2.0","method":"unknown/notification","params":{}}');
   assert.deepEqual(h.sent(), [], 'no answer to messages without a method or to notifications');
   assert.deepEqual(h.notifications, [{ method: 'unknown/notification', params: {} }]);

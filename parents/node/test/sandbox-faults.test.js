@@ -130,7 +130,7 @@ describe('misbehaviour during a session', () => {
       const run = await within(sandbox.execute('garbage\nnotjsonrpc\narray\ndeep\nunknown-response\nprint ok'));
       assert.equal(run.stdout, 'ok\n');
       const errors = JSON.parse((await within(sandbox.execute('errors'))).stdout);
-      assert.deepEqual(errors.map((/** @type {any} */ e) => e.code), [-32700, -32600, -32700]);
+      assert.deepEqual(errors.map((/** @type {any} */ e) => e.code), [-32700, -32600, -32600, -32700]);
     } finally {
       await sandbox.close();
     }

@@ -163,4 +163,15 @@ describe('host directories', () => {
       await sandbox.close();
     }
   });
+
+  it('answers lookups the child makes while initialize is processed', async () => {
+    const sandbox = new Sandbox({ child: fakeChild('hostfs-at-init'),
+      filesystem: [{ type: 'host', target: '/modules', handler }] });
+    await within(sandbox.start());
+    try {
+      assert.deepEqual((await answer(sandbox, 'init-answer')).result, { type: 'dir', size: 0, mode: 0o555 });
+    } finally {
+      await sandbox.close();
+    }
+  });
 });

@@ -1,18 +1,18 @@
 // The Sandbox against the real child (build/sandbox). `make node-integration`
 // always sets PYSANDBOX_CHILD; a missing child there is a failure, never a
-// skip. Run by hand, the test falls back to ../../build/sandbox.
+// skip. Run by hand, the test falls back to build/sandbox of the repository.
 import assert from 'node:assert/strict';
 import { accessSync, constants } from 'node:fs';
 import { describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 
-import { Sandbox } from '../src/index.js';
-import { within } from './helpers.js';
+import { Sandbox } from '../../src/index.js';
+import { within } from '../helpers.js';
 
-const CHILD = process.env.PYSANDBOX_CHILD || fileURLToPath(new URL('../../../build/sandbox', import.meta.url));
+const CHILD = process.env.PYSANDBOX_CHILD || fileURLToPath(new URL('../../../../build/sandbox', import.meta.url));
 
 /**
- * @param {import('../src/index.js').SandboxOptions} [options]
+ * @param {import('../../src/index.js').SandboxOptions} [options]
  * @param {(sandbox: Sandbox) => void} [setup]
  * @returns {Promise<Sandbox>}
  */
@@ -25,7 +25,7 @@ async function started(options = {}, setup = () => {}) {
 
 /**
  * Runs FN on a started sandbox and always closes it.
- * @param {import('../src/index.js').SandboxOptions} options
+ * @param {import('../../src/index.js').SandboxOptions} options
  * @param {(sandbox: Sandbox) => Promise<void>} fn
  * @param {(sandbox: Sandbox) => void} [setup]
  */
@@ -45,7 +45,7 @@ describe('against the real child', () => {
   });
 
   it('starts, reports its isolation, and keeps state across runs', () => withSandbox({}, async (sandbox) => {
-    const info = /** @type {import('../src/index.js').SessionInfo} */ (sandbox.info);
+    const info = /** @type {import('../../src/index.js').SessionInfo} */ (sandbox.info);
     assert.equal(info.protocolVersion, '1.0');
     assert.equal(info.isolation.seccomp, true);
     assert.equal((await within(sandbox.execute('x = 41'))).outcome, 'ok');

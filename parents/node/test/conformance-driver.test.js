@@ -1,0 +1,89 @@
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { it } from 'node:test';
+import { fileURLToPath } from 'node:url';
+
+import { fakeChild, within } from './helpers.js';
+
+const DRIVER = fileURLToPath(new URL('../conformance-driver.js', import.meta.url));
+
+/**
+ * Runs the driver with INPUT on stdin.
+ * @param {string} input
+ * @param {string[]} args
+ * @returns {Promise<{ status: number | null, stdout: string, stderr: string }>}
+ */
+function drive(input, args) {
+  return within(new Promise((resolve, reject) => {
+    const proc = spawn(process.execPath, [DRIVER, ...args], { stdio: ['pipe', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    proc.stdout.on('data', (d) => { stdout += d; });
+    proc.stderr.on('data', (d) => { stderr += d; });
+    proc.on('error', reject);
+    proc.on('close', (status) => resolve({ status, stdout, stderr }));
+    proc.stdin.end(input);
+  }), 30_000);
+}
+
+it('runs a case and prints its outcome as one JSON line', async () => {
+  const c = {
+    limits: { wall_ms: 5000 },
+    filesystem: [{ type: 'tmpfs', target: '/out', max_bytes: 1024 },
+      { type: 'host', target: '/m', files: { 'a/b.py': 'X = 1\n' } }],
+    host_functions: [{ name: 'echo', echo: true }, { name: 'fails', raises: { type: 'KeyError', message: 'k' } },
+      { name: 'const', returns: [1, 2] }],
+    steps: [
+      { execute: { code: 'print hi\ncall echo [1] {"k":2}\ncall fails [] {}\ncall const [] {}' } },
+      { execute: { code: 'hostfs list /m a\nhostfs read /m a\nhostfs stat /m a/b.py\nwrite /out/x data' } },
+      { invoke: { callable: 'm.f', args: [1], kwargs: { a: 2 } } },
+      { tmpfs_list: '/out' },
+      { tmpfs_read: '/out/x' },
+      { tmpfs_read: '/out/nope' },
+      { cancel: true },
+    ],
+  };
+  const { status, stdout } = await drive(JSON.stringify(c), ['--child', fakeChild()]);
+  assert.equal(status, 0);
+  assert.equal(stdout.split('\n').length, 2);
+  const out = JSON.parse(stdout);
+  assert.equal(out.error, null);
+  assert.equal(out.initialize.protocol_version, '1.0');
+  assert.equal(out.initialize.limits.wall_ms, 5000);
+  assert.equal(out.initialize.isolation.landlock_abi, 7);
+  const [run1, run2, invoke, list, read, missing, cancel] = out.steps;
+  assert.equal(run1.result.stdout, 'hi\n{"value":[[1],{"k":2}]}\n{"code":-32050,"message":"k","data":{"type":"KeyError"}}\n' +
+    '{"value":[1,2]}\n');
+  assert.equal(run1.result.session_usable, true);
+  assert.equal(run2.result.stdout, '{"entries":[{"name":"b.py","type":"file"}]}\n' +
+    '{"code":-32051,"message":"EISDIR: a","data":{"errno":"EISDIR"}}\n{"type":"file","size":6,"mode":292}\n');
+  assert.deepEqual(invoke.result.value, { callable: 'm.f', args: [1], kwargs: { a: 2 } });
+  assert.deepEqual(list, { entries: [{ path: '/out/x', type: 'file', size: 4, mode: 420 }], truncated: false });
+  assert.deepEqual(read, { data: Buffer.from('data').toString('base64') });
+  assert.deepEqual(missing.error, { class: 'SandboxError', message: "child refused 'tmpfs/read': no such file: " +
+    '/out/nope', node_code: 'ERR_REMOTE', code: -32008, name: 'not_found' });
+  assert.deepEqual(cancel, { cancelled: false });
+});
+
+it('reports a failure to start as the outcome, not as a malformed case', async () => {
+  const { status, stdout } = await drive('{"steps":[]}', ['--child', fakeChild('exit-at-start')]);
+  assert.equal(status, 0);
+  const out = JSON.parse(stdout);
+  assert.equal(out.initialize, null);
+  assert.equal(out.error.node_code, 'ERR_CHILD_EXITED');
+});
+
+it('reports options this parent refuses as the outcome', async () => {
+  const { status, stdout } = await drive('{"limits":{"frame_bytes":1024}}', ['--child', fakeChild()]);
+  assert.equal(status, 0);
+  assert.equal(JSON.parse(stdout).error.node_code, 'ERR_INVALID_OPTION');
+});
+
+it('exits 2 for a malformed case or bad arguments', async () => {
+  for (const [input, args] of [['not json', []], ['[1]', []], ['{"limits":{"nope":1}}', []],
+    ['{"filesystem":[{"type":"nfs"}]}', []], ['{}', ['--bogus']]]) {
+    const { status, stderr } = await drive(String(input), /** @type {string[]} */ (args));
+    assert.equal(status, 2, String(input));
+    assert.match(stderr, /conformance-driver/);
+  }
+});
