@@ -1,0 +1,78 @@
+"""Command line of conformance/run."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import re
+import sys
+from concurrent.futures import ThreadPoolExecutor
+
+import cases as casemod
+import childgroup
+import coverage
+import e2e
+import parentgroup
+from tap import Tap
+
+
+def _args(argv: list[str]) -> argparse.Namespace:
+    p = argparse.ArgumentParser(prog="conformance/run", description="protocol v1.0 conformance suite")
+    p.add_argument("--driver", help="command of a parent's conformance driver (shell words)")
+    p.add_argument("--child", help="path of the real child (build/sandbox)")
+    p.add_argument("--group", action="append", choices=casemod.GROUPS,
+                   help="run only this group (repeatable); default e2e+parent with --driver, else child")
+    p.add_argument("--case", help="run only cases whose id matches this regular expression")
+    p.add_argument("--mockchild", help="mock child binary (default build/conformance/mockchild)")
+    p.add_argument("--jobs", type=int, default=2, help="cases run at once (default 2)")
+    p.add_argument("--coverage", action="store_true", help="print the anchors no case cites and exit")
+    p.add_argument("--list", action="store_true", help="list the selected cases and exit")
+    return p.parse_args(argv)
+
+
+def _runner(case: casemod.Case, a: argparse.Namespace):
+    if case.group == "e2e":
+        return lambda: e2e.run_case(case, a.driver, a.child)
+    if case.group == "parent":
+        return lambda: parentgroup.run_case(case, a.driver, a.mockchild, a.schemas)
+    return lambda: childgroup.run_case(case, a.child)
+
+
+def _guarded(fn) -> list[str]:
+    try:
+        return fn()
+    except Exception as e:  # one broken case fails that case only
+        return [f"runner error: {type(e).__name__}: {e}"]
+
+
+def main(argv: list[str], here: str) -> int:
+    a = _args(argv)
+    root = os.path.dirname(here)
+    spec = os.path.join(root, "protocol", "SPEC.md")
+    try:
+        all_cases = casemod.load(os.path.join(here, "cases"), list(casemod.GROUPS))
+    except casemod.CaseError as e:
+        print(f"conformance: {e}", file=sys.stderr)
+        return 2
+    if a.coverage:
+        return coverage.report(all_cases, spec)
+    groups = a.group or (["e2e", "parent"] if a.driver else ["child"])
+    if ("e2e" in groups or "parent" in groups) and not a.driver:
+        print("conformance: groups e2e and parent need --driver", file=sys.stderr)
+        return 2
+    if "child" in groups and not a.child:
+        print("conformance: group child needs --child", file=sys.stderr)
+        return 2
+    selected = [c for c in all_cases if c.group in groups and (not a.case or re.search(a.case, c.id))]
+    if a.list:
+        for c in selected:
+            print(f"{c.group}/{c.id}  {' '.join(c.reqs)}")
+        return 0
+    a.mockchild = a.mockchild or os.path.join(root, "build", "conformance", "mockchild")
+    a.schemas = parentgroup.load_schemas(os.path.join(root, "protocol", "schema"))
+    tap = Tap(len(selected))
+    with ThreadPoolExecutor(max(1, min(a.jobs, 8))) as pool:
+        futures = [pool.submit(_guarded, _runner(c, a)) for c in selected]
+        for c, f in zip(selected, futures):
+            tap.result(f"{c.group}/{c.id}: {c.title}", f.result(), c.reqs)
+    return tap.finish()
