@@ -143,7 +143,11 @@ final class Connection
     /** @param array<string, mixed> $message */
     private function write(array $message, string $what): void
     {
-        $frame = Json::encode($message) . "\n";
+        try {
+            $frame = Json::encode($message) . "\n";
+        } catch (\JsonException $e) {
+            throw new InvalidOptionException($what, 'the message cannot be sent as JSON: ' . $e->getMessage());
+        }
         if (strlen($frame) > $this->maxFrame) {
             throw new InvalidOptionException(
                 $what,

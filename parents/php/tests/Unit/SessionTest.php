@@ -635,6 +635,26 @@ final class SessionTest extends TestCase
         Session::start(Fake::options()->withFile('/big', str_repeat('x', 1048576)));
     }
 
+    public function testArgumentsJsonCannotCarryAreRefusedAndTheSessionGoesOn(): void
+    {
+        $session = $this->start();
+        $deep = [];
+        for ($i = 0; $i < 70; $i++) {
+            $deep = [$deep];
+        }
+
+        foreach ([["\xff"], [NAN], [$deep]] as $args) {
+            try {
+                $session->invoke('fake.echo', $args);
+                self::fail('accepted ' . var_export($args, true));
+            } catch (InvalidOptionException $e) {
+                self::assertStringContainsString('invalid invoke: the message cannot be sent as JSON', $e->getMessage());
+            }
+        }
+        self::assertTrue($session->isUsable());
+        self::assertSame([1], $session->invoke('fake.echo', [1])->value['args']);
+    }
+
     public function testRejectsInvalidUtf8Code(): void
     {
         $this->expectExceptionMessage('invalid code: not valid UTF-8');
