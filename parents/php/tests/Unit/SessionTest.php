@@ -648,7 +648,8 @@ final class SessionTest extends TestCase
                 $session->invoke('fake.echo', $args);
                 self::fail('accepted ' . var_export($args, true));
             } catch (InvalidOptionException $e) {
-                self::assertStringContainsString('invalid invoke: the message cannot be sent as JSON', $e->getMessage());
+                $expected = 'invalid invoke: the message cannot be sent as JSON';
+                self::assertStringContainsString($expected, $e->getMessage());
             }
         }
         self::assertTrue($session->isUsable());
