@@ -41,14 +41,15 @@ final class ConformanceDriverTest extends TestCase
                 ['name' => 'fail', 'raises' => ['type' => 'KeyError', 'message' => 'k']],
             ],
             'steps' => [
-                ['execute' => ['code' => Fake::script([
+                ['invoke' => ['callable' => 'fake.script', 'args' => [[
                     ['op' => 'print', 'text' => 'hi'],
                     ['op' => 'call', 'function' => 'echo', 'args' => [1], 'kwargs' => ['b' => 2]],
                     ['op' => 'call', 'function' => 'fail'],
                     ['op' => 'hostfs', 'method' => 'read', 'target' => '/m', 'path' => 'a.py'],
-                ])]],
+                ]]]],
                 ['tmpfs_read' => '/out/none'],
                 ['execute' => ['code' => 'syntax error']],
+                ['execute' => ['code' => '[]']],
             ],
         ];
 
@@ -66,6 +67,8 @@ final class ConformanceDriverTest extends TestCase
         self::assertSame(1, $first['usage']['wall_ms']);
         self::assertSame('not_found', $out['steps'][1]['error']['name']);
         self::assertSame('exception', $out['steps'][2]['result']['outcome']);
+        self::assertArrayNotHasKey('value', $out['steps'][2]['result']);
+        self::assertArrayNotHasKey('value', $out['steps'][3]['result']);
     }
 
     public function testStepErrorsLeaveTheSessionGoingAndFatalOnesEndTheCase(): void
