@@ -54,9 +54,19 @@ static struct pysandbox *fake(void)
 }
 
 /* Starting with MODE fails with CODE. */
+static struct pysandbox *unstarted(const char *mode)
+{
+	struct pysandbox_options *o = fake_options(mode);
+	struct pysandbox *s = pysandbox_new(o);
+
+	ck_assert_ptr_nonnull(s);
+	pysandbox_options_free(o);
+	return s;
+}
+
 static void start_fails(const char *mode, int code)
 {
-	struct pysandbox *s = pysandbox_new(fake_options(mode));
+	struct pysandbox *s = unstarted(mode);
 	int ret = pysandbox_start(s);
 
 	ck_assert_msg(ret == code, "mode %s: %d (%s)", mode, ret,
@@ -179,7 +189,7 @@ END_TEST
 
 START_TEST(setup_failed_is_remote)
 {
-	struct pysandbox *s = pysandbox_new(fake_options("error"));
+	struct pysandbox *s = unstarted("error");
 	struct json_object *step;
 
 	ck_assert_int_eq(pysandbox_start(s), PYSANDBOX_EREMOTE);

@@ -283,6 +283,15 @@ static const char *data_field(struct pysandbox *s, const char *name)
 	return "?";
 }
 
+/* The child's own words, without the "code_name: " the library puts
+ * before them. */
+static const char *rpc_text(struct pysandbox *s)
+{
+	const char *msg = pysandbox_errmsg(s), *colon = strstr(msg, ": ");
+
+	return colon ? colon + 2 : msg;
+}
+
 /* The child refused initialize: say which part of the configuration. */
 static int refused(struct cli *c, struct pysandbox *s)
 {
@@ -297,18 +306,18 @@ static int refused(struct cli *c, struct pysandbox *s)
 		return cli_fail(
 			c, ST_BAD_VALUE,
 			"the sandbox refused the configuration: %s (field %s)",
-			pysandbox_errmsg(s), data_field(s, "field"));
+			rpc_text(s), data_field(s, "field"));
 	case -32006:
 		return cli_fail(c, ST_NO_CHILD,
 				"sandbox setup failed at step %s: %s",
-				data_field(s, "step"), pysandbox_errmsg(s));
+				data_field(s, "step"), rpc_text(s));
 	case -32005:
 		return cli_fail(c, ST_NO_CHILD,
 				"sandbox refused protocol 1.0: %s",
-				pysandbox_errmsg(s));
+				rpc_text(s));
 	}
 	return cli_fail(c, ST_PROTOCOL, "the sandbox refused to start: %s",
-			pysandbox_errmsg(s));
+			rpc_text(s));
 }
 
 static int start_failure(struct cli *c, struct pysandbox *s, int ret)

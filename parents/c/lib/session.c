@@ -358,19 +358,18 @@ EXPORT int pysandbox_tmpfs_list(struct pysandbox *s, const char *path,
 	return tmpfs_request(s, "tmpfs/list", p, result);
 }
 
-/* One tmpfs/read chunk appended to *BUF. 1 at end of file. */
-static int read_chunk(struct pysandbox *s, const char *path, size_t max,
-		      unsigned char **buf, size_t *len)
+/* One tmpfs/read request at OFFSET: the decoded bytes in *CHUNK (*N of
+ * them), and 1 at end of file. */
+static int fetch_chunk(struct pysandbox *s, const char *path, size_t offset,
+		       unsigned char **chunk, size_t *n)
 {
 	struct json_object *p = json_object_new_object(), *res, *data, *eof;
-	unsigned char *chunk, *grown;
-	size_t n;
 	bool bad = false;
 	int ret;
 
 	json_object_object_add(p, "path", json_object_new_string(path));
 	json_object_object_add(p, "offset",
-			       json_object_new_int64((int64_t)*len));
+			       json_object_new_int64((int64_t)offset));
 	json_object_object_add(
 		p, "length", json_object_new_int64((int64_t)s->frame_max / 2));
 	ret = tmpfs_request(s, "tmpfs/read", p, &res);
@@ -380,7 +379,7 @@ static int read_chunk(struct pysandbox *s, const char *path, size_t max,
 	data = sbp_field(res, "data", json_type_string, &bad);
 	eof = sbp_field(res, "eof", json_type_boolean, &bad);
 	if (!data || !eof || bad ||
-	    sbp_b64_decode(data, s->frame_max, &chunk, &n) != 0) {
+	    sbp_b64_decode(data, s->frame_max, chunk, n) != 0) {
 		json_object_put(res);
 		return __psb_broken(
 			s, PYSANDBOX_EPROTO,
@@ -389,18 +388,33 @@ static int read_chunk(struct pysandbox *s, const char *path, size_t max,
 	ret = json_object_get_boolean(eof) ? 1 : 0;
 	json_object_put(res);
 
+	/* No progress without end of file would loop forever. */
+	if (!*n && !ret) {
+		free(*chunk);
+		return __psb_broken(
+			s, PYSANDBOX_EPROTO,
+			"child sent an empty tmpfs/read chunk before end of file; session ended");
+	}
+	return ret;
+}
+
+/* One chunk appended to *BUF (NUL-terminated). 1 at end of file. */
+static int read_chunk(struct pysandbox *s, const char *path, size_t max,
+		      unsigned char **buf, size_t *len)
+{
+	unsigned char *chunk, *grown;
+	size_t n;
+	int ret = fetch_chunk(s, path, *len, &chunk, &n);
+
+	if (ret < 0)
+		return ret;
 	if (*len + n > max) {
 		free(chunk);
 		return __psb_fail(s, -E2BIG,
 				  "tmpfs file '%s' exceeds %zu bytes", path,
 				  max);
 	}
-	if (!n && !ret) {
-		free(chunk);
-		return __psb_broken(
-			s, PYSANDBOX_EPROTO,
-			"child sent an empty tmpfs/read chunk before end of file; session ended");
-	}
+
 	grown = realloc(*buf, *len + n + 1);
 	if (!grown) {
 		free(chunk);
