@@ -13,7 +13,7 @@
  * Codes a SandboxError may carry.
  * @typedef {'ERR_INVALID_OPTION' | 'ERR_INVALID_ARG' | 'ERR_SPAWN' | 'ERR_PROTOCOL' | 'ERR_FRAME_TOO_LARGE' |
  *   'ERR_TIMEOUT' | 'ERR_CHILD_EXITED' | 'ERR_BUSY' | 'ERR_REMOTE' | 'ERR_ABORTED' | 'ERR_NOT_STARTED' |
- *   'ERR_ALREADY_STARTED' | 'ERR_SESSION_ENDED' | 'ERR_CLOSED'} SandboxErrorCode
+ *   'ERR_ALREADY_STARTED' | 'ERR_SESSION_ENDED' | 'ERR_CLOSED' | 'ERR_UNSUPPORTED'} SandboxErrorCode
  */
 
 /** The error-code registry of protocol/SPEC.md, by name. */

@@ -238,6 +238,9 @@ export class Sandbox extends EventEmitter {
     this.#state = 'starting';
     try {
       const file = await resolveChildPath(this.#options.child);
+      if (this.#failure) {
+        throw this.#failure; // closed while the child was being looked up
+      }
       this.#spawn(file);
       /** @type {Record<string, unknown>} */
       const params = { ...this.#options.initParams };
@@ -313,6 +316,7 @@ export class Sandbox extends EventEmitter {
     if (this.#run) {
       return this.#cancel(this.#run);
     }
+    this.#checkCapability('cancel', 'cancel');
     const raw = await this.#deadline(this.#request('cancel', {}), this.#options.requestTimeout,
       "an answer to 'cancel'");
     return this.#checked(() => parseCancel(raw));
@@ -413,6 +417,19 @@ export class Sandbox extends EventEmitter {
   #checkIdle(what) {
     if (this.#state !== 'ready' || this.#ended) {
       throw this.#stateError(what);
+    }
+    this.#checkCapability('tmpfs', what);
+  }
+
+  /**
+   * SPEC [REQ-VER-4]: a feature whose capability the child reports as false
+   * is not used. A capability left out is taken as present.
+   * @param {string} name
+   * @param {string} what
+   */
+  #checkCapability(name, what) {
+    if (this.#info?.capabilities[name] === false) {
+      throw new SandboxError('ERR_UNSUPPORTED', `cannot ${what}: the sandbox child does not support ${name}`);
     }
   }
 
@@ -577,6 +594,7 @@ export class Sandbox extends EventEmitter {
     if (this.#state !== 'ready' || this.#ended || !this.#conn || !this.#info) {
       throw this.#stateError(method);
     }
+    this.#checkCapability(method, method);
     const aborted = abortedError(signal);
     if (aborted) {
       throw aborted;
@@ -658,6 +676,11 @@ export class Sandbox extends EventEmitter {
   async #cancel(run) {
     if (this.#run !== run || !this.#conn) {
       return false;
+    }
+    if (this.#info?.capabilities.cancel === false) {
+      // The child cannot stop a run: ending the session is the only way.
+      this.#fail(new SandboxError('ERR_ABORTED', 'the run was aborted by killing the child, which cannot cancel'));
+      return true;
     }
     const ms = this.#options.requestTimeout;
     const timer = setTimeout(() => {

@@ -200,6 +200,18 @@ describe('Sandbox against the fake child', () => {
     }
   });
 
+  it('does not use features the child reports as unsupported', async () => {
+    const sandbox = new Sandbox({ child: fakeChild('no-capabilities') });
+    await within(sandbox.start());
+    await assert.rejects(sandbox.invoke('m.f'), { code: 'ERR_UNSUPPORTED' });
+    await assert.rejects(sandbox.listTmpfs('/tmp'), { code: 'ERR_UNSUPPORTED' });
+    await assert.rejects(sandbox.cancel(), { code: 'ERR_UNSUPPORTED' });
+    const run = sandbox.execute('sleep 60000');
+    assert.equal(await run.cancel(), undefined);
+    await assert.rejects(within(run), { code: 'ERR_ABORTED' });
+    await within(sandbox.close());
+  });
+
   it('supports await using through Symbol.asyncDispose', async () => {
     const sandbox = await started();
     await sandbox[Symbol.asyncDispose]();
