@@ -164,6 +164,9 @@ static int resolve(struct notify *n, struct call *c, int dirfd, uint64_t addr,
 	if (raw[0] == '\0')
 		return -ENOENT;
 
+	/* "name/" must be a directory; normalizing drops the slash. */
+	n->trailing_slash = raw[strlen(raw) - 1] == '/';
+
 	if (raw[0] != '/' && dirfd != AT_FDCWD) {
 		rc = dir_path(n, dirfd, &base);
 		if (rc)
@@ -229,6 +232,8 @@ static int do_open(struct notify *n, struct call *c, int dirfd, uint64_t addr,
 
 	if (rc)
 		return rc;
+	if (n->trailing_slash)
+		flags |= O_DIRECTORY;
 	rc = defer_host(n, c, path, HOSTFS_OPEN, 0, flags);
 	if (rc)
 		return rc;
@@ -285,6 +290,7 @@ static int do_stat(struct notify *n, struct call *c, int dirfd, uint64_t addr,
 	    first == '\0') {
 		if (!still_valid(n, c))
 			return -ECANCELED;
+		n->trailing_slash = false;
 		rc = stat_fd(n, dirfd, &st);
 	} else {
 		rc = resolve(n, c, dirfd, addr, path);
@@ -296,6 +302,8 @@ static int do_stat(struct notify *n, struct call *c, int dirfd, uint64_t addr,
 	}
 	if (rc)
 		return rc;
+	if (n->trailing_slash && !S_ISDIR(st.st_mode))
+		return -ENOTDIR;
 	return write_mem(n, buf, &st, sizeof(st));
 }
 

@@ -55,6 +55,7 @@ struct notify {
 	int pidfd;
 	struct vfs *vfs;
 	char cwd[PATH_MAX];
+	bool trailing_slash; /* the last path resolved ended in "/" */
 	struct notify_dir dirs[NOTIFY_MAX_DIRS];
 	size_t ndirs, next_dir;
 	uint64_t forwarded;

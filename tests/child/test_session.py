@@ -153,3 +153,14 @@ def test_hostname_and_identity(session: Child) -> None:
     session.execute("import os, pwd; print(os.uname().nodename, os.getuid(),"
                     " pwd.getpwuid(os.getuid()).pw_name)")
     assert session.output["stdout"] == b"sandbox 1000 sandbox\n"
+
+
+def test_trailing_slash_needs_a_directory(session: Child) -> None:
+    r = session.execute(
+        "import os\nopen('/tmp/f', 'w').close()\nout = []\n"
+        "for p in ['/tmp/f/', '/tmp/', '/usr/lib/python3.11/os.py/']:\n"
+        "    try:\n        os.stat(p); out.append('ok')\n"
+        "    except NotADirectoryError:\n        out.append('ENOTDIR')\n"
+        "print(out)\n")
+    assert r["outcome"] == "ok", r
+    assert session.output["stdout"] == b"['ENOTDIR', 'ok', 'ENOTDIR']\n"
