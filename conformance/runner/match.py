@@ -48,6 +48,9 @@ def _op(name: str, arg: Any, act: Any, path: str) -> list[str]:
         num = isinstance(act, (int, float)) and not isinstance(act, bool)
         ok = num and (act >= arg if name == "$gte" else act <= arg)
         return [] if ok else [f"{path}: {act!r:.100} is not {name[1:]} {arg}"]
+    if name == "$lenlte":
+        ok = isinstance(act, (str, list)) and len(act) <= arg
+        return [] if ok else [f"{path}: length is more than {arg}"]
     if name == "$len":
         ok = isinstance(act, (str, list)) and len(act) == arg
         return [] if ok else [f"{path}: length is not {arg}"]

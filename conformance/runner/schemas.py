@@ -47,7 +47,11 @@ class Schemas:
         if isinstance(method, str):
             uri = self.methods.get(method)
             return self.errors(uri, msg) if uri else [f"parent sent unknown method {method!r}"]
+        if msg.get("id") is None:
+            return self.errors(BASE + "defs.json#/$defs/ErrorResponse", msg)
         method = child_requests.get(json.dumps(msg.get("id")))
         if method is None:
             return [f"parent answered id {msg.get('id')!r}, which the child never used"]
+        if method not in self.methods:  # a method the parent must refuse
+            return self.errors(BASE + "defs.json#/$defs/ErrorResponse", msg)
         return self.errors(self.methods[method] + "#/$defs/response", msg)

@@ -1,0 +1,41 @@
+# conformance/: the protocol conformance suite (docs/conformance.md).
+#
+#   make conformance            every group, for the three parents' drivers
+#   make conformance-child      only the child group, against build/sandbox
+#   make conformance-selftest   deliberately broken drivers fail exactly
+#                               the cases they should
+
+CONF_MOCK    := $(BUILD)/conformance/mockchild
+CONF_RUN     := conformance/run
+CONF_CHILD   := $(BUILD)/sandbox
+CONF_DRIVERS := node php c
+
+$(CONF_MOCK): conformance/mockchild/mockchild.c $(PROTO_OBJ) protocol/c/sbproto.h
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(PROTO_CFLAGS) -o $@ $< $(PROTO_OBJ) $(LDFLAGS) $(PROTO_LIBS)
+
+ALL_TARGETS += $(CONF_MOCK)
+
+CONF_DEPS := $(CONF_MOCK) $(CONF_CHILD) $(BUILD)/libsbpreload.so
+
+.PHONY: conformance conformance-child conformance-selftest conformance-lint
+conformance: $(CONF_DEPS) $(BUILD)/pysandbox
+	@rc=0; for d in $(CONF_DRIVERS); do \
+		echo "# driver $$d"; \
+		$(CONF_RUN) --driver "conformance/drivers/adapt.py $$d" \
+			--child $(CONF_CHILD) || rc=1; \
+	done; \
+	echo "# child"; $(CONF_RUN) --child $(CONF_CHILD) || rc=1; exit $$rc
+
+conformance-child: $(CONF_DEPS)
+	$(CONF_RUN) --child $(CONF_CHILD)
+
+conformance-selftest: $(CONF_DEPS)
+	$(PYTHON) conformance/selftest/selftest.py
+
+conformance-lint:
+	$(PYTHON) -m pyflakes $(CONF_RUN) conformance/runner conformance/drivers \
+		conformance/selftest
+	clang-format --dry-run -Werror conformance/mockchild/mockchild.c
+
+LINT_TARGETS += conformance-lint
