@@ -35,7 +35,7 @@ def _case(group: str, raw: Any, source: str, seen: set[str]) -> Case:
     cid = raw.get("id")
     if not isinstance(cid, str) or not re.fullmatch(r"[a-z0-9][a-z0-9-]{0,79}", cid):
         raise CaseError(f"{source}: case id {cid!r} is not lowercase-dashed, 1..80 chars")
-    if cid in seen:
+    if f"{group}/{cid}" in seen:
         raise CaseError(f"{source}: duplicate case id '{cid}'")
     reqs = raw.get("reqs")
     if not isinstance(reqs, list) or not reqs or not all(isinstance(r, str) and ANCHOR.match(r) for r in reqs):
@@ -46,7 +46,7 @@ def _case(group: str, raw: Any, source: str, seen: set[str]) -> Case:
     timeout = raw.get("timeout_s", 30)
     if not isinstance(timeout, (int, float)) or not 0 < timeout <= 120:
         raise CaseError(f"{source}: case '{cid}': timeout_s must be in (0, 120]")
-    seen.add(cid)
+    seen.add(f"{group}/{cid}")
     return Case(group, cid, title, reqs, raw, source, float(timeout), list(raw.get("tags", [])))
 
 

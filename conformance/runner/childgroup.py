@@ -1,1 +1,180 @@
+"""Group child: scripted parent sessions against the real child.
 
+Uses tests/child/childproto.py to start the child with fds 3 and 4 and to
+send raw bytes; every frame the child sends is checked against the schemas.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import os
+import select
+import sys
+import time
+from typing import Any
+
+from cases import Case
+from match import expand, match
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+sys.path.insert(0, os.path.join(ROOT, "tests", "child"))
+
+import childproto  # noqa: E402
+from schemas import BASE, Schemas  # noqa: E402
+
+SCHEMAS = Schemas(os.path.join(ROOT, "protocol", "schema"))
+
+
+class Session:
+    def __init__(self, child: str, timeout: float) -> None:
+        childproto.CHILD = child
+        self.c = childproto.Child(timeout=timeout)
+        self.sent: dict[str, str] = {}      # our request ids -> methods
+        self.fails: list[str] = []
+        self.next_id = 1000  # clear of the small ids cases send by hand
+
+    def note_sent(self, msg: Any) -> None:
+        if isinstance(msg, dict) and "method" in msg and "id" in msg:
+            self.sent.setdefault(json.dumps(msg["id"]), msg["method"])
+
+    def raw(self, data: bytes) -> None:
+        for line in data.split(b"\n"):
+            try:
+                self.note_sent(json.loads(line))
+            except ValueError:
+                pass
+        self.c.raw(data)
+
+    def send(self, msg: Any) -> None:
+        self.note_sent(msg)
+        self.c.raw(json.dumps(msg, separators=(",", ":")).encode() + b"\n")
+
+    def recv(self, timeout: float) -> Any:
+        m = self.c.recv(timeout)
+        if m is not None:
+            self.validate(m)
+        return m
+
+    def validate(self, m: Any) -> None:
+        errs = SCHEMAS.errors(BASE + "defs.json#/$defs/Message", m)
+        if not errs and isinstance(m, dict):
+            if "method" in m:
+                uri = SCHEMAS.methods.get(m["method"])
+                errs = SCHEMAS.errors(uri, m) if uri else [f"unknown method {m['method']!r}"]
+            else:
+                key = json.dumps(m.get("id"))
+                method = self.sent.pop(key, None) if "result" in m else self.sent.get(key)
+                if method in SCHEMAS.methods and SCHEMAS.is_parent_request(method):
+                    errs = SCHEMAS.errors(SCHEMAS.methods[method] + "#/$defs/response", m)
+                elif "error" in m:
+                    errs = SCHEMAS.errors(BASE + "defs.json#/$defs/ErrorResponse", m)
+                elif "error" not in m:
+                    errs = ["a success response to an id this parent never used"]
+        self.fails += [f"[schema] {e}: {json.dumps(m)[:150]}" for e in errs]
+
+    def quiet(self, ms: int) -> Any:
+        """The first frame within MS, or None."""
+        end = time.monotonic() + ms / 1000
+        while b"\n" not in self.c.buf:
+            left = end - time.monotonic()
+            if left <= 0 or not select.select([self.c.r], [], [], left)[0]:
+                return None
+            chunk = os.read(self.c.r, 1 << 20)
+            if not chunk:
+                return None
+            self.c.buf += chunk
+        return self.recv(1)
+
+    def request(self, step: dict[str, Any]) -> tuple[Any, dict[str, str], float]:
+        """Sends STEP's request, answers host calls, returns the response."""
+        self.next_id += 1
+        rid = step.get("id", self.next_id)
+        start = time.monotonic()
+        msg = {"jsonrpc": "2.0", "id": rid, "method": step["request"]}
+        if "params" in step:
+            msg["params"] = step["params"]
+        self.send(msg)
+        out = {"stdout": b"", "stderr": b""}
+        while True:
+            m = self.recv(step.get("wait_s", 20))
+            if m is None:
+                return None, {k: v.decode(errors="replace") for k, v in out.items()}, time.monotonic() - start
+            if m.get("method") == "output":
+                out[m["params"]["stream"]] += base64.b64decode(m["params"]["data"])
+            elif m.get("method") == "host/call":
+                if "host" in step:
+                    self.send({"jsonrpc": "2.0", "id": m["id"], **step["host"]})
+            elif m.get("id") == rid and "method" not in m:
+                return m, {k: v.decode(errors="replace") for k, v in out.items()}, time.monotonic() - start
+            else:
+                self.fails.append(f"unexpected frame during {step['request']}: {json.dumps(m)[:200]}")
+
+
+def _step(s: Session, step: dict[str, Any], i: int) -> None:
+    where = f"step {i}"
+    if "send" in step:
+        s.send(step["send"])
+    elif "raw" in step:
+        s.raw(step["raw"].encode("utf-8", "surrogatepass"))
+    elif "raw_bytes" in step:
+        s.raw(base64.b64decode(step["raw_bytes"]))
+    elif "raw_repeat" in step:
+        text, n = step["raw_repeat"]
+        s.c.raw(text.encode() * n)
+    elif "request" in step:
+        resp, out, secs = s.request(step)
+        s.fails += [f"{where}: {f}" for f in match(step.get("expect", {"$any": True}), resp)]
+        if "output" in step:
+            s.fails += [f"{where} output: {f}" for f in match(step["output"], out)]
+        if "within_s" in step and secs > step["within_s"]:
+            s.fails.append(f"{where}: answered after {secs:.1f} s, more than {step['within_s']} s")
+    elif "expect" in step:
+        m = s.recv(step.get("wait_s", 10))
+        s.fails += [f"{where}: {f}" for f in match(step["expect"], m)]
+    elif "quiet_ms" in step:
+        m = s.quiet(step["quiet_ms"])
+        if m is not None:
+            s.fails.append(f"{where}: child sent {json.dumps(m)[:200]}, expected nothing")
+    elif "close" in step:
+        _close(s, step, where)
+    else:
+        raise ValueError(f"{where}: unknown action {sorted(step)}")
+
+
+def _close(s: Session, step: dict[str, Any], where: str) -> None:
+    """Reads to end of file (after closing fd 3 if asked); checks what came and the exit status."""
+    if step["close"] == "fd3":
+        os.close(s.c.w)
+        s.c.w = -1
+    rest = []
+    while True:
+        m = s.recv(step.get("wait_s", 10))
+        if m is None:
+            break
+        rest.append(m)
+    s.fails += [f"{where} frames before end of file: {f}" for f in match(step.get("then", []), rest)]
+    status = s.c.close()
+    if "exit_status" in step:
+        ok = status == step["exit_status"] if step["exit_status"] != "nonzero" else status != 0
+        if not ok:
+            s.fails.append(f"{where}: child exited with {status}, expected {step['exit_status']}")
+
+
+def run_case(case: Case, child: str) -> list[str]:
+    s = Session(child, case.timeout_s)
+    try:
+        for i, step in enumerate(expand(case.body["script"])):
+            _step(s, step, i)
+    except TimeoutError as e:
+        s.fails.append(f"child sent nothing in time: {e}")
+    except (ValueError, KeyError) as e:
+        s.fails.append(f"bad frame or script: {type(e).__name__}: {e}")
+    finally:
+        if s.c.proc.poll() is None:
+            s.c.proc.kill()
+        s.c.proc.wait()
+        for fd in (s.c.w, s.c.r):
+            if fd >= 0:
+                os.close(fd)
+    return s.fails

@@ -28,6 +28,10 @@ class Schemas:
             if "x-method" in schema:
                 self.methods[schema["x-method"]] = BASE + name
 
+    def is_parent_request(self, method: str) -> bool:
+        schema = self.store[self.methods[method]]
+        return schema.get("x-direction") == "parent-to-child" and schema.get("x-kind") == "request"
+
     def errors(self, uri: str, instance: Any) -> list[str]:
         with warnings.catch_warnings():
             # RefResolver is deprecated upstream but is what Debian's 4.10 offers.
