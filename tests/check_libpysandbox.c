@@ -398,6 +398,25 @@ START_TEST(stdin_reaches_the_run)
 }
 END_TEST
 
+START_TEST(reads_while_writing)
+{
+	struct pysandbox *s = started(fake_options("chatty"));
+	size_t len = 2 << 20;
+	char *in = malloc(len);
+	struct pysandbox_result *r;
+	size_t n;
+
+	memset(in, 'i', len);
+	ck_assert_int_eq(pysandbox_set_stdin(s, in, len), 0);
+	r = run(s, "stdin");
+	pysandbox_result_stdout(r, &n);
+	ck_assert_uint_eq(n, len);
+	pysandbox_result_free(r);
+	pysandbox_close(s);
+	free(in);
+}
+END_TEST
+
 START_TEST(oversized_request_keeps_session)
 {
 	struct pysandbox_options *o = fake_options(NULL);
@@ -1013,6 +1032,7 @@ static Suite *suite(void)
 	tcase_add_test(t, fatal_outcome_ends_session);
 	tcase_add_test(t, invoke_passes_arguments);
 	tcase_add_test(t, stdin_reaches_the_run);
+	tcase_add_test(t, reads_while_writing);
 	tcase_add_test(t, oversized_request_keeps_session);
 	tcase_add_test(t, host_call_value);
 	tcase_add_test(t, host_call_errors);

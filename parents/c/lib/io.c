@@ -40,11 +40,39 @@ static int remaining(int64_t deadline)
 	return left > 60000 ? 60000 : (int)left;
 }
 
+/* Waits until the child takes more input. Meanwhile its frames are read
+ * into the frame buffer, so that a child blocked writing to us while we
+ * write to it cannot deadlock the two (REQ-CONC-1), up to one frame
+ * limit of backlog. */
+static int wait_writable(struct pysandbox *s, int64_t deadline)
+{
+	struct pollfd pfd[2] = {
+		{.fd = s->to_child, .events = POLLOUT},
+		{.fd = s->reader ? s->from_child : -1, .events = POLLIN},
+	};
+	int n;
+
+	for (;;) {
+		n = poll(pfd, 2, remaining(deadline));
+		if (n < 0 && errno != EINTR)
+			return -errno;
+		if (n > 0 && pfd[0].revents)
+			return 0;
+
+		/* A full buffer, end of file or an error: stop watching;
+		 * the frame loop reports them once the write is done. */
+		if (n > 0 && pfd[1].revents && sbp_reader_fill(s->reader) <= 0)
+			pfd[1].fd = -1;
+		if (__psb_now_ms() >= deadline)
+			return -ETIMEDOUT;
+	}
+}
+
 static int write_all(struct pysandbox *s, struct iovec *iov, int64_t deadline)
 {
 	struct msghdr mh = {.msg_iov = iov, .msg_iovlen = 2};
-	struct pollfd pfd = {.fd = s->to_child, .events = POLLOUT};
 	ssize_t n;
+	int ret;
 
 	while (iov[0].iov_len + iov[1].iov_len > 0) {
 		n = sendmsg(s->to_child, &mh, MSG_NOSIGNAL | MSG_DONTWAIT);
@@ -52,8 +80,8 @@ static int write_all(struct pysandbox *s, struct iovec *iov, int64_t deadline)
 			continue;
 		if (n < 0 && errno != EAGAIN)
 			return -errno;
-		if (n < 0 && poll(&pfd, 1, remaining(deadline)) == 0)
-			return -ETIMEDOUT;
+		if (n < 0 && (ret = wait_writable(s, deadline)) != 0)
+			return ret;
 		for (; n > 0 && iov[0].iov_len + iov[1].iov_len > 0;) {
 			struct iovec *v = iov[0].iov_len ? &iov[0] : &iov[1];
 			size_t k =

@@ -7,7 +7,8 @@
  * silence, garbage (endless malformed frames), garbage2 (two, then a good
  * answer), oversized (one 2 MiB frame, then a good answer), error
  * (setup_failed), version (answers "2.0"), nullerror, linger (ignores
- * shutdown). The initialize answer echoes the params under "echo".
+ * shutdown), chatty (1 MiB of notifications after its answer). The
+ * initialize answer echoes the params under "echo".
  *
  * Code to execute (inline, or an inline file given by path) is a script
  * of commands, one per line or separated by ';': print TEXT, eprint
@@ -556,6 +557,24 @@ static void misbehave_at_start(struct sbp_message *m)
 			sbp_error(NULL, SBP_INVALID_REQUEST, "nonsense", NULL));
 }
 
+/* 1 MiB of notifications the parent ignores, written before reading on:
+ * more than the socket buffers hold, so a parent that does not read
+ * while it writes its next request would deadlock with us. */
+static void chatter(void)
+{
+	char pad[4097];
+	struct json_object *p;
+	int i;
+
+	memset(pad, 'x', 4096);
+	pad[4096] = '\0';
+	for (i = 0; i < 256; i++) {
+		p = json_object_new_object();
+		json_object_object_add(p, "pad", jstr(pad));
+		send_msg(sbp_notification("fake/chatter", p));
+	}
+}
+
 static void initialize(struct sbp_message *m)
 {
 	struct json_object *r = json_object_new_object();
@@ -581,6 +600,8 @@ static void initialize(struct sbp_message *m)
 	json_object_object_add(r, "echo", json_object_get(m->params));
 	send_msg(sbp_response(m->id, r));
 	sbp_reader_set_max(reader, (size_t)frame);
+	if (!strcmp(init_mode, "chatty"))
+		chatter();
 }
 
 static const char *tmpfs_file(const char *path, size_t *len)
