@@ -2,6 +2,7 @@
 /* notify.c - the supervisor's answers to forwarded system calls. */
 #include <errno.h>
 #include <fcntl.h>
+#include <linux/audit.h>
 #include <linux/seccomp.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -676,6 +677,12 @@ static void respond(struct notify *n, struct call *c, int rc)
 		log_error("notify: answer failed: %s", strerror(errno));
 }
 
+static bool native(const struct seccomp_notif *req)
+{
+	return req->data.arch == AUDIT_ARCH_X86_64 &&
+	       !(req->data.nr & POLICY_X32_BIT);
+}
+
 int notify_handle(struct notify *n)
 {
 	struct seccomp_notif *req = n->req;
@@ -688,7 +695,11 @@ int notify_handle(struct notify *n)
 		return errno == EINTR ? NOTIFY_OK : -errno;
 
 	c.a = (const uint64_t *)req->data.args;
-	fn = policy_notified(req->data.nr) == POL_FORWARD
+
+	/* The filter sends calls of other architectures and x32 numbers
+	 * here too, so they can be named: never forward them, whatever the
+	 * native call of the same number would be. */
+	fn = native(req) && policy_notified(req->data.nr) == POL_FORWARD
 		     ? find_handler(req->data.nr)
 		     : NULL;
 	if (!fn) {
@@ -700,7 +711,7 @@ int notify_handle(struct notify *n)
 
 	n->forwarded++;
 	rc = fn(n, &c);
-	log_trace("notify: %s -> %d", policy_syscall_name(req->data.nr), rc);
+	log_trace("notify: %d -> %d", req->data.nr, rc);
 	if (rc == DEFERRED)
 		return NOTIFY_HOSTFS;
 

@@ -467,9 +467,10 @@ scmp_filter_ctx policy_build(int self, const char **failed)
 		return NULL;
 
 	/* Only the native architecture: i386 and x32 entry points, and
-	 * numbers with the x32 bit, hit the bad-architecture action. */
-	if (seccomp_attr_set(ctx, SCMP_FLTATR_ACT_BADARCH,
-			     SCMP_ACT_KILL_PROCESS) < 0 ||
+	 * numbers with the x32 bit, hit the bad-architecture action, which
+	 * notifies the supervisor so the violation can be named. */
+	if (seccomp_attr_set(ctx, SCMP_FLTATR_ACT_BADARCH, SCMP_ACT_NOTIFY) <
+		    0 ||
 	    seccomp_attr_set(ctx, SCMP_FLTATR_CTL_NNP, 1) < 0)
 		goto fail;
 
@@ -500,11 +501,26 @@ enum policy_action policy_notified(int nr)
 	return POL_KILL;
 }
 
-const char *policy_syscall_name(int nr)
+const char *policy_syscall_name(int nr, uint32_t arch, const char **arch_name)
 {
 	static __thread char name[32];
-	char *s = seccomp_syscall_resolve_num_arch(SCMP_ARCH_NATIVE, nr);
+	uint32_t scmp = SCMP_ARCH_X86_64;
+	char *s;
 
+	*arch_name = "x86_64";
+	if (arch == SCMP_ARCH_X86) {
+		scmp = SCMP_ARCH_X86;
+		*arch_name = "x86";
+	} else if (arch != SCMP_ARCH_X86_64) {
+		*arch_name = "unknown";
+		return "unknown";
+	} else if (nr & POLICY_X32_BIT) {
+		scmp = SCMP_ARCH_X32;
+		*arch_name = "x32";
+	}
+
+	/* libseccomp names x32 calls by their full number. */
+	s = seccomp_syscall_resolve_num_arch(scmp, nr);
 	snprintf(name, sizeof(name), "%s", s ? s : "unknown");
 	free(s);
 	return name;

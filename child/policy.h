@@ -12,6 +12,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include <seccomp.h>
 
@@ -46,8 +47,13 @@ scmp_filter_ctx policy_build(int self, const char **failed);
 /* What the supervisor does with a notification for syscall NR. */
 enum policy_action policy_notified(int nr);
 
-/* Name of syscall NR on the native architecture, or "unknown". */
-const char *policy_syscall_name(int nr);
+/* The bit that marks an x32 system call number on x86_64. */
+#define POLICY_X32_BIT 0x40000000
+
+/* Name of syscall NR as the kernel reported it with audit architecture
+ * ARCH (x32 numbers included), or "unknown"; *ARCH_NAME gets libseccomp's
+ * name of the architecture ("x86_64", "x32", "x86"). */
+const char *policy_syscall_name(int nr, uint32_t arch, const char **arch_name);
 
 /* Prints the whole policy as a Markdown table (for the docs). */
 void policy_print_markdown(void);

@@ -268,16 +268,15 @@ static struct json_object *usage_json(struct sup *s, uint64_t cpu_ns,
 static struct json_object *violation_json(struct sup *s)
 {
 	struct json_object *v = json_object_new_object();
+	const char *arch = "x86_64", *name = "unknown";
+	int nr = s->notify.violation_nr;
 
-	json_object_object_add(
-		v, "syscall",
-		json_object_new_string(
-			s->notify.violation_nr < 0
-				? "foreign architecture"
-				: policy_syscall_name(s->notify.violation_nr)));
+	if (nr >= 0)
+		name = policy_syscall_name(nr, s->notify.violation_arch, &arch);
+	json_object_object_add(v, "syscall", json_object_new_string(name));
 	json_object_object_add(v, "number",
-			       json_object_new_int(s->notify.violation_nr));
-	json_object_object_add(v, "arch", json_object_new_string("x86_64"));
+			       json_object_new_int64(nr >= 0 ? nr : 0));
+	json_object_object_add(v, "arch", json_object_new_string(arch));
 	return v;
 }
 
@@ -576,9 +575,11 @@ void run_on_exit(struct sup *s)
 
 void run_on_violation(struct sup *s)
 {
-	log_info("violation: %s (%d)",
-		 policy_syscall_name(s->notify.violation_nr),
-		 s->notify.violation_nr);
+	const char *arch;
+	const char *name = policy_syscall_name(s->notify.violation_nr,
+					       s->notify.violation_arch, &arch);
+
+	log_info("violation: %s (%d, %s)", name, s->notify.violation_nr, arch);
 	if (s->state == ST_RUNNING) {
 		run_end(s, "violation");
 		return;

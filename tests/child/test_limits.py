@@ -114,3 +114,25 @@ def test_session_ends_after_fatal_outcome(child: Child) -> None:
     ended = child.recv()
     assert ended["method"] == "ended"
     assert ended["params"]["reason"] == "fatal_outcome"
+
+
+def test_x32_number_is_a_violation(child: Child) -> None:
+    r = start(child).execute(
+        "import ctypes\nctypes.CDLL(None).syscall(0x40000000 | 39)")
+    assert r["outcome"] == "violation"
+    assert r["violation"] == {"syscall": "getpid", "number": 0x40000027,
+                              "arch": "x32"}
+
+
+def test_int80_entry_is_a_violation(child: Child) -> None:
+    # mov eax, 20 (getpid on i386); int 0x80; ret
+    code = ("import ctypes, mmap\n"
+            "m = mmap.mmap(-1, 4096, prot=7)\n"
+            "m.write(bytes([0xb8, 20, 0, 0, 0, 0xcd, 0x80, 0xc3]))\n"
+            "f = ctypes.CFUNCTYPE(ctypes.c_int)("
+            "ctypes.addressof(ctypes.c_char.from_buffer(m)))\n"
+            "f()\n")
+    r = start(child).execute(code)
+    assert r["outcome"] == "violation"
+    assert r["violation"] == {"syscall": "getpid", "number": 20,
+                              "arch": "x86"}
