@@ -232,6 +232,10 @@ END_TEST
 
 /* ---- options ----------------------------------------------------------- */
 
+static int add(void *ud, const char *name, struct json_object *args,
+	       struct json_object *kwargs, struct json_object **value,
+	       struct pysandbox_host_error *error);
+
 START_TEST(options_are_validated)
 {
 	struct pysandbox_options *o = pysandbox_options_new();
@@ -253,8 +257,25 @@ START_TEST(options_are_validated)
 		-EINVAL);
 	ck_assert_int_eq(pysandbox_options_expose(o, "1bad", NULL, NULL),
 			 -EINVAL);
+	ck_assert_int_eq(pysandbox_options_expose(o, "f", add, NULL), 0);
+	ck_assert_int_eq(pysandbox_options_expose(o, "f", add, NULL), -EINVAL);
+	ck_assert_ptr_nonnull(strstr(pysandbox_options_errmsg(o), "already"));
 	ck_assert_int_eq(pysandbox_options_set_env(o, "A=B", "x"), -EINVAL);
 	ck_assert_int_eq(pysandbox_options_set_verbosity(o, 4), -EINVAL);
+	pysandbox_options_free(o);
+}
+END_TEST
+
+START_TEST(glob_count_is_bounded)
+{
+	struct pysandbox_options *o = pysandbox_options_new();
+	int i;
+
+	ck_assert_int_eq(pysandbox_options_add_bind(o, "/usr", "/usr"), 0);
+	for (i = 0; i < 64; i++)
+		ck_assert_int_eq(pysandbox_options_bind_exclude(o, "*.pyc"), 0);
+	ck_assert_int_eq(pysandbox_options_bind_exclude(o, "*.pyc"), -E2BIG);
+	ck_assert_int_eq(pysandbox_options_bind_include(o, "*.py"), 0);
 	pysandbox_options_free(o);
 }
 END_TEST
@@ -1026,6 +1047,7 @@ static Suite *suite(void)
 	tcase_add_test(t, initialize_too_large);
 	tcase_add_test(t, options_are_validated);
 	tcase_add_test(t, entry_count_is_bounded);
+	tcase_add_test(t, glob_count_is_bounded);
 	tcase_add_test(t, output_is_collected);
 	tcase_add_test(t, output_is_streamed);
 	tcase_add_test(t, exception_and_exit);

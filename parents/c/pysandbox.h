@@ -152,7 +152,7 @@ int pysandbox_options_add_bind(struct pysandbox_options *o, const char *source,
 
 /* Adds an fnmatch glob (relative to the bind root, no leading "/") to
  * the include or exclude list of the most recently added bind. -EINVAL
- * when the last entry added is not a bind. */
+ * when the last entry added is not a bind, -E2BIG beyond 64 globs. */
 int pysandbox_options_bind_include(struct pysandbox_options *o,
 				   const char *glob);
 int pysandbox_options_bind_exclude(struct pysandbox_options *o,
@@ -288,8 +288,9 @@ typedef int (*pysandbox_host_fn)(void *userdata, const char *name,
 				 struct json_object **value,
 				 struct pysandbox_host_error *error);
 
-/* Lets the code call FN as NAME (a Python identifier, at most 256 host
- * functions). USERDATA must outlive every session created from O. */
+/* Lets the code call FN as NAME: an ASCII identifier of at most 128
+ * characters, not exposed before (-EINVAL), at most 256 host functions
+ * (-E2BIG). USERDATA must outlive every session created from O. */
 int pysandbox_options_expose(struct pysandbox_options *o, const char *name,
 			     pysandbox_host_fn fn, void *userdata);
 
@@ -341,7 +342,8 @@ void pysandbox_set_output(struct pysandbox *s, pysandbox_output_fn fn,
 			  void *userdata);
 
 /* Bytes the code reads from its stdin during the next run only (copied).
- * -E2BIG when the request would not fit in one frame. */
+ * -E2BIG beyond 64 MiB; the run itself fails with -E2BIG when the request
+ * (stdin grows by a third in base64) does not fit the frame limit. */
 int pysandbox_set_stdin(struct pysandbox *s, const void *data, size_t len);
 
 /*

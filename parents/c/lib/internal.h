@@ -16,6 +16,8 @@
 #define MAX_HOST_FNS 256
 #define MAX_TARGET   4096
 #define MAX_LISTING  10000
+#define MAX_GLOBS    64
+#define MAX_FN_NAME  128
 /* Malformed frames tolerated from the child in one session before it is
  * declared broken: the spec answers each and carries on, but a child
  * that only babbles must not keep the parent busy until the backstop. */

@@ -191,6 +191,10 @@ static int bind_glob(struct pysandbox_options *o, const char *list,
 			glob ? glob : "(null)");
 
 	json_object_object_get_ex(last, list, &arr);
+	if (json_object_array_length(arr) >= MAX_GLOBS)
+		return __psb_opt_fail(o, -E2BIG,
+				      "too many %s globs (at most %d)", list,
+				      MAX_GLOBS);
 	json_object_array_add(arr, json_object_new_string(glob));
 	return 0;
 }
@@ -399,14 +403,27 @@ EXPORT int pysandbox_options_set_backstop(struct pysandbox_options *o,
 	return 0;
 }
 
+/* An ASCII identifier of at most 128 characters (REQ-INIT-14). */
 static bool identifier(const char *s)
 {
+	const char *p = s;
+
 	if (!s || !(isalpha((unsigned char)*s) || *s == '_'))
 		return false;
-	for (s++; *s; s++)
-		if (!isalnum((unsigned char)*s) && *s != '_')
+	for (p++; *p; p++)
+		if (!isalnum((unsigned char)*p) && *p != '_')
 			return false;
-	return true;
+	return p - s <= MAX_FN_NAME;
+}
+
+static bool exposed(const struct pysandbox_options *o, const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < o->nfns; i++)
+		if (!strcmp(o->fns[i].name, name))
+			return true;
+	return false;
 }
 
 EXPORT int pysandbox_options_expose(struct pysandbox_options *o,
@@ -418,8 +435,12 @@ EXPORT int pysandbox_options_expose(struct pysandbox_options *o,
 	if (!identifier(name) || !fn)
 		return __psb_opt_fail(
 			o, -EINVAL,
-			"host function '%s' is not a Python identifier",
+			"host function '%s' is not an identifier of at most 128 ASCII characters",
 			name ? name : "(null)");
+	if (exposed(o, name))
+		return __psb_opt_fail(o, -EINVAL,
+				      "host function '%s' is already exposed",
+				      name);
 	if (o->nfns >= MAX_HOST_FNS)
 		return __psb_opt_fail(o, -E2BIG,
 				      "too many host functions (at most %d)",
