@@ -39,6 +39,7 @@ final class ConformanceDriverTest extends TestCase
             'host_functions' => [
                 ['name' => 'echo', 'echo' => true],
                 ['name' => 'fail', 'raises' => ['type' => 'KeyError', 'message' => 'k']],
+                ['name' => 'add', 'add' => true, 'sleep_ms' => 50],
             ],
             'steps' => [
                 ['invoke' => ['callable' => 'fake.script', 'args' => [[
@@ -46,6 +47,7 @@ final class ConformanceDriverTest extends TestCase
                     ['op' => 'call', 'function' => 'echo', 'args' => [1], 'kwargs' => ['b' => 2]],
                     ['op' => 'call', 'function' => 'fail'],
                     ['op' => 'hostfs', 'method' => 'read', 'target' => '/m', 'path' => 'a.py'],
+                    ['op' => 'call', 'function' => 'add', 'args' => [2, 40]],
                 ]]]],
                 ['tmpfs_read' => '/out/none'],
                 ['execute' => ['code' => 'syntax error']],
@@ -53,6 +55,7 @@ final class ConformanceDriverTest extends TestCase
             ],
         ];
 
+        $began = hrtime(true);
         [$status, $stdout] = self::drive(json_encode($case));
         $out = json_decode($stdout, true);
 
@@ -64,8 +67,11 @@ final class ConformanceDriverTest extends TestCase
         self::assertSame(['value' => [[1], ['b' => 2]]], $first['value'][0]['result']);
         self::assertSame(['type' => 'KeyError'], $first['value'][1]['error']['data']);
         self::assertSame(['data' => base64_encode('X = 1')], $first['value'][2]['result']);
+        self::assertSame(['value' => 42], $first['value'][3]['result']);
+        self::assertGreaterThan(50e6, hrtime(true) - $began);
         self::assertSame(1, $first['usage']['wall_ms']);
         self::assertSame('not_found', $out['steps'][1]['error']['name']);
+        self::assertSame('remote', $out['steps'][1]['error']['kind']);
         self::assertSame('exception', $out['steps'][2]['result']['outcome']);
         self::assertArrayNotHasKey('value', $out['steps'][2]['result']);
         self::assertArrayNotHasKey('value', $out['steps'][3]['result']);
@@ -83,9 +89,11 @@ final class ConformanceDriverTest extends TestCase
         $out = json_decode(self::drive(json_encode($case))[1], true);
 
         self::assertSame('InvalidOptionException', $out['steps'][0]['error']['class']);
+        self::assertSame('invalid_argument', $out['steps'][0]['error']['kind']);
         self::assertSame('after', $out['steps'][1]['result']['stdout']);
         self::assertCount(2, $out['steps']);
         self::assertSame('ChildExitedException', $out['error']['class']);
+        self::assertSame('child_exited', $out['error']['kind']);
     }
 
     public function testReportsStartFailuresAsErrors(): void
@@ -94,6 +102,17 @@ final class ConformanceDriverTest extends TestCase
 
         self::assertSame(0, $status);
         self::assertSame('ProtocolException', json_decode($stdout, true)['error']['class']);
+    }
+
+    public function testOptionsTheApiRefusesAreAnErrorOfTheCase(): void
+    {
+        [$status, $stdout] = self::drive('{"limits": {"frame_bytes": 1024}, "steps": [{"execute": {"code": "1"}}]}');
+        $out = json_decode($stdout, true);
+
+        self::assertSame(0, $status);
+        self::assertNull($out['initialize']);
+        self::assertSame([], $out['steps']);
+        self::assertSame('invalid_argument', $out['error']['kind']);
     }
 
     public function testMalformedCasesExitWithStatus2(): void

@@ -167,10 +167,12 @@ final class HostFunctionsTest extends TestCase
         self::assertStringContainsString('over the host-call limit of 1000', $big->getMessage());
     }
 
-    public function testHostErrorRejectsOtherTypes(): void
+    public function testHostErrorPassesOtherNamesOnButRejectsNonNames(): void
     {
-        $this->expectException(\InvalidArgumentException::class);
+        $functions = new HostFunctions(['f' => fn () => throw new HostError('OSError', 'm3')]);
 
-        new HostError('SystemExit', 'no');
+        self::assertSame(['type' => 'OSError'], self::failure($functions, ['function' => 'f'])->data);
+        $this->expectException(\InvalidArgumentException::class);
+        new HostError('Not A Name', 'no');
     }
 }
