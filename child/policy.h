@@ -44,6 +44,10 @@ extern const size_t policy_nrules;
  * Returns a libseccomp context or NULL. */
 scmp_filter_ctx policy_build(int self, const char **failed);
 
+/* The supervisor's own filter (default EPERM): what a session needs once
+ * the jail runs. Returns a libseccomp context or NULL. */
+scmp_filter_ctx policy_build_supervisor(void);
+
 /* What the supervisor does with a notification for syscall NR. */
 enum policy_action policy_notified(int nr);
 

@@ -26,6 +26,7 @@ struct isolation {
 	uid_t host_uid;
 	long landlock_abi;
 	bool namespaces;
+	bool supervisor_filter;
 };
 
 struct jail {

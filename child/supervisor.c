@@ -13,6 +13,7 @@
 
 #include "jail.h"
 #include "log.h"
+#include "policy.h"
 #include "supervisor.h"
 
 #define CHILD_VERSION	 "0.1.0"
@@ -68,8 +69,9 @@ static struct json_object *isolation_json(struct sup *s)
 			       json_object_new_int64(s->iso.landlock_abi));
 	json_object_object_add(o, "namespaces", ns);
 	json_object_object_add(o, "rlimits", json_object_new_boolean(1));
-	json_object_object_add(o, "supervisor_filter",
-			       json_object_new_boolean(0));
+	json_object_object_add(
+		o, "supervisor_filter",
+		json_object_new_boolean(s->iso.supervisor_filter));
 	return o;
 }
 
@@ -257,6 +259,19 @@ static int confine(struct sup *s, const char **step)
 	return rc;
 }
 
+/* An optional layer: reported in isolation.supervisor_filter, and the
+ * session goes on without it if the kernel refuses. */
+static void confine_supervisor(struct sup *s)
+{
+	scmp_filter_ctx ctx = policy_build_supervisor();
+	int rc = ctx ? seccomp_load(ctx) : -ENOMEM;
+
+	if (rc < 0)
+		log_error("supervisor filter not loaded: %s", strerror(-rc));
+	s->iso.supervisor_filter = rc == 0;
+	seccomp_release(ctx);
+}
+
 static int start_session(struct sup *s, const char **step, char *python,
 			 size_t size)
 {
@@ -286,6 +301,8 @@ static int start_session(struct sup *s, const char **step, char *python,
 		*step = "jail configure";
 		rc = configure_jail(s);
 	}
+	if (!rc)
+		confine_supervisor(s);
 	return rc;
 }
 

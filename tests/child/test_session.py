@@ -25,6 +25,8 @@ def test_initialize_reports_isolation(child: Child) -> None:
     assert iso["uid"] == 1000
     assert iso["privileges_dropped"] is (os.geteuid() == 0)
     assert set(iso["namespaces"]) == {"user", "pid", "net", "ipc", "uts"}
+    assert iso["supervisor_filter"] is True
+    assert iso["landlock_abi"] >= 1
     assert res["limits"]["memory_bytes"] == 512 * 1024 * 1024
 
 
