@@ -19,6 +19,14 @@
 #define CHILD_VERSION	 "0.1.0"
 #define START_TIMEOUT_MS 15000
 
+uint64_t sup_now_us(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000 + (uint64_t)ts.tv_nsec / 1000;
+}
+
 uint64_t sup_now_ms(void)
 {
 	struct timespec ts;
@@ -275,12 +283,17 @@ static void confine_supervisor(struct sup *s)
 static int start_session(struct sup *s, const char **step, char *python,
 			 size_t size)
 {
+	uint64_t t0 = sup_now_us();
 	int rc = confine(s, step);
 
 	if (rc)
 		return rc;
+	log_debug("timing: filesystem and namespaces %llu us",
+		  (unsigned long long)(sup_now_us() - t0));
 
 	rc = spawn_jail(&s->cfg, &s->ip, &s->jail, &s->iso, step);
+	log_debug("timing: jail confined %llu us",
+		  (unsigned long long)(sup_now_us() - t0));
 	s->jail_alive = s->jail.pid > 0;
 	if (rc)
 		return rc;
@@ -297,6 +310,9 @@ static int start_session(struct sup *s, const char **step, char *python,
 		rc = -ENOMEM;
 	if (!rc)
 		rc = wait_ready(s, python, size, step);
+	log_debug("timing: python ready %llu us, %llu forwarded calls",
+		  (unsigned long long)(sup_now_us() - t0),
+		  (unsigned long long)s->notify.forwarded);
 	if (!rc) {
 		*step = "jail configure";
 		rc = configure_jail(s);

@@ -74,6 +74,7 @@ int supervisor_main(uid_t drop_uid, gid_t drop_gid);
 /* ---- shared between supervisor.c, run.c and export.c ---------------- */
 
 uint64_t sup_now_ms(void);
+uint64_t sup_now_us(void);
 bool sup_same_id(struct json_object *a, struct json_object *b);
 void sup_send(struct sup *s, struct json_object *msg);
 void sup_reply_error(struct sup *s, struct json_object *id, int code,

@@ -12,8 +12,10 @@ validates every message, whatever this module does.
 
 from __future__ import annotations
 
-import json
-from typing import Any
+# typing costs milliseconds at every start; annotations are strings here.
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any
 
 __all__ = ["SandboxError", "HostError", "call", "functions"]
 
@@ -58,6 +60,8 @@ def call(function: str, *args: Any, **kwargs: Any) -> Any:
     Raises the mapped exception type when the host answers with an error,
     TypeError when an argument cannot be encoded as JSON.
     """
+    import json
+
     import _sandbox  # built into the jail; absent elsewhere
 
     request = {"t": "call", "function": function, "args": list(args), "kwargs": kwargs}

@@ -8,17 +8,18 @@ uncaught MemoryError); every limit is enforced outside the jail.
 
 from __future__ import annotations
 
-import base64
-import fcntl
-import importlib
+# Imports are kept to what every run needs (and deferred otherwise):
+# each module imported here is start-up time of every sandbox.
 import io
 import json
 import os
 import sys
-import traceback
-from typing import Any
-
+# typing costs milliseconds at every start; annotations are strings here.
+TYPE_CHECKING = False
 import sandbox
+
+if TYPE_CHECKING:
+    from typing import Any
 
 _MAIN = sys.modules["__main__"].__dict__
 _PIPE_MAX = 1 << 20
@@ -28,6 +29,8 @@ def _set_stdin(data: bytes) -> None:
     """Replaces fd 0 with a pipe holding *data*, then end of file."""
     read_end, write_end = os.pipe()
     if len(data) > 65536:
+        import fcntl
+
         fcntl.fcntl(write_end, fcntl.F_SETPIPE_SZ, min(len(data), _PIPE_MAX))
     os.write(write_end, data)
     os.close(write_end)
@@ -43,7 +46,17 @@ def _type_name(cls: type) -> str:
     return f"{cls.__module__}.{cls.__qualname__}"
 
 
+def _decode(data: str) -> bytes:
+    if not data:
+        return b""
+    import base64
+
+    return base64.b64decode(data)
+
+
 def _exception(exc: BaseException) -> dict[str, Any]:
+    import traceback
+
     # The runner's own frames are noise to the code's author.
     tb = exc.__traceback__
     while tb is not None and tb.tb_frame.f_code.co_filename == __file__:
@@ -80,6 +93,8 @@ def _run(command: dict[str, Any]) -> Any:
 
 
 def _resolve(dotted: str) -> Any:
+    import importlib
+
     parts = dotted.split(".")
     for i in range(len(parts), 0, -1):
         name = ".".join(parts[:i])
@@ -115,7 +130,7 @@ def _execute(command: dict[str, Any]) -> dict[str, Any]:
     result: dict[str, Any] = {"t": "result", "outcome": "ok", "exit_status": None,
                               "exception": None}
     try:
-        _set_stdin(base64.b64decode(command.get("stdin", "")))
+        _set_stdin(_decode(command.get("stdin", "")))
         value = _run(command)
         if command["t"] == "invoke":
             result["value"] = value
