@@ -17,8 +17,9 @@
  *     "filesystem": [ENTRY, ...],   protocol entries; a "host" entry carries
  *                                   "files": {"rel/path.py": "text", ...}
  *     "defaults": BOOL, "env": {...}, "argv": [...], "cwd": PATH,
- *     "host_functions": [{"name": N, "returns": JSON}
+ *     "host_functions": [{"name": N, "returns": JSON, "sleep_ms": MS}   sleep_ms optional
  *                      | {"name": N, "echo": true}        returns [args, kwargs]
+ *                      | {"name": N, "add": true}         returns the sum of args
  *                      | {"name": N, "raises": {"type": T, "message": S}}],
  *     "steps": [{"execute": {"code": S | "path": P, "filename": S, "stdin": S}}
  *             | {"invoke": {"callable": S, "args": [...], "kwargs": {...}, "stdin": S}}
@@ -30,10 +31,12 @@
  *            | {"cancelled": BOOL} | {"error": ERROR}, ...],
  *    "error": ERROR | null}        a failure to start, or one that ended the session
  *   RESULT is the RunResult of the spec plus "stdout" and "stderr" (text,
- *   invalid UTF-8 replaced); ERROR is {"class": "SandboxError", "message",
- *   "node_code": the SandboxError code, and for errors the child answered
- *   "code" and "name" (the JSON-RPC code and its registry name)}. Steps stop at
- *   the first error that ends the session.
+ *   invalid UTF-8 replaced); ERROR is {"kind": one of remote, timeout,
+ *   child_exited, protocol, busy, session_ended, frame_too_large,
+ *   invalid_argument, spawn, closed, unsupported, other; "class":
+ *   "SandboxError", "message", "node_code": the SandboxError code, and for
+ *   errors the child answered "code" and "name" (the JSON-RPC code and its
+ *   registry name)}. Steps stop at the first error that ends the session.
  * Exit status: 0 when the case ran (whatever its outcome), 2 when the case
  * itself is malformed.
  */
@@ -47,6 +50,15 @@ import { Sandbox, SandboxError } from './src/index.js';
 const LIMIT_NAMES = {
   memory_bytes: 'memory', cpu_ms: 'cpuTime', wall_ms: 'wallTime', output_bytes: 'output', open_files: 'openFiles',
   threads: 'threads', host_call_bytes: 'hostCall', frame_bytes: 'frame', file_bytes: 'fileSize',
+};
+
+/** SandboxError code → the suite's language-neutral error kind. */
+/** @type {Record<string, string>} */
+const KINDS = {
+  ERR_REMOTE: 'remote', ERR_TIMEOUT: 'timeout', ERR_CHILD_EXITED: 'child_exited', ERR_PROTOCOL: 'protocol',
+  ERR_BUSY: 'busy', ERR_SESSION_ENDED: 'session_ended', ERR_FRAME_TOO_LARGE: 'frame_too_large',
+  ERR_INVALID_ARG: 'invalid_argument', ERR_INVALID_OPTION: 'invalid_argument', ERR_SPAWN: 'spawn',
+  ERR_CLOSED: 'closed', ERR_UNSUPPORTED: 'unsupported',
 };
 
 /** Errors that fail one step; the session goes on. */
@@ -140,7 +152,16 @@ function hostFunction(spec) {
   if (spec.echo === true) {
     return (args, kwargs) => [args, kwargs];
   }
-  return () => spec.returns ?? null;
+  if (spec.add === true) {
+    return (args) => args.reduce((/** @type {number} */ sum, n) => sum + Number(n), 0);
+  }
+  const ms = Number(spec.sleep_ms ?? 0);
+  return async () => {
+    if (ms > 0) {
+      await new Promise((resolve) => setTimeout(resolve, ms));
+    }
+    return spec.returns ?? null;
+  };
 }
 
 /**
@@ -244,10 +265,10 @@ async function runStep(sandbox, step) {
  */
 function describe(err) {
   if (!(err instanceof SandboxError)) {
-    return { class: err instanceof Error ? err.constructor.name : 'Error', message: String(err) };
+    return { kind: 'other', class: err instanceof Error ? err.constructor.name : 'Error', message: String(err) };
   }
-  return defined({ class: 'SandboxError', message: err.message, node_code: err.code, code: err.rpcCode,
-    name: err.rpcName });
+  return defined({ kind: KINDS[err.code] ?? 'other', class: 'SandboxError', message: err.message,
+    node_code: err.code, code: err.rpcCode, name: err.rpcName });
 }
 
 /**
