@@ -10,7 +10,7 @@ SECURITY_PYTEST := $(PYTHON) -m pytest -q -p no:cacheprovider
 SECURITY_OUT := $(BUILD)/security
 
 .PHONY: test-security test-security-py security-report lint-security
-test-security: test-security-py
+test-security: test-security-py fuzz-smoke
 
 test-security-py: $(SECURITY_DEPS)
 	@mkdir -p $(SECURITY_OUT) && chmod 1777 $(SECURITY_OUT)
@@ -27,9 +27,10 @@ security-report: $(SECURITY_DEPS)
 		$(SECURITY_PYTEST) tests/security
 
 lint-security:
+	clang-format --dry-run --Werror fuzz/*.c
 	pyflakes3 tests/security
 
 TEST_TARGETS += test-security
 LINT_TARGETS += lint-security
 
--include fuzz/fuzz.mk
+include fuzz/fuzz.mk

@@ -1,0 +1,39 @@
+# fuzz/: libFuzzer targets under ASan + UBSan (Debian's clang 14 and
+# libclang-rt-14-dev, both in scripts/deps.sh).
+#
+#   make fuzz              every target for FUZZ_SECONDS (default 300) each
+#   make fuzz-smoke        every target for FUZZ_SMOKE_SECONDS (10) each;
+#                          part of test-security, so of make test
+#
+# Targets: fuzz_frames (protocol/c/sbproto.c: frame reader + JSON-RPC
+# parser) and fuzz_normalize (child/vfs.c: vfs_normalize).  Each starts
+# from its seeds in fuzz/corpus/<name>/ and grows a working corpus in
+# build/fuzz/corpus-<name>/; a crash leaves its input in build/fuzz/ and
+# fails the target.  Each run's last libFuzzer lines (executions, speed)
+# are kept in build/fuzz/<name>.log (fuzz/run.sh).
+
+FUZZ_CC := clang
+FUZZ_CFLAGS := -g -O1 -std=gnu11 -D_GNU_SOURCE $(WARN) \
+	-fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined
+FUZZ_SECONDS ?= 300
+FUZZ_SMOKE_SECONDS ?= 10
+FUZZ_NAMES := frames normalize
+FUZZ_BINS := $(FUZZ_NAMES:%=$(BUILD)/fuzz/fuzz_%)
+
+$(BUILD)/fuzz/fuzz_frames: fuzz/fuzz_frames.c $(PROTO_SRC) protocol/c/sbproto.h
+	@mkdir -p $(dir $@)
+	$(FUZZ_CC) $(FUZZ_CFLAGS) $(PROTO_CFLAGS) -o $@ fuzz/fuzz_frames.c \
+		$(PROTO_SRC) $(PROTO_LIBS)
+
+$(BUILD)/fuzz/fuzz_normalize: fuzz/fuzz_normalize.c child/vfs.c child/vfs.h
+	@mkdir -p $(dir $@)
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -Ichild -o $@ fuzz/fuzz_normalize.c child/vfs.c
+
+.PHONY: fuzz fuzz-smoke fuzz-build
+fuzz-build: $(FUZZ_BINS)
+
+fuzz: $(FUZZ_BINS)
+	for n in $(FUZZ_NAMES); do fuzz/run.sh $(BUILD) $$n $(FUZZ_SECONDS) || exit 1; done
+
+fuzz-smoke: $(FUZZ_BINS)
+	for n in $(FUZZ_NAMES); do fuzz/run.sh $(BUILD) $$n $(FUZZ_SMOKE_SECONDS) || exit 1; done

@@ -1,0 +1,25 @@
+#!/usr/bin/env bash
+# Runs one libFuzzer target for a set time from its seeds and working
+# corpus, and prints its execution count.
+# Usage: fuzz/run.sh BUILD_DIR NAME SECONDS   (from the repository root)
+set -euo pipefail
+
+build=$1 name=$2 seconds=$3
+root=$(pwd)
+case "$name" in
+frames) max_len=8192 ;;
+*) max_len=9000 ;;
+esac
+
+mkdir -p "$build/fuzz/corpus-$name"
+cd "$build/fuzz"
+echo "fuzz: $name for $seconds s"
+if ! "./fuzz_$name" -max_total_time="$seconds" -timeout=10 \
+	-rss_limit_mb=1024 -max_len="$max_len" -print_final_stats=1 \
+	"corpus-$name" "$root/fuzz/corpus/$name" >"$name.log" 2>&1; then
+	tail -40 "$name.log"
+	echo "fuzz: $name failed; the input is in $build/fuzz/" >&2
+	exit 1
+fi
+grep -E '^stat::number_of_executed_units|^stat::average_exec_per_sec' \
+	"$name.log" | sed "s/^/fuzz: $name /"
