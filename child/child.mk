@@ -6,7 +6,7 @@ PY_LIBS   := $(shell $(PYCONFIG) --embed --ldflags)
 CHILD_SRCS := child/main.c child/supervisor.c child/run.c child/export.c \
 	child/config.c child/spawn.c child/notify.c child/hostfs.c \
 	child/policy.c \
-	child/jail.c child/log.c child/vfs.c
+	child/jail.c child/pyjson.c child/log.c child/vfs.c
 CHILD_OBJS := $(patsubst child/%.c,$(BUILD)/child/%.o,$(CHILD_SRCS))
 CHILD_CFLAGS := -Ichild $(PROTO_CFLAGS) $(PY_CFLAGS)
 

@@ -17,6 +17,7 @@
 
 #include "jail.h"
 #include "policy.h"
+#include "pyjson.h"
 #include "sbproto.h"
 
 /* Landlock ABI 4+ net and ABI 6+ scope bits, absent from older headers. */
@@ -213,41 +214,59 @@ static void apply_filter(void)
 
 /* ---- the _sandbox built-in module ----------------------------------- */
 
-/* _sandbox.transact(request: bytes) -> bytes: one host call round trip
- * on the control socket, the GIL released while waiting. */
-static PyObject *py_transact(PyObject *self, PyObject *arg)
+/* One request and its reply on the control socket, the GIL released
+ * while waiting. NULL when the socket failed. */
+static struct json_object *round_trip(struct json_object *req)
 {
-	struct json_object *req, *reply;
-	const char *buf, *out;
-	Py_ssize_t len;
-	PyObject *ret;
-
-	if (PyBytes_AsStringAndSize(arg, (char **)&buf, &len) < 0)
-		return NULL;
-	req = json_tokener_parse(buf);
-	if (!req)
-		return PyErr_Format(PyExc_ValueError, "request is not JSON");
+	struct json_object *reply = NULL;
 
 	Py_BEGIN_ALLOW_THREADS;
 	pthread_mutex_lock(&control_lock);
-	if (sbp_write(JAIL_CONTROL_FD, req, frame_max) < 0)
-		reply = NULL;
-	else
+	if (sbp_write(JAIL_CONTROL_FD, req, frame_max) == 0)
 		reply = read_message();
 	pthread_mutex_unlock(&control_lock);
 	Py_END_ALLOW_THREADS;
+	return reply;
+}
+
+/* _sandbox.call(function: str, args: list, kwargs: dict) -> dict: one
+ * host call; the reply holds "value" or "error" {"type", "message"}. */
+static PyObject *py_call(PyObject *self, PyObject *const *argv, Py_ssize_t argc)
+{
+	struct json_object *req, *args, *kwargs, *reply;
+	PyObject *ret;
+
+	if (argc != 3 || !PyUnicode_Check(argv[0]))
+		return PyErr_Format(PyExc_TypeError,
+				    "call(function, args, kwargs)");
+	if (pyjson_from_py(argv[1], 0, &args) < 0)
+		return NULL;
+	if (pyjson_from_py(argv[2], 0, &kwargs) < 0) {
+		json_object_put(args);
+		return NULL;
+	}
+
+	req = json_object_new_object();
+	json_object_object_add(req, "t", json_object_new_string("call"));
+	json_object_object_add(
+		req, "function",
+		json_object_new_string(PyUnicode_AsUTF8(argv[0])));
+	json_object_object_add(req, "args", args);
+	json_object_object_add(req, "kwargs", kwargs);
+	reply = round_trip(req);
 	json_object_put(req);
 
 	if (!reply)
-		return PyErr_Format(PyExc_OSError, "host call too large");
-	out = json_object_to_json_string_ext(reply, JSON_C_TO_STRING_PLAIN);
-	ret = PyBytes_FromString(out);
+		return PyErr_Format(PyExc_OSError,
+				    "host call larger than the frame limit");
+	ret = pyjson_to_py(reply, 0);
 	json_object_put(reply);
 	return ret;
 }
 
 static PyMethodDef sandbox_methods[] = {
-	{"transact", py_transact, METH_O, "One host-call round trip."},
+	{"call", (PyCFunction)(void (*)(void))py_call, METH_FASTCALL,
+	 "One host-call round trip."},
 	{NULL, NULL, 0, NULL},
 };
 
@@ -337,24 +356,58 @@ static void start_python(struct json_object *cfg)
 	Py_DECREF(dir);
 }
 
-/* Hands one command to sandbox._runner and returns its JSON answer. */
-static struct json_object *run_command(PyObject *handle, const char *cmd)
+/* What the supervisor gets when the runner's answer cannot be sent as
+ * JSON: the value an invoke returned is the only part that can fail. */
+static struct json_object *not_json(void)
 {
-	PyObject *res = PyObject_CallFunction(handle, "s", cmd);
+	struct json_object *out = json_object_new_object();
+	struct json_object *e = json_object_new_object();
+	PyObject *type, *value, *tb, *text;
+
+	PyErr_Fetch(&type, &value, &tb);
+	text = value ? PyObject_Str(value) : NULL;
+	json_object_object_add(e, "type", json_object_new_string("TypeError"));
+	json_object_object_add(
+		e, "message",
+		json_object_new_string(text && PyUnicode_Check(text)
+					       ? PyUnicode_AsUTF8(text)
+					       : "result is not JSON"));
+	json_object_object_add(e, "traceback", json_object_new_string(""));
+	Py_XDECREF(text);
+	Py_XDECREF(type);
+	Py_XDECREF(value);
+	Py_XDECREF(tb);
+	PyErr_Clear();
+
+	json_object_object_add(out, "t", json_object_new_string("result"));
+	json_object_object_add(out, "outcome",
+			       json_object_new_string("exception"));
+	json_object_object_add(out, "exception", e);
+	return out;
+}
+
+/* Hands one command to sandbox._runner and returns its answer. */
+static struct json_object *run_command(PyObject *handle,
+				       struct json_object *cmd)
+{
+	PyObject *arg = pyjson_to_py(cmd, 0);
+	PyObject *res = arg ? PyObject_CallOneArg(handle, arg) : NULL;
 	struct json_object *out = NULL;
 
-	if (res && PyUnicode_Check(res))
-		out = json_tokener_parse(PyUnicode_AsUTF8(res));
-	if (!out) {
-		/* The runner itself broke (user code can replace it). */
+	Py_XDECREF(arg);
+	if (!res) {
+		/* The runner itself broke: user code can replace it. */
 		PyErr_Clear();
 		out = json_object_new_object();
 		json_object_object_add(out, "t",
 				       json_object_new_string("result"));
 		json_object_object_add(out, "outcome",
 				       json_object_new_string("crash"));
+		return out;
 	}
-	Py_XDECREF(res);
+	if (pyjson_from_py(res, 0, &out) < 0)
+		out = not_json();
+	Py_DECREF(res);
 	return out;
 }
 
@@ -371,8 +424,7 @@ static void serve(PyObject *handle)
 		if (!cmd)
 			continue;
 
-		out = run_command(handle, json_object_to_json_string_ext(
-						  cmd, JSON_C_TO_STRING_PLAIN));
+		out = run_command(handle, cmd);
 		json_object_put(cmd);
 
 		Py_BEGIN_ALLOW_THREADS;

@@ -1,7 +1,7 @@
 """Runs the supervisor's commands inside the jail (internal).
 
-The C side of the jail hands each command, a JSON object, to :func:`handle`
-and sends the JSON it returns back to the supervisor. Only outcomes the
+The C side of the jail hands each command, a JSON object as a dict, to
+:func:`handle` and sends the dict it returns back to the supervisor as JSON. Only outcomes the
 interpreter itself can observe are decided here (ok, exception, exit, an
 uncaught MemoryError); every limit is enforced outside the jail.
 """
@@ -11,7 +11,6 @@ from __future__ import annotations
 # Imports are kept to what every run needs (and deferred otherwise):
 # each module imported here is start-up time of every sandbox.
 import io
-import json
 import os
 import sys
 # typing costs milliseconds at every start; annotations are strings here.
@@ -110,12 +109,8 @@ def _resolve(dotted: str) -> Any:
 
 def _invoke(command: dict[str, Any]) -> Any:
     func = _resolve(command["callable"])
-    value = func(*command.get("args", []), **command.get("kwargs", {}))
-    try:
-        json.dumps(value, allow_nan=False)
-    except (TypeError, ValueError) as exc:
-        raise TypeError(f"result of {command['callable']} is not JSON: {exc}") from None
-    return value
+    # The jail's C side turns the value into JSON, or reports a TypeError.
+    return func(*command.get("args", []), **command.get("kwargs", {}))
 
 
 def _flush() -> None:
@@ -144,10 +139,9 @@ def _execute(command: dict[str, Any]) -> dict[str, Any]:
     return result
 
 
-def handle(line: str) -> str:
-    """Runs one command from the supervisor; returns the JSON answer."""
-    command = json.loads(line)
+def handle(command: dict[str, Any]) -> dict[str, Any]:
+    """Runs one command from the supervisor; returns the answer."""
     if command.get("t") == "configure":
         sandbox._functions = tuple(command.get("host_functions", ()))
-        return json.dumps({"t": "configured"})
-    return json.dumps(_execute(command), allow_nan=False, default=repr)
+        return {"t": "configured"}
+    return _execute(command)

@@ -166,3 +166,26 @@ def test_trailing_slash_needs_a_directory(session: Child) -> None:
         "print(out)\n")
     assert r["outcome"] == "ok", r
     assert session.output["stdout"] == b"['ENOTDIR', 'ok', 'ENOTDIR']\n"
+
+
+def test_invoke_values_cross_as_json(session: Child) -> None:
+    session.execute("def f(x):\n    return {'in': x, 't': (1, 2.5, None, True)}\n"
+                    "def g():\n    return {1, 2}\n"
+                    "def h():\n    return float('nan')\n")
+    r = session.request("invoke", {"callable": "__main__.f",
+                                   "args": [{"a": [1, "é"]}]})["result"]
+    assert r["value"] == {"in": {"a": [1, "é"]}, "t": [1, 2.5, None, True]}
+    for name, kind in (("g", "set is not JSON"), ("h", "NaN")):
+        r = session.request("invoke", {"callable": f"__main__.{name}"})["result"]
+        assert r["outcome"] == "exception"
+        assert r["exception"]["type"] == "TypeError"
+        assert kind in r["exception"]["message"]
+        assert r["session_usable"] is True
+
+
+def test_host_call_arguments_must_be_json(session: Child) -> None:
+    r = session.execute("import sandbox\nsandbox.add(object())")
+    assert r["exception"]["type"] == "TypeError"
+    assert "not JSON" in r["exception"]["message"]
+    r = session.execute("import sandbox\nsandbox.add(2 ** 70)")
+    assert r["exception"]["type"] == "TypeError"
