@@ -22,8 +22,8 @@ export { PYTHON_TYPES, pythonTypeOf } from './host.js';
  * @typedef {import('./options.js').Duration} Duration
  * @typedef {import('./sandbox.js').SandboxState} SandboxState
  * @typedef {import('./sandbox.js').SandboxEvents} SandboxEvents
- * @typedef {import('./sandbox.js').RunOptions} RunOptions
- * @typedef {import('./sandbox.js').ExecuteSource} ExecuteSource
+ * @typedef {import('./arguments.js').RunOptions} RunOptions
+ * @typedef {import('./arguments.js').ExecuteSource} ExecuteSource
  * @typedef {import('./host.js').HostFunction} HostFunction
  * @typedef {import('./host.js').HostCallContext} HostCallContext
  * @typedef {import('./run.js').OutputChunk} OutputChunk

@@ -7,6 +7,9 @@
 import { EventEmitter } from 'node:events';
 import { debuglog } from 'node:util';
 
+import {
+  abortedError, addRunOptions, checkPathArg, checkSignal, executeParams, invokeParams, parseCancel,
+} from './arguments.js';
 import { ChildProcess, resolveChildPath } from './child-process.js';
 import { Connection, RpcReply } from './connection.js';
 import { RPC_CODES, SandboxError } from './errors.js';
@@ -17,7 +20,7 @@ import { Result } from './result.js';
 import { Run } from './run.js';
 import { parseSession, parseTmpfsList, parseTmpfsRead } from './session-info.js';
 import { describe } from './units.js';
-import { base64, boolean, isObject, object, oneOf } from './validate.js';
+import { base64, object, oneOf } from './validate.js';
 
 const debug = debuglog('pysandbox');
 
@@ -30,7 +33,6 @@ const EOF_GRACE_MS = 500;
 /** Limits of SPEC "initialize" used until the child reports the effective ones. */
 const DEFAULT_HOST_CALL_BYTES = 1048576;
 const DEFAULT_FILE_BYTES = 67108864;
-const CALLABLE_RE = /^[A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z_][A-Za-z0-9_]*)+$/;
 
 /**
  * @typedef {'new' | 'starting' | 'ready' | 'running' | 'ended' | 'closed'} SandboxState
@@ -38,40 +40,9 @@ const CALLABLE_RE = /^[A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z_][A-Za-z0-9_]*)+$/;
  * @typedef {import('./host.js').HostFunction} HostFunction
  * @typedef {import('./session-info.js').SessionInfo} SessionInfo
  * @typedef {import('./session-info.js').TmpfsEntry} TmpfsEntry
+ * @typedef {import('./arguments.js').RunOptions} RunOptions
+ * @typedef {import('./arguments.js').ExecuteSource} ExecuteSource
  */
-
-/**
- * @typedef {object} RunOptions
- * @property {string | Uint8Array} [stdin] what the code reads from fd 0 during this run
- * @property {AbortSignal} [signal] cancels the run: it then ends with outcome 'cancelled'
- */
-
-/**
- * @typedef {object} ExecuteSource
- * @property {string} [code] Python source
- * @property {string} [path] a sandbox path of a file to run instead
- * @property {string} [filename] the name tracebacks show
- */
-
-/**
- * @param {AbortSignal | undefined} signal
- * @returns {SandboxError | undefined}
- */
-function abortedError(signal) {
-  if (signal?.aborted) {
-    return new SandboxError('ERR_ABORTED', 'the operation was aborted', { cause: signal.reason });
-  }
-  return undefined;
-}
-
-/**
- * @param {unknown} signal
- */
-function checkSignal(signal) {
-  if (signal !== undefined && !(signal instanceof AbortSignal)) {
-    throw new SandboxError('ERR_INVALID_ARG', `'signal' must be an AbortSignal, got ${describe(signal)}`);
-  }
-}
 
 /**
  * A Run that failed before anything was sent.
@@ -83,53 +54,6 @@ function failedRun(error) {
   run.reject(error instanceof SandboxError ? error
     : new SandboxError('ERR_INVALID_ARG', errorMessage(error), { cause: error }));
   return run;
-}
-
-/**
- * @param {RunOptions} options
- * @param {Record<string, unknown>} params
- */
-function addRunOptions(options, params) {
-  if (!isObject(options)) {
-    throw new SandboxError('ERR_INVALID_ARG', `run options must be an object, got ${describe(options)}`);
-  }
-  checkSignal(options.signal);
-  const stdin = options.stdin;
-  if (stdin !== undefined) {
-    if (typeof stdin !== 'string' && !(stdin instanceof Uint8Array)) {
-      throw new SandboxError('ERR_INVALID_ARG', `'stdin' must be a string or a Uint8Array, got ${describe(stdin)}`);
-    }
-    params.stdin_data = Buffer.from(stdin).toString('base64');
-  }
-}
-
-/**
- * @param {string | ExecuteSource} source
- * @returns {Record<string, unknown>}
- */
-function executeParams(source) {
-  if (typeof source === 'string') {
-    return { code: source };
-  }
-  if (!isObject(source)) {
-    throw new SandboxError('ERR_INVALID_ARG', `execute() needs code as a string or {code} or {path}, got ${
-      describe(source)}`);
-  }
-  const { code, path, filename } = source;
-  if ((code === undefined) === (path === undefined)) {
-    throw new SandboxError('ERR_INVALID_ARG', 'execute() needs exactly one of code and path');
-  }
-  /** @type {Record<string, unknown>} */
-  const params = {};
-  for (const [key, value] of Object.entries({ code, path, filename })) {
-    if (value !== undefined) {
-      if (typeof value !== 'string') {
-        throw new SandboxError('ERR_INVALID_ARG', `execute() '${key}' must be a string, got ${describe(value)}`);
-      }
-      params[key] = value;
-    }
-  }
-  return params;
 }
 
 /**
@@ -287,15 +211,7 @@ export class Sandbox extends EventEmitter {
    */
   invoke(callable, args = [], kwargs = {}, options = {}) {
     try {
-      if (typeof callable !== 'string' || !CALLABLE_RE.test(callable)) {
-        throw new SandboxError('ERR_INVALID_ARG', `callable must be a dotted name like 'module.function', got ${
-          describe(callable)}`);
-      }
-      if (!Array.isArray(args) || !isObject(kwargs)) {
-        throw new SandboxError('ERR_INVALID_ARG', 'invoke() needs args as an array and kwargs as an object');
-      }
-      /** @type {Record<string, unknown>} */
-      const params = { callable, args, kwargs };
+      const params = invokeParams(callable, args, kwargs);
       addRunOptions(options, params);
       return this.#startRun('invoke', params, options.signal);
     } catch (err) {
@@ -817,25 +733,6 @@ export class Sandbox extends EventEmitter {
     }
     await this.#fail(new SandboxError('ERR_CLOSED', 'the sandbox was closed'));
   }
-}
-
-/**
- * @param {unknown} raw the answer to `cancel`
- * @returns {boolean}
- */
-function parseCancel(raw) {
-  return boolean(object(raw, 'cancel result').cancelled, 'cancelled');
-}
-
-/**
- * @param {unknown} path
- * @returns {string}
- */
-function checkPathArg(path) {
-  if (typeof path !== 'string' || !path.startsWith('/') || path.includes('\0')) {
-    throw new SandboxError('ERR_INVALID_ARG', `path must be an absolute sandbox path, got ${describe(path)}`);
-  }
-  return path;
 }
 
 /**

@@ -173,6 +173,14 @@ describe('Sandbox against the fake child', () => {
     }
   });
 
+  it('refuses a configuration that does not fit the 1 MiB initialize frame', async () => {
+    const sandbox = new Sandbox({ child: fakeChild(),
+      filesystem: [{ type: 'file', target: '/big', data: new Uint8Array(800 * 1024) }] });
+    await assert.rejects(within(sandbox.start()), { code: 'ERR_FRAME_TOO_LARGE' });
+    assert.equal(sandbox.state, 'closed');
+    await within(sandbox.close());
+  });
+
   it('reads and lists tmpfs files', async () => {
     const sandbox = await started();
     try {

@@ -96,30 +96,8 @@ export type SandboxOptions = import("./options.js").SandboxOptions;
 export type HostFunction = import("./host.js").HostFunction;
 export type SessionInfo = import("./session-info.js").SessionInfo;
 export type TmpfsEntry = import("./session-info.js").TmpfsEntry;
-export type RunOptions = {
-    /**
-     * what the code reads from fd 0 during this run
-     */
-    stdin?: string | Uint8Array<ArrayBufferLike> | undefined;
-    /**
-     * cancels the run: it then ends with outcome 'cancelled'
-     */
-    signal?: AbortSignal | undefined;
-};
-export type ExecuteSource = {
-    /**
-     * Python source
-     */
-    code?: string | undefined;
-    /**
-     * a sandbox path of a file to run instead
-     */
-    path?: string | undefined;
-    /**
-     * the name tracebacks show
-     */
-    filename?: string | undefined;
-};
+export type RunOptions = import("./arguments.js").RunOptions;
+export type ExecuteSource = import("./arguments.js").ExecuteSource;
 /**
  * Events: 'output' (OutputChunk, while a run writes), 'ended' (the child ended
  * the session: { reason, message }), 'exit' (the child process exited).
