@@ -222,6 +222,11 @@ final class Process
         }
         if (!$this->hasExited()) {
             proc_terminate($this->proc, self::SIGKILL);
+            // proc_close() would report the signal as a bare number; wait
+            // (briefly: SIGKILL cannot be caught) for the status instead.
+            for ($i = 0; $i < 1000 && !$this->hasExited(); $i++) {
+                usleep(1000);
+            }
         }
         $this->reap();
     }
