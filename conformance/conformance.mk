@@ -23,7 +23,7 @@ conformance: $(CONF_DEPS) $(BUILD)/pysandbox
 	@rc=0; for d in $(CONF_DRIVERS); do \
 		echo "# driver $$d"; \
 		$(CONF_RUN) --driver "conformance/drivers/adapt.py $$d" \
-			--child $(CONF_CHILD) || rc=1; \
+			--child $(CONF_CHILD) --jobs 4 || rc=1; \
 	done; \
 	echo "# child"; $(CONF_RUN) --child $(CONF_CHILD) || rc=1; exit $$rc
 
