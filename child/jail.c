@@ -68,7 +68,7 @@ static struct json_object *read_message(void)
 	for (;;) {
 		switch (sbp_reader_next(control, &line, &len)) {
 		case SBP_FRAME_OK:
-			return json_tokener_parse(line);
+			return sbp_parse_json(line, len);
 		case SBP_FRAME_NONE:
 			break;
 		case SBP_FRAME_OVERSIZED:
@@ -113,9 +113,9 @@ static void set_limits(struct json_object *cfg)
 	set_limit(RLIMIT_MEMLOCK, 0, "rlimit memlock");
 	set_limit(RLIMIT_MSGQUEUE, 0, "rlimit msgqueue");
 
-	/* Threads count against RLIMIT_NPROC of the jail's uid in its own
-	 * user namespace, where the jail is the only process. */
-	set_limit(RLIMIT_NPROC, limit_of(cfg, "threads") + 1, "rlimit nproc");
+	/* Threads, the main one included, count against RLIMIT_NPROC of
+	 * the jail's uid in its own user namespace, where it is alone. */
+	set_limit(RLIMIT_NPROC, limit_of(cfg, "threads"), "rlimit nproc");
 }
 
 static long landlock_abi(void)

@@ -159,6 +159,8 @@ const struct policy_rule policy_rules[] = {
 	A("getcpu", "scheduling"),
 	A("getpriority", "scheduling"),
 	A("umask", "own file-creation mask"),
+	A("getrlimit", "own limits"),
+	A("setrlimit", "own limits; hard = soft, cannot be raised"),
 	A("shutdown", "the control socket"),
 	/* Path-based calls: the supervisor answers from the virtual tree. */
 	F("open", "path: virtual filesystem"),
@@ -449,8 +451,6 @@ static int add_misc(scmp_filter_ctx ctx)
 			       SCMP_A0_64(SCMP_CMP_EQ, 0));
 	rc |= seccomp_rule_add(ctx, SCMP_ACT_ERRNO(EPERM), SCMP_SYS(prlimit64),
 			       1, SCMP_A0_64(SCMP_CMP_NE, 0));
-	rc |= seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(getrlimit), 0);
-	rc |= seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(setrlimit), 0);
 	rc |= seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(sendmsg), 1,
 			       SCMP_A0_64(SCMP_CMP_EQ, ctl));
 	rc |= seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(recvmsg), 1,

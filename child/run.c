@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -31,6 +32,9 @@ static uint64_t jail_cpu_ns(struct sup *s)
 	struct timespec ts;
 	clockid_t clk;
 
+	/* Once reaped, wait4 told the jail's final total. */
+	if (s->jail.pid <= 0)
+		return s->jail.cpu_ns;
 	if (clock_getcpuclockid(s->jail.pid, &clk) != 0 ||
 	    clock_gettime(clk, &ts) < 0)
 		return 0;
@@ -44,6 +48,8 @@ static uint64_t jail_peak_bytes(struct sup *s)
 	unsigned long long kb = 0;
 	FILE *f;
 
+	if (s->jail.pid <= 0)
+		return s->jail.peak_bytes;
 	snprintf(path, sizeof(path), "/proc/%d/status", s->jail.pid);
 	f = fopen(path, "re");
 	if (!f)
@@ -255,7 +261,9 @@ static struct json_object *usage_json(struct sup *s, uint64_t cpu_ns,
 #define U(k, v)                                                                \
 	json_object_object_add(u, k, json_object_new_int64((int64_t)(v)))
 	U("wall_ms", sup_now_ms() - s->run.started_ms);
-	U("cpu_ms", (cpu_ns - s->run.cpu_start_ns) / 1000000);
+	U("cpu_ms", cpu_ns > s->run.cpu_start_ns
+			    ? (cpu_ns - s->run.cpu_start_ns) / 1000000
+			    : 0);
 	U("peak_memory_bytes", peak);
 	U("forwarded_calls", s->notify.forwarded - s->run.forwarded_start);
 	U("host_calls", s->run.host_calls);
@@ -475,6 +483,46 @@ static void on_call(struct sup *s, struct json_object *m, size_t len)
 	sup_send(s, sbp_request(s->run.call_id, "host/call", p));
 }
 
+static bool bounded_string(struct json_object *o, const char *field, size_t max)
+{
+	struct json_object *v;
+
+	return json_object_object_get_ex(o, field, &v) &&
+	       json_object_is_type(v, json_type_string) &&
+	       (size_t)json_object_get_string_len(v) <= max &&
+	       (max == SIZE_MAX || json_object_get_string_len(v) > 0);
+}
+
+/* The exception the jail reports: all three strings, the type short. */
+static bool valid_exception(struct json_object *m, bool required)
+{
+	struct json_object *e;
+
+	if (!json_object_object_get_ex(m, "exception", &e) || !e)
+		return !required;
+	return json_object_is_type(e, json_type_object) &&
+	       bounded_string(e, "type", 1024) &&
+	       bounded_string(e, "message", SIZE_MAX) &&
+	       bounded_string(e, "traceback", SIZE_MAX);
+}
+
+/* The jail may be anything by now: its answer must be one a real run
+ * produces, or the run is reported as a crash. */
+static bool valid_result(struct json_object *m, const char *outcome)
+{
+	struct json_object *st;
+	int64_t status;
+
+	if (strcmp(outcome, "exit") == 0) {
+		if (!json_object_object_get_ex(m, "exit_status", &st) ||
+		    !json_object_is_type(st, json_type_int))
+			return false;
+		status = json_object_get_int64(st);
+		return status >= 0 && status <= 255;
+	}
+	return valid_exception(m, strcmp(outcome, "exception") == 0);
+}
+
 static void on_result(struct sup *s, struct json_object *m)
 {
 	struct json_object *o;
@@ -484,7 +532,9 @@ static void on_result(struct sup *s, struct json_object *m)
 		return;
 	if (!json_object_object_get_ex(m, "outcome", &o) ||
 	    !json_object_is_type(o, json_type_string) ||
-	    !valid_outcome(json_object_get_string(o))) {
+	    !valid_outcome(json_object_get_string(o)) ||
+	    !valid_result(m, json_object_get_string(o))) {
+		log_info("run: the jail sent an invalid result");
 		run_end(s, "crash");
 		return;
 	}
@@ -497,9 +547,15 @@ static void on_result(struct sup *s, struct json_object *m)
 
 static void on_jail_message(struct sup *s, const char *line, size_t len)
 {
-	struct json_object *m = json_tokener_parse(line);
+	struct json_object *m = sbp_parse_json(line, len);
 	struct json_object *t;
 	const char *type = "";
+
+	/* Whoever in the jail waits for an answer gets one. */
+	if (!m) {
+		reply_to_jail(s, "SandboxError", "malformed message", NULL);
+		return;
+	}
 
 	if (m && json_object_object_get_ex(m, "t", &t) &&
 	    json_object_is_type(t, json_type_string))
@@ -567,7 +623,8 @@ void run_on_exit(struct sup *s)
 	if (s->state == ST_RUNNING) {
 		drain(s);
 		if (s->state == ST_RUNNING) {
-			finish(s, exit_outcome(s, status), status, 0, 0);
+			finish(s, exit_outcome(s, status), status,
+			       jail_cpu_ns(s), jail_peak_bytes(s));
 		}
 	}
 	s->state = ST_ENDED;
@@ -627,8 +684,12 @@ void run_on_host_reply(struct sup *s, struct sbp_message *m)
 			      m->error_message, NULL);
 		return;
 	}
-	if (json_object_is_type(m->result, json_type_object))
-		json_object_object_get_ex(m->result, "value", &v);
+	if (!json_object_is_type(m->result, json_type_object) ||
+	    !json_object_object_get_ex(m->result, "value", &v)) {
+		reply_to_jail(s, "SandboxError",
+			      "the host's answer has no value", NULL);
+		return;
+	}
 	json_object_to_json_string_length(v, JSON_C_TO_STRING_PLAIN, &len);
 	if (len > s->cfg.limits.host_call_bytes) {
 		reply_to_jail(s, "SandboxError",

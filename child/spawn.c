@@ -13,6 +13,7 @@
 #include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
+#include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -327,14 +328,22 @@ out:
 
 int spawn_kill(struct jail *j)
 {
+	struct rusage ru = {0};
 	int status = 0;
 
 	if (j->pid <= 0)
 		return 0;
 
 	syscall(SYS_pidfd_send_signal, j->pidfd, SIGKILL, NULL, 0);
-	while (waitpid(j->pid, &status, 0) < 0 && errno == EINTR)
+	while (wait4(j->pid, &status, 0, &ru) < 0 && errno == EINTR)
 		;
 	j->pid = -1;
+	j->cpu_ns =
+		((uint64_t)ru.ru_utime.tv_sec + (uint64_t)ru.ru_stime.tv_sec) *
+			1000000000ULL +
+		((uint64_t)ru.ru_utime.tv_usec +
+		 (uint64_t)ru.ru_stime.tv_usec) *
+			1000ULL;
+	j->peak_bytes = (uint64_t)ru.ru_maxrss * 1024;
 	return status;
 }

@@ -15,6 +15,7 @@
 #define SANDBOX_SPAWN_H
 
 #include <stdbool.h>
+#include <stdint.h>
 #include <sys/types.h>
 
 #include "config.h"
@@ -32,10 +33,11 @@ struct isolation {
 struct jail {
 	pid_t pid;
 	int pidfd;
-	int control;  /* stream socket to the jail */
-	int out;      /* jail stdout, read end */
-	int err;      /* jail stderr, read end */
-	int listener; /* seccomp user-notification listener */
+	int control;		     /* stream socket to the jail */
+	int out;		     /* jail stdout, read end */
+	int err;		     /* jail stderr, read end */
+	int listener;		     /* seccomp user-notification listener */
+	uint64_t cpu_ns, peak_bytes; /* from wait4, once reaped */
 };
 
 /* Drops root (to DROP_UID/DROP_GID) and enters the supervisor's own user
@@ -58,7 +60,8 @@ int spawn_jail(const struct config *cfg, const struct install_paths *ip,
 	       struct jail *j, struct isolation *iso, const char **step);
 
 /* Kills the jail (SIGKILL through its pidfd) and reaps it; safe to call
- * twice. Returns the wait status. */
+ * twice. Returns the wait status; the jail's final CPU time and peak
+ * memory go to j->cpu_ns and j->peak_bytes. */
 int spawn_kill(struct jail *j);
 
 #endif

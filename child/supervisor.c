@@ -193,7 +193,7 @@ static int wait_ready(struct sup *s, char *python, size_t size,
 		if (sbp_reader_next(s->ctl, &line, &len) != SBP_FRAME_OK)
 			continue;
 
-		m = json_tokener_parse(line);
+		m = sbp_parse_json(line, len);
 		if (m && json_object_object_get_ex(m, "t", &t) &&
 		    strcmp(json_object_get_string(t), "ready") == 0) {
 			json_object_object_get_ex(m, "python", &v);

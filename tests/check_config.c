@@ -38,6 +38,7 @@ START_TEST(defaults)
 	ck_assert_uint_eq(cfg.limits.memory_bytes, 512u << 20);
 	ck_assert_uint_eq(cfg.limits.wall_ms, 30000);
 	ck_assert_uint_eq(cfg.limits.frame_bytes, 4u << 20);
+	ck_assert_uint_eq(cfg.limits.threads, 16);
 	ck_assert_str_eq(cfg.cwd, "/tmp");
 	ck_assert_int_eq(json_object_array_length(cfg.argv), 1);
 	ck_assert_int_eq(json_object_object_length(cfg.env), 3);
@@ -68,9 +69,6 @@ static const struct {
 	{"{\"protocol_version\":\"1.0\",\"limits\":{\"frame_bytes\":"
 	 "1073741824}}",
 	 SBP_INVALID_PARAMS, "/limits/frame_bytes"},
-	{"{\"protocol_version\":\"1.0\",\"limits\":{\"frame_bytes\":65536,"
-	 "\"host_call_bytes\":65536}}",
-	 SBP_INVALID_PARAMS, "/limits/host_call_bytes"},
 	{"{\"protocol_version\":\"1.0\",\"env\":{\"A\":1}}", SBP_INVALID_PARAMS,
 	 "/env"},
 	{"{\"protocol_version\":\"1.0\",\"env\":{\"A=B\":\"x\"}}",
@@ -155,6 +153,21 @@ START_TEST(accepts_every_entry_kind)
 }
 END_TEST
 
+START_TEST(host_call_bytes_capped_at_frame_bytes)
+{
+	struct config cfg;
+	char field[256];
+
+	ck_assert_int_eq(parse("{\"protocol_version\":\"1.0\",\"limits\":"
+			       "{\"frame_bytes\":65536,\"host_call_bytes\":"
+			       "1048576}}",
+			       &cfg, field),
+			 0);
+	ck_assert_uint_eq(cfg.limits.host_call_bytes, 65536);
+	config_clear(&cfg);
+}
+END_TEST
+
 START_TEST(limits_json_round_trip)
 {
 	struct limits l = {1, 2, 3, 4, 5, 6, 7, 8, 9};
@@ -178,6 +191,7 @@ int main(void)
 	tcase_add_loop_test(tc, rejects_bad_params, 0,
 			    sizeof(bad_cases) / sizeof(bad_cases[0]));
 	tcase_add_test(tc, accepts_every_entry_kind);
+	tcase_add_test(tc, host_call_bytes_capped_at_frame_bytes);
 	tcase_add_test(tc, limits_json_round_trip);
 	suite_add_tcase(s, tc);
 

@@ -248,7 +248,7 @@ EXPORT int sbp_write(int fd, struct json_object *msg, size_t max)
 
 /* ---- JSON-RPC envelope ---------------------------------------------- */
 
-static struct json_object *parse_json(const char *line, size_t len)
+EXPORT struct json_object *sbp_parse_json(const char *line, size_t len)
 {
 	struct json_tokener *tok = json_tokener_new_ex(SBP_JSON_DEPTH);
 	struct json_object *obj;
@@ -347,7 +347,7 @@ EXPORT int sbp_parse(const char *line, size_t len, struct sbp_message *msg)
 	struct json_object *version, *id = NULL, *method;
 
 	memset(msg, 0, sizeof(*msg));
-	msg->root = parse_json(line, len);
+	msg->root = sbp_parse_json(line, len);
 	if (!msg->root)
 		return SBP_PARSE_ERROR;
 	if (!json_object_is_type(msg->root, json_type_object))

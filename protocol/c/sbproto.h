@@ -130,6 +130,12 @@ struct sbp_message {
  * error can answer it) and MSG->root owns it; clear MSG in every case.
  */
 int sbp_parse(const char *line, size_t len, struct sbp_message *msg);
+
+/* Parses one JSON text of LEN bytes as strictly as sbp_parse() does
+ * (UTF-8, SBP_JSON_DEPTH, nothing after the value), without requiring a
+ * JSON-RPC envelope. A new reference, or NULL when it is not JSON. Note
+ * that the JSON text "null" also yields NULL. */
+struct json_object *sbp_parse_json(const char *line, size_t len);
 void sbp_message_clear(struct sbp_message *msg);
 
 /* Builders. Each takes ownership of the json_object arguments (params,

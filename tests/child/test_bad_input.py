@@ -164,3 +164,31 @@ def test_host_error_types_are_mapped(session: Child) -> None:
     assert session.output["stdout"] == json.dumps(
         ["ValueError", "TypeError", "IndexError", "PermissionError",
          "SandboxError"]).replace('"', "'").encode() + b"\n"
+
+
+def test_forged_results_from_the_jail_are_crashes(session: Child) -> None:
+    forged = ('{"t":"result","outcome":"exit","exit_status":1099511627776}',
+              '{"t":"result","outcome":"exception","exception":null}',
+              '{"t":"result","outcome":"timeout"}')
+    for line in forged:
+        c = Child()
+        try:
+            c.initialize()
+            r = c.execute(f"import os\nos.write(3, b'{line}\\n')\n"
+                          "import time; time.sleep(5)")
+            assert r["outcome"] == "crash", (line, r)
+        finally:
+            c.close()
+
+
+def test_garbage_on_the_control_socket_gets_an_answer(session: Child) -> None:
+    r = session.execute("import os, sandbox\nos.write(3, b'{\"t\":\"call\",\\n')\n"
+                        "print('still here')")
+    assert r["outcome"] == "ok", r
+    assert session.output["stdout"] == b"still here\n"
+
+
+def test_host_answer_without_value_is_an_error(session: Child) -> None:
+    r = session.execute("import sandbox\nsandbox.add(1)",
+                        host=lambda p: {"result": 5})
+    assert r["exception"]["type"] == "sandbox.SandboxError"

@@ -136,3 +136,24 @@ def test_int80_entry_is_a_violation(child: Child) -> None:
     assert r["outcome"] == "violation"
     assert r["violation"] == {"syscall": "getpid", "number": 20,
                               "arch": "x86"}
+
+
+def test_threads_limit_counts_the_main_thread(child: Child) -> None:
+    code = ("import threading, time\nev = threading.Event()\nn = 0\n"
+            "try:\n"
+            "    for _ in range(50):\n"
+            "        threading.Thread(target=ev.wait).start(); n += 1\n"
+            "except RuntimeError:\n    pass\n"
+            "ev.set()\nprint(n)\n")
+    r = start(child, threads=8).execute(code)
+    assert r["outcome"] == "ok", r
+    assert child.output["stdout"] == b"7\n"
+
+
+def test_usage_of_a_crashed_run(child: Child) -> None:
+    r = start(child).execute(
+        "import ctypes\nx = bytearray(50 << 20)\nctypes.string_at(0)")
+    assert r["outcome"] == "crash"
+    assert r["signal"] == 11
+    assert 0 <= r["usage"]["cpu_ms"] < 60000
+    assert r["usage"]["peak_memory_bytes"] > 50 << 20
