@@ -122,12 +122,18 @@ final class Process
         return proc_get_status($this->proc)['pid'];
     }
 
-    /** Queues bytes for fd 3; they are written by pump(). */
+    /**
+     * Queues bytes for fd 3 and writes what the pipe takes at once (a host
+     * call's answer goes out without waiting for the next pump()); the
+     * rest is written by pump().
+     */
     public function write(string $bytes): void
     {
-        if ($this->in !== null) {
-            $this->pending .= $bytes;
+        if ($this->in === null) {
+            return;
         }
+        $this->pending .= $bytes;
+        $this->flush();
     }
 
     /** Bytes queued for fd 3 that the child has not read yet. */
