@@ -5,7 +5,7 @@
 
 BENCH_BUILD := $(BUILD)/bench
 BENCH_BINS  := $(BENCH_BUILD)/unotify_rtt $(BENCH_BUILD)/pipe_peer \
-	       $(BENCH_BUILD)/bench_c
+	       $(BENCH_BUILD)/bench_c $(BENCH_BUILD)/embedpy
 BENCH_DEPS  := $(BENCH_BINS) $(BUILD)/sandbox $(BUILD)/pysandbox
 BENCH_PY    := bench/run.py bench/workloads
 
@@ -20,6 +20,12 @@ $(BENCH_BUILD)/pipe_peer: bench/pipe_peer.c
 $(BENCH_BUILD)/bench_c: bench/bench_c.c $(C_STATIC) $(C_DIR)/pysandbox.h
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) $(C_CFLAGS) -o $@ $< $(C_STATIC) $(LDFLAGS) $(C_LIBS)
+
+# Built like the child's embedding of CPython (child/child.mk's flags).
+$(BENCH_BUILD)/embedpy: bench/embedpy.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(shell $(PYCONFIG) --includes) -o $@ $< $(LDFLAGS) \
+		$(shell $(PYCONFIG) --ldflags --embed)
 
 ALL_TARGETS += $(BENCH_BINS)
 

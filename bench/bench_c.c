@@ -319,15 +319,17 @@ static int cmd_sessions(long n)
 
 /* ---- memory ------------------------------------------------------------- */
 
-/* A field of /proc/PID/status in KiB, -1 when absent. */
-static long status_kib(pid_t pid, const char *field)
+/* A field of /proc/PID/FILE (status, smaps_rollup) in KiB, -1 when
+ * absent or unreadable: smaps_rollup of a non-dumpable supervisor needs
+ * the right to trace it, which only root has. */
+static long proc_kib(pid_t pid, const char *file, const char *field)
 {
 	char path[64], line[256];
 	size_t flen = strlen(field);
 	long kib = -1;
 	FILE *f;
 
-	snprintf(path, sizeof(path), "/proc/%d/status", (int)pid);
+	snprintf(path, sizeof(path), "/proc/%d/%s", (int)pid, file);
 	f = fopen(path, "re");
 	if (!f)
 		return -1;
@@ -373,24 +375,29 @@ static int children_of(pid_t parent, pid_t *out, int max)
 	return n;
 }
 
-/* Prints the memory of every supervisor (our children) and their jails. */
+/* Prints the mean memory of every supervisor (our children) and jail. */
 static void print_memory(int expected)
 {
 	pid_t sup[MAX_SESSIONS], jail[4];
-	long rss = 0, anon = 0, jrss = 0;
+	long rss = 0, anon = 0, pss = 0, jrss = 0;
 	int n = children_of(getpid(), sup, MAX_SESSIONS);
 
 	if (n != expected)
 		die("found %d supervisors, expected %d", n, expected);
 	for (int i = 0; i < n; i++) {
-		rss += status_kib(sup[i], "VmRSS");
-		anon += status_kib(sup[i], "RssAnon");
+		long p = proc_kib(sup[i], "smaps_rollup", "Pss");
+
+		rss += proc_kib(sup[i], "status", "VmRSS");
+		anon += proc_kib(sup[i], "status", "RssAnon");
+		pss = (pss < 0 || p < 0) ? -1 : pss + p;
 		if (children_of(sup[i], jail, 4) == 1)
-			jrss += status_kib(jail[0], "VmRSS");
+			jrss += proc_kib(jail[0], "status", "VmRSS");
 	}
 	printf("\"sessions\":%d,\"supervisor_rss_kib\":%.1f,"
-	       "\"supervisor_anon_kib\":%.1f,\"jail_rss_kib\":%.1f",
-	       n, (double)rss / n, (double)anon / n, (double)jrss / n);
+	       "\"supervisor_anon_kib\":%.1f,\"supervisor_pss_kib\":%.1f,"
+	       "\"jail_rss_kib\":%.1f",
+	       n, (double)rss / n, (double)anon / n,
+	       pss < 0 ? -1.0 : (double)pss / n, (double)jrss / n);
 }
 
 static int cmd_rss(void)
