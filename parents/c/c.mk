@@ -62,6 +62,14 @@ $(C_BUILD)/cli/%.o: $(C_DIR)/cli/%.c $(C_DIR)/cli/cli.h $(C_DIR)/pysandbox.h
 $(C_CLI): $(C_CLI_OBJ) $(C_STATIC)
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(C_LIBS)
 
+# The conformance suite's driver (docs/conformance.md): the library's API
+# as the suite exercises it. Shares the CLI's helpers, not its main.
+C_DRIVER := $(BUILD)/c/conformance-driver
+
+$(C_DRIVER): $(C_DIR)/tools/conformance_driver.c $(C_BUILD)/cli/common.o \
+		$(C_STATIC)
+	$(CC) $(CFLAGS) $(C_CFLAGS) -I$(C_DIR)/cli $(LDFLAGS) -o $@ $^ $(C_LIBS)
+
 $(C_FAKE): $(C_DIR)/tests/fake_child.c $(PROTO_OBJ)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) $(PROTO_CFLAGS) -o $@ $^ $(PROTO_LIBS)
@@ -75,10 +83,11 @@ $(C_CHECK): tests/check_libpysandbox.c $(C_SHARED) $(C_DIR)/pysandbox.h
 		-L$(BUILD) -lpysandbox -Wl,-rpath,'$(abspath $(BUILD))' \
 		$(JSONC_LIBS) $(CHECK_LIBS)
 
-ALL_TARGETS += $(C_STATIC) $(C_SHARED) $(C_PC) $(C_CLI) $(C_FAKE) $(C_CHECK)
+ALL_TARGETS += $(C_STATIC) $(C_SHARED) $(C_PC) $(C_CLI) $(C_FAKE) $(C_CHECK) \
+	       $(C_DRIVER)
 
 .PHONY: test-libpysandbox test-cli lint-c-format install-c
-.PHONY: test-libpysandbox-real test-cli-real
+.PHONY: test-libpysandbox-real test-cli-real test-c-conformance
 test-libpysandbox: $(C_CHECK) $(C_FAKE) $(C_SHARED)
 	CK_FORK=yes CK_RUN_SUITE=libpysandbox $(C_CHECK)
 	@extra=$$(nm -D --defined-only $(C_SHARED) | \
@@ -111,8 +120,14 @@ test-cli-real: $(C_CLI) $(BUILD)/sandbox
 	PYSANDBOX_CLI=$(abspath $(C_CLI)) SANDBOX_CHILD=$(abspath $(BUILD)/sandbox) \
 		$(PYTHON) -m pytest -q -p no:cacheprovider tests/cli/test_real_child.py
 
+# The conformance suite (docs/conformance.md) with the C driver: about a
+# minute for the parent group, several for e2e, so runnable by name only.
+test-c-conformance: $(C_DRIVER) $(BUILD)/sandbox $(BUILD)/conformance/mockchild
+	conformance/run --driver $(abspath $(C_DRIVER)) --child $(BUILD)/sandbox
+
 C_FMT_FILES := $(C_DIR)/pysandbox.h $(wildcard $(C_DIR)/lib/*.[ch]) \
 	       $(wildcard $(C_DIR)/cli/*.[ch]) $(C_DIR)/tests/fake_child.c \
+	       $(C_DIR)/tools/conformance_driver.c \
 	       tests/check_libpysandbox.c
 
 lint-c-format:

@@ -346,6 +346,10 @@ void pysandbox_set_output(struct pysandbox *s, pysandbox_output_fn fn,
  * (stdin grows by a third in base64) does not fit the frame limit. */
 int pysandbox_set_stdin(struct pysandbox *s, const void *data, size_t len);
 
+/* The file name the next execute reports in tracebacks and __file__
+ * (copied; NULL for the default: "<string>", or the path). */
+int pysandbox_set_filename(struct pysandbox *s, const char *filename);
+
 /*
  * Runs CODE (or the sandbox file PATH) in the session's __main__ and
  * stores a new result in *RESULT, owned by the caller. A returned result

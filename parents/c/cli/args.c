@@ -126,41 +126,6 @@ static const char usage[] =
 	"116 violation, 117 crash, 118 cancelled, 120-123 and 125 bad input,\n"
 	"126 child could not start, 127 protocol failure (see docs/cli.md).\n";
 
-int cli_read_fd(int fd, size_t max, char **buf, size_t *len)
-{
-	size_t cap = 65536, n = 0;
-	char *p = malloc(cap + 1), *grown;
-	ssize_t r;
-
-	while (p) {
-		r = read(fd, p + n, cap - n);
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r <= 0)
-			break;
-		n += (size_t)r;
-		if (n > max) {
-			free(p);
-			return -E2BIG;
-		}
-		if (n == cap) {
-			cap *= 2;
-			grown = realloc(p, cap + 1);
-			if (!grown)
-				free(p);
-			p = grown;
-		}
-	}
-	if (!p || r < 0) {
-		free(p);
-		return p ? -errno : -ENOMEM;
-	}
-	p[n] = '\0';
-	*buf = p;
-	*len = n;
-	return 0;
-}
-
 /* Digits, then an optional unit from UNITS (name, factor); the empty
  * unit name is the default. -1 when malformed or out of range. */
 static int64_t parse_number(const char *s, const char *const *names,

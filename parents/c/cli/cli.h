@@ -67,6 +67,10 @@ int cli_read_host_file(struct cli *c, const char *path, char **buf, size_t *len,
  * reads stdin; 0 or an exit status. */
 int cli_load_inputs(struct cli *c);
 
+/* DATA (N bytes of untrusted output) as a new JSON string, invalid UTF-8
+ * replaced by U+FFFD. NULL on allocation failure. */
+struct json_object *cli_text(const void *data, size_t n);
+
 /* Starts the session and runs the code; returns the exit status. */
 int cli_run(struct cli *c);
 

@@ -178,61 +178,6 @@ static int status_of(const struct pysandbox_result *r)
 	return table[o];
 }
 
-/* Length of the valid UTF-8 sequence at P (at most N bytes), 0 if
- * invalid (RFC 3629: no overlongs, no surrogates, nothing past U+10FFFF). */
-static size_t utf8_len(const unsigned char *p, size_t n)
-{
-	size_t len, i;
-	unsigned char lo = 0x80, hi = 0xbf;
-
-	if (p[0] < 0x80)
-		return 1;
-	if (p[0] < 0xc2 || p[0] > 0xf4)
-		return 0;
-	len = p[0] < 0xe0 ? 2 : p[0] < 0xf0 ? 3 : 4;
-	if (p[0] == 0xe0)
-		lo = 0xa0;
-	else if (p[0] == 0xed)
-		hi = 0x9f;
-	else if (p[0] == 0xf0)
-		lo = 0x90;
-	else if (p[0] == 0xf4)
-		hi = 0x8f;
-	if (n < len || p[1] < lo || p[1] > hi)
-		return 0;
-	for (i = 2; i < len; i++)
-		if ((p[i] & 0xc0) != 0x80)
-			return 0;
-	return len;
-}
-
-/* Output as a JSON string, invalid UTF-8 replaced by U+FFFD. */
-static struct json_object *text(const void *data, size_t n)
-{
-	const unsigned char *p = data;
-	struct json_object *s;
-	char *buf = malloc(n * 3 + 1), *q = buf;
-	size_t i = 0, k;
-
-	if (!buf)
-		return NULL;
-	while (i < n) {
-		k = utf8_len(p + i, n - i);
-		if (k) {
-			memcpy(q, p + i, k);
-			q += k;
-			i += k;
-		} else {
-			memcpy(q, "\xef\xbf\xbd", 3);
-			q += 3;
-			i++;
-		}
-	}
-	s = json_object_new_string_len(buf, (int)(q - buf));
-	free(buf);
-	return s;
-}
-
 static void print_json(struct pysandbox *s, const struct pysandbox_result *r,
 		       int status)
 {
@@ -247,9 +192,9 @@ static void print_json(struct pysandbox *s, const struct pysandbox_result *r,
 	json_object_object_add(o, "result",
 			       json_object_get(pysandbox_result_json(r)));
 	d = pysandbox_result_stdout(r, &n);
-	json_object_object_add(o, "stdout", text(d, n));
+	json_object_object_add(o, "stdout", cli_text(d, n));
 	d = pysandbox_result_stderr(r, &n);
-	json_object_object_add(o, "stderr", text(d, n));
+	json_object_object_add(o, "stderr", cli_text(d, n));
 	json_object_object_add(
 		o, "output_truncated",
 		json_object_new_boolean(pysandbox_result_output_truncated(r)));

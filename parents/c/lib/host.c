@@ -366,8 +366,13 @@ static struct json_object *fit_host_answer(struct pysandbox *s,
 int __psb_handle_request(struct pysandbox *s, struct sbp_message *m)
 {
 	struct reply_error e = {0};
-	struct json_object *result = dispatch(s, m, &e), *msg;
+	struct json_object *result, *msg;
 
+	/* After shutdown the child gets no answer to anything (REQ-SHUT-3). */
+	if (s->closing)
+		return 0;
+
+	result = dispatch(s, m, &e);
 	if (result)
 		msg = sbp_response(m->id, result);
 	else

@@ -103,6 +103,7 @@ struct pysandbox {
 	size_t frame_max;
 	int64_t next_id;
 	int malformed;
+	bool closing; /* shutdown sent: no child request is answered */
 	struct json_object *info;
 	int64_t wall_ms, output_bytes, host_call_bytes, file_bytes;
 
@@ -110,6 +111,7 @@ struct pysandbox {
 	void *output_ud;
 	unsigned char *stdin_data;
 	size_t stdin_len;
+	char *filename; /* of the next execute, or NULL */
 
 	pthread_mutex_t lock; /* guards running, cancel */
 	bool running;

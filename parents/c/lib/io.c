@@ -166,6 +166,8 @@ static int malformed(struct pysandbox *s, int code, struct json_object *id)
 {
 	const char *name = sbp_code_name(code);
 
+	if (s->closing)
+		return 0;
 	if (++s->malformed > MAX_MALFORMED)
 		return __psb_broken(
 			s, PYSANDBOX_EPROTO,

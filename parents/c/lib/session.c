@@ -179,6 +179,17 @@ EXPORT int pysandbox_set_stdin(struct pysandbox *s, const void *data,
 	return 0;
 }
 
+EXPORT int pysandbox_set_filename(struct pysandbox *s, const char *filename)
+{
+	char *copy = filename ? strdup(filename) : NULL;
+
+	if (filename && !copy)
+		return __psb_fail(s, -ENOMEM, "out of memory");
+	free(s->filename);
+	s->filename = copy;
+	return 0;
+}
+
 static int check_ready(struct pysandbox *s)
 {
 	if (s->state == ST_NEW)
@@ -224,6 +235,8 @@ static void end_run(struct pysandbox *s)
 	free(s->stdin_data);
 	s->stdin_data = NULL;
 	s->stdin_len = 0;
+	free(s->filename);
+	s->filename = NULL;
 }
 
 /* A fatal outcome ends the session; the child waits for shutdown. */
@@ -252,6 +265,9 @@ static int run(struct pysandbox *s, const char *method,
 		json_object_object_add(
 			params, "stdin_data",
 			sbp_b64_new(s->stdin_data, s->stdin_len));
+	if (s->filename && !strcmp(method, "execute"))
+		json_object_object_add(params, "filename",
+				       json_object_new_string(s->filename));
 	deadline = __psb_now_ms() + s->wall_ms + s->o->grace_ms;
 	ret = __psb_request(s, method, params, deadline, &json);
 	if (!ret)
@@ -460,6 +476,7 @@ static int shutdown_child(struct pysandbox *s)
 	int64_t deadline, left;
 	int ret = 0;
 
+	s->closing = true;
 	if (s->reader && s->to_child >= 0)
 		ret = __psb_request(s, "shutdown", NULL,
 				    __psb_short_deadline(s), &res);
@@ -503,6 +520,7 @@ EXPORT int pysandbox_close(struct pysandbox *s)
 	json_object_put(s->info);
 	json_object_put(s->rpc_data);
 	free(s->stdin_data);
+	free(s->filename);
 	pthread_mutex_destroy(&s->lock);
 	pysandbox_options_free(s->o);
 	free(s);
