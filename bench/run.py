@@ -21,6 +21,7 @@ import argparse
 import json
 import os
 import platform
+import re
 import shutil
 import statistics
 import subprocess
@@ -40,7 +41,8 @@ TIMEOUT_S = 120
 
 # Pairs per comparison and sizes of the workloads: (full, quick).
 COUNTS = {
-    "hello": (60, 2),
+    "hello": (80, 2),
+    "phases": (15, 2),
     "imports": (40, 2),
     "cpu": (11, 2),
     "cpu_rounds": (250_000, 20_000),
@@ -48,7 +50,7 @@ COUNTS = {
     "tree_dirs": (60, 3),
     "stat": (9, 2),
     "stat_calls": (100_000, 2_000),
-    "hostcall": (9, 2),
+    "hostcall": (15, 2),
     "hostcall_calls": (5_000, 100),
     "sessions": (100, 3),
     "concurrent": (32, 3),
@@ -96,6 +98,12 @@ def dist(values: list[float]) -> dict:
 
 def run(argv: list[str], env: dict[str, str]) -> tuple[float, str]:
     """Runs ARGV; returns (wall seconds, stdout). Raises on failure."""
+    wall, out, _err = run_full(argv, env)
+    return wall, out
+
+
+def run_full(argv: list[str], env: dict[str, str]) -> tuple[float, str, str]:
+    """Runs ARGV; returns (wall seconds, stdout, stderr). Raises on failure."""
     t0 = time.perf_counter()
     try:
         proc = subprocess.run(argv, env=env, stdout=subprocess.PIPE,
@@ -107,7 +115,7 @@ def run(argv: list[str], env: dict[str, str]) -> tuple[float, str]:
     if proc.returncode != 0:
         raise BenchError(f"'{' '.join(argv)}' exited {proc.returncode}: "
                          f"{proc.stderr.decode(errors='replace').strip()[-500:]}")
-    return wall, proc.stdout.decode()
+    return wall, proc.stdout.decode(), proc.stderr.decode(errors="replace")
 
 
 def value_of(key: str, scale: float = 1.0) -> Callable[[float, str], float]:
@@ -159,6 +167,35 @@ def bench_start(c: dict, env: dict[str, str]) -> list[Comparison]:
     script = str(WORK / "imports.py")
     pairs([imports], [CLI, "run", script], [PYTHON, "-I", script], c["imports"], [wall_ms], env)
     return [hello, imports]
+
+
+PHASES = {
+    "filesystem and namespaces": "namespaces_ms",
+    "jail confined": "jail_confined_ms",
+    "python ready": "python_ready_ms",
+}
+
+
+def bench_phases(c: dict, env: dict[str, str]) -> dict:
+    """Where a cold hello's time goes: the child's own start-up timings
+    (verbosity 2; cumulative from the moment it has read initialize)
+    next to the whole command's wall time."""
+    samples: dict[str, list[float]] = {"wall_ms": [], "forwarded_calls": []}
+    samples.update({key: [] for key in PHASES.values()})
+    for _ in range(c["phases"]):
+        wall, _out, err = run_full([CLI, "run", "-vv", "-c", "print('hi')"], env)
+        samples["wall_ms"].append(wall * 1e3)
+        for line in err.splitlines():
+            for phase, key in PHASES.items():
+                m = re.search(rf"timing: {phase} (\d+) us(?:, (\d+) forwarded)?", line)
+                if m:
+                    samples[key].append(int(m.group(1)) / 1e3)
+                    if m.group(2):
+                        samples["forwarded_calls"].append(int(m.group(2)))
+    if any(len(v) != c["phases"] for v in samples.values()):
+        raise BenchError("pysandbox run -vv printed no start-up timings "
+                         "(the child's timing lines changed?)")
+    return {key: dist(v) for key, v in samples.items()}
 
 
 def bench_cpu(c: dict, env: dict[str, str]) -> list[Comparison]:
@@ -275,7 +312,7 @@ def mib(kib: float) -> str:
     return "unreadable (not root)" if kib < 0 else f"{kib / 1024:.2f} MiB"
 
 
-def print_table(comps: list[dict], sessions: dict) -> None:
+def print_table(comps: list[dict], sessions: dict, phases: dict) -> None:
     rows = [("benchmark", "A", "B", "A/B ratio", "target", "met")]
     for s in comps:
         target = "" if s["target"] is None else f"≤ {s['target']}×"
@@ -303,6 +340,11 @@ def print_table(comps: list[dict], sessions: dict) -> None:
           f"max {conc['start_ms']['max']:.0f} ms; per supervisor VmRSS "
           f"{conc['supervisor_rss_kib'] / 1024:.2f} MiB, RssAnon "
           f"{conc['supervisor_anon_kib'] / 1024:.2f} MiB, Pss {mib(conc['supervisor_pss_kib'])}")
+    p = {k: v["median"] for k, v in phases.items()}
+    print(f"cold hello phases (medians; child clock from initialize read): namespaces "
+          f"{p['namespaces_ms']:.1f} ms, jail confined {p['jail_confined_ms']:.1f} ms, "
+          f"python ready {p['python_ready_ms']:.1f} ms ({p['forwarded_calls']:.0f} forwarded "
+          f"calls); whole command {p['wall_ms']:.1f} ms")
 
 
 def main() -> int:
@@ -321,15 +363,17 @@ def main() -> int:
                                           bench_forwarded, bench_hostcall)
                  for s in step(c, env)]
         sessions = bench_sessions(c, env)
+        phases = bench_phases(c, env)
     except BenchError as exc:
         print(f"bench: {exc}", file=sys.stderr)
         return 1
-    report.update({"comparisons": comps, "sessions": sessions, "load_after": load(),
+    report.update({"comparisons": comps, "sessions": sessions, "start_phases": phases,
+                   "load_after": load(),
                    "duration_s": round(time.perf_counter() - t0, 1)})
 
     Path(args.out).parent.mkdir(parents=True, exist_ok=True)
     Path(args.out).write_text(json.dumps(report, indent=1) + "\n", encoding="utf-8")
-    print_table(comps, sessions)
+    print_table(comps, sessions, phases)
     m = report["machine"]
     print(f"\nmachine: {m['nproc']} × {m['cpu']}, Linux {m['kernel']}; load average "
           f"{report['load_before']['loadavg']} before, {report['load_after']['loadavg']} "
