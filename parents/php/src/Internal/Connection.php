@@ -274,7 +274,7 @@ final class Connection
         } catch (RpcError $e) {
             $this->answerError($id, $e);
         } catch (\JsonException $e) {
-            $this->answerError($id, new RpcError('internal_error', 'answer cannot be encoded: ' . $e->getMessage()));
+            $this->answerError($id, self::unsendable($method, $e->getMessage()));
         }
     }
 
@@ -362,14 +362,25 @@ final class Connection
         }
     }
 
+    /** An answer over the frame (or host-call) limit, as METHOD's callers expect it. */
     private static function oversized(string $method, string $why): RpcError
     {
-        $message = 'answer too large: ' . $why;
+        $message = 'the answer is too large: ' . $why;
 
         return match (true) {
             $method === 'host/call' => new RpcError('host_error', $message, ['type' => 'ValueError']),
             str_starts_with($method, 'hostfs/') => new RpcError('fs_error', $message, ['errno' => 'EACCES']),
             default => new RpcError('internal_error', $message),
         };
+    }
+
+    /** A value JSON cannot carry (invalid UTF-8, NAN, too deep). */
+    private static function unsendable(string $method, string $why): RpcError
+    {
+        $message = 'the answer cannot be sent as JSON: ' . $why;
+
+        return $method === 'host/call'
+            ? new RpcError('host_error', $message, ['type' => 'TypeError'])
+            : new RpcError('internal_error', $message);
     }
 }

@@ -9,7 +9,8 @@ use PythonSandbox\HostError;
 /**
  * Answers `host/call`: validates the request, calls the PHP callable with
  * positional and named arguments, and turns a thrown exception into a
- * `host_error` of the mapped Python type. Exceptions that map to no Python
+ * `host_error` of the mapped Python type. (Whether the value can be sent,
+ * as JSON and within host_call_bytes, Connection checks on the frame.) Exceptions that map to no Python
  * type (database errors, for one) keep their message out of the sandbox.
  *
  * @internal
@@ -43,7 +44,7 @@ final class HostFunctions
      * @return array{value: mixed}
      * @throws RpcError
      */
-    public function call(array $params, int $maxBytes): array
+    public function call(array $params): array
     {
         $name = $params['function'] ?? null;
         $args = $params['args'] ?? [];
@@ -64,7 +65,7 @@ final class HostFunctions
             }
         }
 
-        return ['value' => self::encodable($name, $this->invoke($name, $function, $args, $kwargs), $maxBytes)];
+        return ['value' => $this->invoke($name, $function, $args, $kwargs)];
     }
 
     public static function pythonType(\Throwable $e): ?string
@@ -104,29 +105,6 @@ final class HostFunctions
 
             throw self::error($type, self::withoutPaths($e->getMessage()));
         }
-    }
-
-    private static function encodable(string $name, mixed $value, int $maxBytes): mixed
-    {
-        try {
-            $bytes = strlen(Json::encode(['value' => $value]));
-        } catch (\JsonException $e) {
-            throw self::error('TypeError', sprintf(
-                "host function '%s' returned a value JSON cannot carry: %s",
-                $name,
-                $e->getMessage(),
-            ));
-        }
-        if ($bytes > $maxBytes) {
-            throw self::error('ValueError', sprintf(
-                "host function '%s' returned %d bytes, over the host-call limit of %d",
-                $name,
-                $bytes,
-                $maxBytes,
-            ));
-        }
-
-        return $value;
     }
 
     private static function error(string $type, string $message): RpcError

@@ -77,7 +77,7 @@ final class Peer implements Dispatcher
                 throw new RpcError('invalid_params', 'host/call outside the current run', ['field' => '/run']);
             }
 
-            return $this->functions->call($params, $this->maxHostCall);
+            return $this->functions->call($params);
         }
         if (in_array($method, ['hostfs/stat', 'hostfs/read', 'hostfs/list'], true)) {
             $run = $params['run'] ?? null;

@@ -152,15 +152,25 @@ final class SessionTest extends TestCase
         self::assertSame(['field' => '/args'], $replies[5]['error']['data']);
     }
 
-    public function testHostCallAnswerOverTheLimitBecomesValueError(): void
+    public function testHostCallAnswersJsonCannotCarryOrTooLargeAreErrors(): void
     {
         $options = Fake::options()
             ->withLimits(hostCallSize: '1K')
-            ->withFunction('big', fn () => str_repeat('x', 2000));
+            ->withFunction('big', fn () => str_repeat('x', 2000))
+            ->withFunction('binary', fn () => "\xff")
+            ->withFunction('nan', fn () => NAN);
 
-        $reply = self::script($this->start($options), [['op' => 'call', 'function' => 'big']])->value[0];
+        $replies = self::script($this->start($options), [
+            ['op' => 'call', 'function' => 'big'],
+            ['op' => 'call', 'function' => 'binary'],
+            ['op' => 'call', 'function' => 'nan'],
+        ])->value;
 
-        self::assertSame(['type' => 'ValueError'], $reply['error']['data']);
+        self::assertSame(['type' => 'ValueError'], $replies[0]['error']['data']);
+        self::assertStringContainsString('over the limit of 1024', $replies[0]['error']['message']);
+        self::assertSame(['type' => 'TypeError'], $replies[1]['error']['data']);
+        self::assertSame(['type' => 'TypeError'], $replies[2]['error']['data']);
+        self::assertStringContainsString('cannot be sent as JSON', $replies[2]['error']['message']);
     }
 
     public function testServesHostDirectories(): void

@@ -12,10 +12,10 @@ use PythonSandbox\Internal\RpcError;
 final class HostFunctionsTest extends TestCase
 {
     /** @param array<string, mixed> $params */
-    private static function failure(HostFunctions $functions, array $params, int $max = 1000): RpcError
+    private static function failure(HostFunctions $functions, array $params): RpcError
     {
         try {
-            $functions->call($params, $max);
+            $functions->call($params);
         } catch (RpcError $e) {
             return $e;
         }
@@ -26,7 +26,7 @@ final class HostFunctionsTest extends TestCase
     {
         $functions = new HostFunctions(['greet' => fn (string $name, string $greeting = 'hello') => "$greeting $name"]);
 
-        $answer = $functions->call(['function' => 'greet', 'args' => ['ada'], 'kwargs' => ['greeting' => 'hi']], 1000);
+        $answer = $functions->call(['function' => 'greet', 'args' => ['ada'], 'kwargs' => ['greeting' => 'hi']]);
 
         self::assertSame(['value' => 'hi ada'], $answer);
     }
@@ -35,7 +35,7 @@ final class HostFunctionsTest extends TestCase
     {
         $functions = new HostFunctions(['keys' => fn (array $map) => ['keys' => array_keys($map)]]);
 
-        $answer = $functions->call(['function' => 'keys', 'args' => [['a' => 1, 'b' => 2]]], 1000);
+        $answer = $functions->call(['function' => 'keys', 'args' => [['a' => 1, 'b' => 2]]]);
 
         self::assertSame('{"value":{"keys":["a","b"]}}', json_encode($answer));
     }
@@ -150,21 +150,6 @@ final class HostFunctionsTest extends TestCase
 
         self::assertSame('invalid_params', $error->name);
         self::assertSame(['field' => $field], $error->data);
-    }
-
-    public function testReturnValuesMustBeJsonAndFitTheLimit(): void
-    {
-        $functions = new HostFunctions([
-            'binary' => fn () => "\xff",
-            'nan' => fn () => NAN,
-            'big' => fn () => str_repeat('x', 2000),
-        ]);
-
-        self::assertSame(['type' => 'TypeError'], self::failure($functions, ['function' => 'binary'])->data);
-        self::assertSame(['type' => 'TypeError'], self::failure($functions, ['function' => 'nan'])->data);
-        $big = self::failure($functions, ['function' => 'big']);
-        self::assertSame(['type' => 'ValueError'], $big->data);
-        self::assertStringContainsString('over the host-call limit of 1000', $big->getMessage());
     }
 
     public function testHostErrorPassesOtherNamesOnButRejectsNonNames(): void
