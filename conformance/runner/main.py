@@ -25,6 +25,7 @@ def _args(argv: list[str]) -> argparse.Namespace:
     p.add_argument("--case", help="run only cases whose id matches this regular expression")
     p.add_argument("--mockchild", help="mock child binary (default build/conformance/mockchild)")
     p.add_argument("--jobs", type=int, default=2, help="cases run at once (default 2)")
+    p.add_argument("--timeout-cap", type=float, help="cap every case's timeout_s at this many seconds")
     p.add_argument("--coverage", action="store_true", help="print the anchors no case cites and exit")
     p.add_argument("--list", action="store_true", help="list the selected cases and exit")
     return p.parse_args(argv)
@@ -64,6 +65,9 @@ def main(argv: list[str], here: str) -> int:
         print("conformance: group child needs --child", file=sys.stderr)
         return 2
     selected = [c for c in all_cases if c.group in groups and (not a.case or re.search(a.case, c.id))]
+    if a.timeout_cap:
+        for c in selected:
+            c.timeout_s = min(c.timeout_s, a.timeout_cap)
     if a.list:
         for c in selected:
             print(f"{c.group}/{c.id}  {' '.join(c.reqs)}")
