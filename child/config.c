@@ -346,6 +346,7 @@ static int parse_filesystem(struct json_object *params,
 		return bad(error, SBP_INTERNAL_ERROR, "/filesystem",
 			   "default layout failed");
 
+	cfg->filesystem = json_object_get(entries);
 	for (i = 0; i < n; i++) {
 		rc = add_entry(cfg->vfs, json_object_array_get_idx(entries, i),
 			       i, error);
@@ -513,8 +514,27 @@ int config_parse(struct json_object *params, const struct install_paths *ip,
 	return rc;
 }
 
+const char *config_bind_source(const struct config *cfg, const char *target)
+{
+	size_t i =
+		cfg->filesystem ? json_object_array_length(cfg->filesystem) : 0;
+	struct json_object *e, *t, *src;
+
+	/* A later entry at the same target replaces an earlier one. */
+	while (i-- > 0) {
+		e = json_object_array_get_idx(cfg->filesystem, i);
+		if (json_object_object_get_ex(e, "target", &t) &&
+		    strcmp(json_object_get_string(t), target) == 0)
+			return json_object_object_get_ex(e, "source", &src)
+				       ? json_object_get_string(src)
+				       : NULL;
+	}
+	return NULL;
+}
+
 void config_clear(struct config *cfg)
 {
+	json_object_put(cfg->filesystem);
 	vfs_free(cfg->vfs);
 	json_object_put(cfg->env);
 	json_object_put(cfg->argv);

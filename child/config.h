@@ -39,6 +39,7 @@ struct config {
 	struct json_object *env;	    /* object: name -> value */
 	struct json_object *argv;	    /* array of strings */
 	struct json_object *host_functions; /* array of names */
+	struct json_object *filesystem; /* the parent's entries, for errors */
 	char cwd[PATH_MAX];
 	int verbosity;
 };
@@ -58,6 +59,9 @@ struct install_paths {
 int config_parse(struct json_object *params, const struct install_paths *ip,
 		 struct config *cfg, struct json_object **error);
 void config_clear(struct config *cfg);
+
+/* The source of the last bind entry at TARGET, or NULL (borrowed). */
+const char *config_bind_source(const struct config *cfg, const char *target);
 
 /* The effective limits as a json object (for the initialize result and
  * the jail). */

@@ -81,7 +81,9 @@ static void add_entry(struct json_object *list, const char *path,
 	json_object_object_add(e, "path", json_object_new_string(path));
 	json_object_object_add(e, "type",
 			       json_object_new_string(type_name(st->st_mode)));
-	json_object_object_add(e, "size", json_object_new_int64(st->st_size));
+	json_object_object_add(
+		e, "size",
+		json_object_new_int64(S_ISREG(st->st_mode) ? st->st_size : 0));
 	json_object_object_add(e, "mode",
 			       json_object_new_int(st->st_mode & 07777));
 	json_object_array_add(list, e);

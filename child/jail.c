@@ -411,6 +411,39 @@ static struct json_object *run_command(PyObject *handle,
 	return out;
 }
 
+/* Room the supervisor needs around a result: envelope, usage, id. */
+#define RESULT_MARGIN 4096
+
+/* Sends a run's answer; one too large for a frame (a huge invoke value)
+ * becomes a ValueError that says so (SPEC: REQ-INVOKE-4). */
+static void send_result(struct json_object *out)
+{
+	struct json_object *e;
+	int rc;
+
+	Py_BEGIN_ALLOW_THREADS;
+	pthread_mutex_lock(&control_lock);
+	rc = sbp_write(JAIL_CONTROL_FD, out, frame_max - RESULT_MARGIN);
+	if (rc == -EMSGSIZE) {
+		e = json_object_new_object();
+		json_object_object_add(e, "type",
+				       json_object_new_string("ValueError"));
+		json_object_object_add(
+			e, "message",
+			json_object_new_string("the result is too large for "
+					       "the frame limit"));
+		json_object_object_add(e, "traceback",
+				       json_object_new_string(""));
+		json_object_object_add(out, "outcome",
+				       json_object_new_string("exception"));
+		json_object_object_add(out, "exception", e);
+		json_object_object_del(out, "value");
+		sbp_write(JAIL_CONTROL_FD, out, frame_max);
+	}
+	pthread_mutex_unlock(&control_lock);
+	Py_END_ALLOW_THREADS;
+}
+
 static void serve(PyObject *handle)
 {
 	struct json_object *cmd, *out;
@@ -427,11 +460,7 @@ static void serve(PyObject *handle)
 		out = run_command(handle, cmd);
 		json_object_put(cmd);
 
-		Py_BEGIN_ALLOW_THREADS;
-		pthread_mutex_lock(&control_lock);
-		sbp_write(JAIL_CONTROL_FD, out, frame_max);
-		pthread_mutex_unlock(&control_lock);
-		Py_END_ALLOW_THREADS;
+		send_result(out);
 		json_object_put(out);
 	}
 }

@@ -327,6 +327,10 @@ static struct json_object *result_json(struct sup *s, const char *outcome,
 			       json_object_new_boolean(!fatal(outcome)));
 	if (strcmp(outcome, "exit") == 0)
 		take(r, from, "exit_status", json_type_int);
+	else if (strcmp(outcome, "crash") == 0 && WIFEXITED(status))
+		json_object_object_add(
+			r, "exit_status",
+			json_object_new_int(WEXITSTATUS(status)));
 	else
 		json_object_object_add(r, "exit_status", NULL);
 	json_object_object_add(r, "exception", exception_json(from));

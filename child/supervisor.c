@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -241,17 +242,61 @@ static int configure_jail(struct sup *s)
  * sources and the sandbox package need not be reachable by the unprivileged
  * uid; lookups beneath them still run with the dropped identity. Without
  * root, tmpfs instances need the supervisor's own user namespace first. */
+static const char step_filesystem[] = "filesystem";
+
+/* The working directory must exist in the tree the parent described. */
+static int check_cwd(struct sup *s)
+{
+	struct stat st;
+	int rc = vfs_stat(s->cfg.vfs, s->cfg.cwd, 0, &st);
+
+	if (!rc && !S_ISDIR(st.st_mode))
+		rc = -ENOTDIR;
+	return rc;
+}
+
 static int open_filesystem(struct sup *s, const char **step)
 {
 	const char *bad = NULL;
 	int rc;
 
-	*step = "filesystem";
+	*step = step_filesystem;
 	rc = vfs_finalize(s->cfg.vfs, &bad);
-	if (rc)
-		log_error("filesystem: mount '%s': %s", bad ? bad : "?",
+	if (!rc) {
+		rc = check_cwd(s);
+		bad = s->cfg.cwd;
+	}
+	if (rc) {
+		snprintf(s->fs_bad_target, sizeof(s->fs_bad_target), "%s",
+			 bad ? bad : "");
+		log_error("filesystem: '%s': %s", s->fs_bad_target,
 			  strerror(-rc));
+	}
 	return rc;
+}
+
+/* REQ-INIT-8: which entry could not be set up, and why. */
+static void filesystem_failed(struct sup *s, struct json_object *id, int err)
+{
+	struct json_object *d = json_object_new_object();
+	const char *source = config_bind_source(&s->cfg, s->fs_bad_target);
+	char msg[PATH_MAX + 64];
+
+	json_object_object_add(d, "target",
+			       json_object_new_string(s->fs_bad_target));
+	json_object_object_add(
+		d, "reason",
+		json_object_new_string(strerrorname_np(err) ?: "EIO"));
+	if (source)
+		json_object_object_add(d, "source",
+				       json_object_new_string(source));
+	snprintf(msg, sizeof(msg), "filesystem entry '%s': %s",
+		 s->fs_bad_target, strerror(err));
+	sup_reply_error(s, id, SBP_FILESYSTEM_ERROR, msg, d);
+
+	s->ended_reason = "setup_failed";
+	snprintf(s->ended_message, sizeof(s->ended_message), "%.200s", msg);
+	s->state = ST_ENDED;
 }
 
 static int confine(struct sup *s, const char **step)
@@ -353,6 +398,10 @@ static void do_initialize(struct sup *s, struct json_object *id,
 	log_verbosity = s->cfg.verbosity;
 
 	rc = start_session(s, &step, python, sizeof(python));
+	if (rc && step == step_filesystem) {
+		filesystem_failed(s, id, -rc);
+		return;
+	}
 	if (rc) {
 		setup_failed(s, id, step, -rc);
 		return;

@@ -61,7 +61,8 @@ struct sup {
 	const char *hostfs_method;
 	int hostfs_scratch;
 	uint64_t hostfs_listings;
-	const char *ended_reason; /* for the "ended" notification */
+	char fs_bad_target[PATH_MAX]; /* the entry vfs_finalize refused */
+	const char *ended_reason;     /* for the "ended" notification */
 	char ended_message[256];
 	uid_t drop_uid;
 	gid_t drop_gid;

@@ -36,6 +36,12 @@ def test_oversized_frame_then_session_continues(child: Child) -> None:
     assert "result" in child.initialize()
 
 
+def test_missing_cwd_is_a_filesystem_error(child: Child) -> None:
+    res = child.initialize(cwd="/nowhere")
+    assert error_code(res) == -32007
+    assert res["error"]["data"]["target"] == "/nowhere"
+
+
 def test_request_before_initialize(child: Child) -> None:
     assert error_code(child.request("execute", {"code": "1"})) == -32000
     assert error_code(child.request("shutdown")) == -32000
@@ -79,7 +85,10 @@ def test_unsupported_version(child: Child) -> None:
 def test_bad_filesystem_entries(child: Child) -> None:
     res = child.initialize(filesystem=[
         {"type": "bind", "source": "/nonexistent", "target": "/x"}])
-    assert error_code(res) in (-32007, -32006)
+    assert error_code(res) == -32007
+    assert res["error"]["data"] == {"target": "/x", "source": "/nonexistent",
+                                    "reason": "ENOENT"}
+    assert error_code(child.request("execute", {"code": "1"})) == -32003
     c = Child()
     try:
         res = c.initialize(filesystem=[

@@ -189,3 +189,24 @@ def test_host_call_arguments_must_be_json(session: Child) -> None:
     assert "not JSON" in r["exception"]["message"]
     r = session.execute("import sandbox\nsandbox.add(2 ** 70)")
     assert r["exception"]["type"] == "TypeError"
+
+
+def test_too_large_invoke_value_is_a_value_error(child: Child) -> None:
+    child.initialize(limits={"frame_bytes": 65536, "host_call_bytes": 1024})
+    child.execute("def big():\n    return 'x' * 100000\n")
+    r = child.request("invoke", {"callable": "__main__.big"})["result"]
+    assert r["outcome"] == "exception", r
+    assert r["exception"]["type"] == "ValueError"
+    assert "too large" in r["exception"]["message"]
+
+
+def test_os_exit_is_a_crash_with_its_status(session: Child) -> None:
+    r = session.execute("import os; os._exit(3)")
+    assert r["outcome"] == "crash"
+    assert r["exit_status"] == 3 and r["signal"] is None
+
+
+def test_tmpfs_listing_sizes(session: Child) -> None:
+    session.execute("import os; os.mkdir('/tmp/d'); open('/tmp/d/f', 'w').write('abc')")
+    entries = session.request("tmpfs/list", {"path": "/tmp"})["result"]["entries"]
+    assert {e["path"]: e["size"] for e in entries} == {"/tmp/d": 0, "/tmp/d/f": 3}
