@@ -171,6 +171,11 @@ int run_start(struct sup *s, struct json_object *id, bool invoke,
 		return -1;
 	}
 
+	/* What sandbox.context() tells the code about its run. */
+	json_object_object_add(cmd, "run", json_object_get(id));
+	json_object_object_add(cmd, "limits",
+			       config_limits_json(&s->cfg.limits));
+
 	memset(&s->run, 0, sizeof(s->run));
 	s->run.id = json_object_get(id);
 	s->run.invoke = invoke;

@@ -17,7 +17,7 @@ TYPE_CHECKING = False
 if TYPE_CHECKING:
     from typing import Any
 
-__all__ = ["SandboxError", "HostError", "call", "functions"]
+__all__ = ["SandboxError", "HostError", "call", "context", "functions"]
 
 
 class SandboxError(Exception):
@@ -42,11 +42,26 @@ _MAPPED: dict[str, type[BaseException]] = {
 }
 
 _functions: tuple[str, ...] = ()
+_context: dict[str, Any] = {}
 
 
 def functions() -> tuple[str, ...]:
     """Names of the host functions this run may call."""
     return _functions
+
+
+def context() -> dict[str, Any]:
+    """The current run: ``run`` (the parent's request id), ``limits``
+    (the effective limits, as the parent's ``initialize`` answer shows
+    them) and ``functions`` (the host functions it may call).
+
+    A copy: changing it changes nothing.
+    """
+    return {
+        "run": _context.get("run"),
+        "limits": dict(_context.get("limits", {})),
+        "functions": list(_functions),
+    }
 
 
 def _raise_for(error: dict[str, Any]) -> None:

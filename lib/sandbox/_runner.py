@@ -124,6 +124,7 @@ def _flush() -> None:
 def _execute(command: dict[str, Any]) -> dict[str, Any]:
     result: dict[str, Any] = {"t": "result", "outcome": "ok", "exit_status": None,
                               "exception": None}
+    sandbox._context = {"run": command.get("run"), "limits": command.get("limits", {})}
     try:
         _set_stdin(_decode(command.get("stdin", "")))
         value = _run(command)

@@ -210,3 +210,20 @@ def test_tmpfs_listing_sizes(session: Child) -> None:
     session.execute("import os; os.mkdir('/tmp/d'); open('/tmp/d/f', 'w').write('abc')")
     entries = session.request("tmpfs/list", {"path": "/tmp"})["result"]["entries"]
     assert {e["path"]: e["size"] for e in entries} == {"/tmp/d": 0, "/tmp/d/f": 3}
+
+
+def test_context_describes_the_run(session: Child) -> None:
+    session.send({"jsonrpc": "2.0", "id": "run-7", "method": "execute",
+                  "params": {"code": "import sandbox\nc = sandbox.context()\n"
+                             "print(c['run'], c['limits']['threads'],"
+                             " c['functions'])"}})
+    out = b""
+    while True:
+        m = session.recv()
+        if m.get("method") == "output":
+            import base64
+            out += base64.b64decode(m["params"]["data"])
+        else:
+            break
+    assert m["result"]["outcome"] == "ok", m
+    assert out == b"run-7 16 ['add', 'fail']\n"
