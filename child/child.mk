@@ -31,3 +31,33 @@ lint-c-child:
 		preload/preload.c protocol/c/sbproto.c protocol/c/sbproto.h
 
 LINT_TARGETS += docs-check lint-c-child
+
+# The child built with UBSan (ASan's shadow memory cannot live under the
+# jail's RLIMIT_AS), run through the whole child test suite.
+SAN_FLAGS := -O1 -g -fsanitize=undefined -fno-sanitize-recover=all \
+	-fno-omit-frame-pointer
+SAN_OBJS := $(patsubst child/%.c,$(BUILD)/san/%.o,$(CHILD_SRCS)) \
+	$(BUILD)/san/sbproto.o
+
+$(BUILD)/san/%.o: child/%.c $(wildcard child/*.h) protocol/c/sbproto.h
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(SAN_FLAGS) $(CHILD_CFLAGS) -c -o $@ $<
+
+$(BUILD)/san/sbproto.o: protocol/c/sbproto.c protocol/c/sbproto.h
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(SAN_FLAGS) $(PROTO_CFLAGS) -c -o $@ $<
+
+$(BUILD)/san/sandbox: $(SAN_OBJS)
+	$(CC) $(CFLAGS) $(SAN_FLAGS) -o $@ $^ $(LDFLAGS) $(PROTO_LIBS) \
+		$(SECCOMP_LIBS) $(PY_LIBS) -lpthread
+
+$(BUILD)/san/libsbpreload.so: $(BUILD)/libsbpreload.so
+	cp $< $@
+
+.PHONY: test-child-ubsan
+test-child-ubsan: $(BUILD)/san/sandbox $(BUILD)/san/libsbpreload.so
+	PYSANDBOX_CHILD=$(CURDIR)/$(BUILD)/san/sandbox \
+		UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
+		$(PYTEST) tests/child
+
+TEST_TARGETS += test-child-ubsan

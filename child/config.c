@@ -559,10 +559,13 @@ int config_find_install(struct install_paths *ip)
 	exe[n] = '\0';
 	dir = dirname(exe);
 
-	/* The build tree (build/sandbox, lib/), then an installed layout
-	 * (PREFIX/libexec/pysandbox/sandbox, PREFIX/lib/python-sandbox). */
+	/* The build tree (build/sandbox or a variant build/san/sandbox, and
+	 * lib/), then an installed layout (PREFIX/libexec/python-sandbox/
+	 * sandbox, PREFIX/lib/python-sandbox). */
 	if (file_exists(dir, "../lib/sandbox/__init__.py", probe))
 		snprintf(ip->lib_dir, PATH_MAX, "%s/../lib", dir);
+	else if (file_exists(dir, "../../lib/sandbox/__init__.py", probe))
+		snprintf(ip->lib_dir, PATH_MAX, "%s/../../lib", dir);
 	else if (file_exists(dir,
 			     "../../lib/python-sandbox/sandbox/__init__.py",
 			     probe))
