@@ -226,7 +226,7 @@ final class Session
         $this->assertNotRunning('close');
         $this->state = self::STATE_CLOSED;
         try {
-            $this->connection->request('shutdown', Json::object([]), $this->options->controlTimeoutMs());
+            $this->connection->shutdown($this->options->controlTimeoutMs());
         } catch (Exception\SandboxException) {
             // The child is gone or unresponsive: abandon() below ends it.
         }

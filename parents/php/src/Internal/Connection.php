@@ -46,6 +46,9 @@ final class Connection
     /** @var list<string> */
     private array $notices = [];
 
+    /** Set once `shutdown` is sent: the child's requests get no answer (REQ-SHUT-3). */
+    private bool $shuttingDown = false;
+
     public function __construct(private readonly Process $process, private readonly Dispatcher $dispatcher)
     {
         $this->reader = new FrameReader(self::INITIAL_FRAME);
@@ -108,6 +111,16 @@ final class Connection
         }
 
         return $this->unwrap($method, $this->takeAnswer($id));
+    }
+
+    /**
+     * Sends `shutdown` and waits for its answer; from then on the child's
+     * requests are left unanswered, as REQ-SHUT-3 requires.
+     */
+    public function shutdown(int $timeoutMs): void
+    {
+        $this->shuttingDown = true;
+        $this->request('shutdown', Json::object([]), $timeoutMs);
     }
 
     /**
@@ -251,6 +264,10 @@ final class Connection
             if ($params === [] || !array_is_list($params)) {
                 $this->dispatcher->onNotification($message['method'], $params);
             }
+            return;
+        }
+        if ($this->shuttingDown) {
+            $this->notice(sprintf("child sent request '%s' after shutdown", $message['method']));
             return;
         }
         if ($params !== [] && array_is_list($params)) {
