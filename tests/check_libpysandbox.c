@@ -7,6 +7,7 @@
  */
 #include <check.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
@@ -325,6 +326,24 @@ static void collect(void *ud, enum pysandbox_stream stream, const void *data,
 	strncat(buf, stream == PYSANDBOX_STDOUT ? "o:" : "e:", 3);
 	strncat(buf, data, len);
 }
+
+START_TEST(child_gets_only_its_descriptors)
+{
+	struct pysandbox *s;
+	struct pysandbox_result *r;
+	int stray = fcntl(2, F_DUPFD, 20);
+
+	/* A descriptor of the host program, not close-on-exec. */
+	ck_assert_int_ge(stray, 20);
+	setenv("SECRET_OF_THE_HOST", "x", 1);
+	s = fake();
+	r = run(s, "fds");
+	ck_assert_str_eq(out(r), "0=/dev/null 1=/dev/null 2 3 4 env=0\n");
+	pysandbox_result_free(r);
+	pysandbox_close(s);
+	close(stray);
+}
+END_TEST
 
 START_TEST(output_is_streamed)
 {
@@ -1050,6 +1069,7 @@ static Suite *suite(void)
 	tcase_add_test(t, glob_count_is_bounded);
 	tcase_add_test(t, output_is_collected);
 	tcase_add_test(t, output_is_streamed);
+	tcase_add_test(t, child_gets_only_its_descriptors);
 	tcase_add_test(t, exception_and_exit);
 	tcase_add_test(t, fatal_outcome_ends_session);
 	tcase_add_test(t, invoke_passes_arguments);

@@ -17,6 +17,16 @@
  * the forked child rearranges its descriptors. */
 #define FD_HIGH 10
 
+/* Marks descriptors 5..MAX close-on-exec one by one: kernels before 5.11
+ * have no close_range(CLOSE_RANGE_CLOEXEC). Async-signal-safe. */
+static void cloexec_loop(long max)
+{
+	long fd;
+
+	for (fd = 5; fd < max; fd++)
+		fcntl((int)fd, F_SETFD, FD_CLOEXEC);
+}
+
 /*
  * Runs in the forked child, so only async-signal-safe calls (no malloc,
  * no stdio, no locks): moves the protocol ends to 3 and 4, points 0 and 1
@@ -24,7 +34,7 @@
  * child. A failure is reported as an errno through ERRFD.
  */
 static void __attribute__((noreturn))
-exec_child(const char *path, int in, int out, int errfd)
+exec_child(const char *path, int in, int out, int errfd, long maxfd)
 {
 	char *const argv[] = {(char *)path, NULL};
 	char *const envp[] = {NULL};
@@ -46,7 +56,7 @@ exec_child(const char *path, int in, int out, int errfd)
 	/* Everything from 5 up closes at exec; the error pipe stays open
 	 * until then so that an exec failure can still be reported. */
 	if (close_range(5, ~0U, CLOSE_RANGE_CLOEXEC) < 0)
-		goto fail;
+		cloexec_loop(maxfd);
 
 	execve(path, argv, envp);
 fail:
@@ -102,6 +112,8 @@ static int spawn_failed(struct pysandbox *s, const char *path, int e)
 
 int __psb_spawn(struct pysandbox *s, const char *path)
 {
+	/* Computed before fork: sysconf is not async-signal-safe. */
+	long maxfd = sysconf(_SC_OPEN_MAX) > 0 ? sysconf(_SC_OPEN_MAX) : 65536;
 	int in[2], out[2], err[2], e;
 	pid_t pid;
 
@@ -114,7 +126,7 @@ int __psb_spawn(struct pysandbox *s, const char *path)
 
 	pid = fork();
 	if (pid == 0)
-		exec_child(path, in[1], out[1], err[1]);
+		exec_child(path, in[1], out[1], err[1], maxfd);
 
 	e = errno;
 	close_fds((int[]){in[1], out[1], err[1]}, 3);

@@ -17,8 +17,10 @@
  * request, garbage, oversized N, die, silence (exits at end of input),
  * deaf (does not), flood, bigout N, wait (until cancel), stdin, sleep MS,
  * badresult, badresponse, badoutput, badtypes, errorreply, wrongid,
- * notify. Invoke echoes callable, args and kwargs as its value.
+ * notify, fds (lists its descriptors and counts its environment). Invoke echoes
+ * callable, args and kwargs as its value.
  */
+#include <dirent.h>
 #include <errno.h>
 #include <poll.h>
 #include <stdio.h>
@@ -356,6 +358,39 @@ static void do_host_other_run(void)
 	call_parent("host/call", p);
 }
 
+/* What the parent gave this process: open descriptors (fds 0 and 1 with
+ * their targets) and the number of environment variables. */
+static void do_fds(void)
+{
+	char line[1024] = "", path[300], target[256];
+	extern char **environ;
+	struct dirent *d;
+	size_t n = 0;
+	ssize_t len;
+	DIR *dir = opendir("/proc/self/fd");
+
+	while (dir && (d = readdir(dir))) {
+		if (d->d_name[0] == '.' || atoi(d->d_name) == dirfd(dir))
+			continue;
+		snprintf(path, sizeof(path), "/proc/self/fd/%s", d->d_name);
+		len = readlink(path, target, sizeof(target) - 1);
+		target[len > 0 ? len : 0] = '\0';
+		n = strlen(line);
+		snprintf(line + n, sizeof(line) - n, "%s%s", n ? " " : "",
+			 d->d_name);
+		if (atoi(d->d_name) < 2)
+			snprintf(line + strlen(line),
+				 sizeof(line) - strlen(line), "=%s", target);
+	}
+	if (dir)
+		closedir(dir);
+	for (n = 0; environ[n]; n++)
+		;
+	snprintf(line + strlen(line), sizeof(line) - strlen(line), " env=%zu",
+		 n);
+	print_line("stdout", line);
+}
+
 static void do_misc(const char *cmd)
 {
 	if (!strcmp(cmd, "badresponse") || !strcmp(cmd, "badoutput") ||
@@ -363,6 +398,8 @@ static void do_misc(const char *cmd)
 		do_broken(cmd);
 	else if (!strcmp(cmd, "hostother"))
 		do_host_other_run();
+	else if (!strcmp(cmd, "fds"))
+		do_fds();
 	else if (!strcmp(cmd, "garbage"))
 		send_raw("garbage{\n", 9);
 	else if (!strcmp(cmd, "wrongid"))
