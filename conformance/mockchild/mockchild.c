@@ -29,6 +29,8 @@
 
 #include <json-c/json.h>
 
+extern char **environ;
+
 #include "sbproto.h"
 
 #define IN_FD	      3
@@ -394,6 +396,62 @@ static void drain(void)
 		;
 }
 
+/* Records what the parent gave the child: open descriptors, how 3 and 4
+ * are open, what 0 and 1 are, and the environment's size. */
+static void log_startup(void)
+{
+	struct json_object *o = json_object_new_object();
+	struct json_object *fds = json_object_new_array();
+	char path[64], target[256];
+	size_t env = 0;
+
+	for (int fd = 0; fd < 1024; fd++)
+		if (fcntl(fd, F_GETFD) >= 0 && fileno(logfp) != fd)
+			json_object_array_add(fds, json_object_new_int(fd));
+	for (int fd = 0; fd <= 1; fd++) {
+		ssize_t n;
+
+		snprintf(path, sizeof(path), "/proc/self/fd/%d", fd);
+		n = readlink(path, target, sizeof(target) - 1);
+		target[n > 0 ? n : 0] = '\0';
+		json_object_object_add(o, fd ? "fd1" : "fd0",
+				       json_object_new_string(target));
+	}
+	for (char **e = environ; *e; e++)
+		env++;
+	json_object_object_add(o, "event", json_object_new_string("startup"));
+	json_object_object_add(o, "fds", fds);
+	json_object_object_add(
+		o, "fd3_mode",
+		json_object_new_int(fcntl(3, F_GETFL) & O_ACCMODE));
+	json_object_object_add(
+		o, "fd4_mode",
+		json_object_new_int(fcntl(4, F_GETFL) & O_ACCMODE));
+	json_object_object_add(o, "env", json_object_new_int((int)env));
+	log_obj(o);
+}
+
+/* {"stderr": N}: N bytes of diagnostics on fd 2, in lines. */
+static int act_stderr(struct json_object *arg)
+{
+	static const char line[] = "mockchild: a diagnostic line the parent "
+				   "must read or discard, never block on\n";
+	int64_t left = json_object_get_int64(arg);
+
+	while (left > 0) {
+		size_t n = left < (int64_t)sizeof(line) - 1 ? (size_t)left
+							    : sizeof(line) - 1;
+
+		if (write(2, line, n) < 0 && errno != EINTR) {
+			note("write to fd 2 failed: %s", strerror(errno));
+			return 0;
+		}
+		left -= (int64_t)n;
+	}
+	note("stderr sent");
+	return 0;
+}
+
 static int act(struct json_object *a)
 {
 	json_object_object_foreach(a, key, val)
@@ -416,6 +474,8 @@ static int act(struct json_object *a)
 			usleep((useconds_t)json_object_get_int(val) * 1000);
 			return 0;
 		}
+		if (!strcmp(key, "stderr"))
+			return act_stderr(val);
 		if (!strcmp(key, "flood"))
 			return act_flood(val);
 		if (!strcmp(key, "storm"))
@@ -464,6 +524,7 @@ int main(int argc, char **argv)
 			(int)getpid(), script, logpath);
 		return 4;
 	}
+	log_startup();
 	reader = sbp_reader_new(IN_FD, SBP_FRAME_MAX);
 	last_id = NULL;
 	run_id = NULL;

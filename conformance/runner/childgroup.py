@@ -10,6 +10,8 @@ import base64
 import json
 import os
 import select
+import socket
+import subprocess
 import sys
 import time
 from typing import Any
@@ -26,10 +28,31 @@ from schemas import BASE, Schemas  # noqa: E402
 SCHEMAS = Schemas(os.path.join(ROOT, "protocol", "schema"))
 
 
+def _pair_child(child: str, timeout: float) -> childproto.Child:
+    """A Child whose fds 3 and 4 are the same socketpair end [REQ-PROC-9]."""
+    mine, theirs = socket.socketpair()
+    c = childproto.Child.__new__(childproto.Child)
+    end = childproto._high(theirs.detach())  # above 9, so dup2 onto 3 and 4 cannot clobber it
+
+    def fds() -> None:
+        os.dup2(end, 3)
+        os.dup2(end, 4)
+
+    c.diag = childproto.tempfile.TemporaryFile()
+    c.proc = subprocess.Popen([child], stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=c.diag,
+                              pass_fds=(3, 4), preexec_fn=fds, env={})
+    os.close(end)
+    c.w = c.r = childproto._high(mine.detach())
+    c.timeout, c.buf, c.next_id, c.output = timeout, b"", 100, {"stdout": b"", "stderr": b""}
+    return c
+
+
 class Session:
-    def __init__(self, child: str, timeout: float) -> None:
+    def __init__(self, child: str, timeout: float, pair: bool = False) -> None:
         childproto.CHILD = child
-        self.c = childproto.Child(timeout=timeout)
+        self.pair = pair
+        self.c = _pair_child(child, timeout) if pair else childproto.Child(timeout=timeout)
+        self.child_open: set[str] = set()   # the child's outstanding request ids
         self.sent: dict[str, str] = {}      # our request ids -> methods
         self.fails: list[str] = []
         self.next_id = 1000  # clear of the small ids cases send by hand
@@ -48,6 +71,8 @@ class Session:
 
     def send(self, msg: Any) -> None:
         self.note_sent(msg)
+        if isinstance(msg, dict) and "id" in msg and "method" not in msg:
+            self.child_open.discard(json.dumps(msg["id"]))
         self.c.raw(json.dumps(msg, separators=(",", ":")).encode() + b"\n")
 
     def recv(self, timeout: float) -> Any:
@@ -59,9 +84,14 @@ class Session:
     def validate(self, m: Any) -> None:
         errs = SCHEMAS.errors(BASE + "defs.json#/$defs/Message", m)
         if not errs and isinstance(m, dict):
+            if "method" in m and "id" in m:
+                key = json.dumps(m["id"])
+                if key in self.child_open:
+                    errs.append(f"[REQ-ID-1] the child reused its outstanding id {m['id']!r}")
+                self.child_open.add(key)
             if "method" in m:
                 uri = SCHEMAS.methods.get(m["method"])
-                errs = SCHEMAS.errors(uri, m) if uri else [f"unknown method {m['method']!r}"]
+                errs += SCHEMAS.errors(uri, m) if uri else [f"unknown method {m['method']!r}"]
             else:
                 key = json.dumps(m.get("id"))
                 method = self.sent.pop(key, None) if "result" in m else self.sent.get(key)
@@ -105,6 +135,12 @@ class Session:
             elif m.get("method") == "host/call":
                 if "host" in step:
                     self.send({"jsonrpc": "2.0", "id": m["id"], **step["host"]})
+            elif str(m.get("method")).startswith("hostfs/"):
+                answer = step.get("hostfs", {}).get(m["method"][7:])
+                if answer is None:
+                    self.fails.append(f"unexpected {m['method']} for {m['params'].get('path')!r}")
+                    answer = {"error": {"code": -32051, "message": "no", "data": {"errno": "ENOENT"}}}
+                self.send({"jsonrpc": "2.0", "id": m["id"], **answer})
             elif m.get("id") == rid and "method" not in m:
                 return m, {k: v.decode(errors="replace") for k, v in out.items()}, time.monotonic() - start
             else:
@@ -138,13 +174,24 @@ def _step(s: Session, step: dict[str, Any], i: int) -> None:
             s.fails.append(f"{where}: child sent {json.dumps(m)[:200]}, expected nothing")
     elif "close" in step:
         _close(s, step, where)
+    elif "diagnostics_prefixed" in step:
+        prefix = f"sandbox[{s.c.proc.pid}]: "
+        lines = s.c.diagnostics().splitlines()
+        bad = [ln for ln in lines if not ln.startswith(prefix)]
+        if bad or len(lines) < step["diagnostics_prefixed"]:
+            s.fails.append(f"{where}: {len(lines)} diagnostic lines, {len(bad)} without '{prefix}': {bad[:2]}")
     else:
         raise ValueError(f"{where}: unknown action {sorted(step)}")
 
 
 def _close(s: Session, step: dict[str, Any], where: str) -> None:
     """Reads to end of file (after closing fd 3 if asked); checks what came and the exit status."""
-    if step["close"] == "fd3":
+    if step["close"] == "fd3" and s.pair:
+        sock = socket.socket(fileno=os.dup(s.c.w))
+        sock.shutdown(socket.SHUT_WR)
+        sock.close()
+        s.c.w = -1
+    elif step["close"] == "fd3":
         os.close(s.c.w)
         s.c.w = -1
     rest = []
@@ -162,7 +209,7 @@ def _close(s: Session, step: dict[str, Any], where: str) -> None:
 
 
 def run_case(case: Case, child: str) -> list[str]:
-    s = Session(child, case.timeout_s)
+    s = Session(child, case.timeout_s, case.body.get("transport") == "socketpair")
     try:
         for i, step in enumerate(expand(case.body["script"])):
             _step(s, step, i)
@@ -174,7 +221,6 @@ def run_case(case: Case, child: str) -> list[str]:
         if s.c.proc.poll() is None:
             s.c.proc.kill()
         s.c.proc.wait()
-        for fd in (s.c.w, s.c.r):
-            if fd >= 0:
-                os.close(fd)
+        for fd in {s.c.w, s.c.r} - {-1}:
+            os.close(fd)
     return s.fails

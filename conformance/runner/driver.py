@@ -23,12 +23,14 @@ class DriverRun:
     seconds: float
 
 
-def run_driver(cmd: str, child: str | None, session: dict[str, Any], timeout: float) -> DriverRun:
+def run_driver(cmd: str, child: str | None, session: dict[str, Any], timeout: float,
+               env: dict[str, str] | None = None) -> DriverRun:
     """Runs CMD once with SESSION on stdin; never waits longer than TIMEOUT."""
     argv = shlex.split(cmd) + (["--child", child] if child else [])
     start = time.monotonic()
     proc = subprocess.Popen(argv, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, start_new_session=True)
+                            stderr=subprocess.PIPE, start_new_session=True,
+                            env=dict(os.environ, **env) if env else None)
     try:
         out, err = proc.communicate(json.dumps(session).encode(), timeout=timeout)
     except subprocess.TimeoutExpired:

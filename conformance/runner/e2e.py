@@ -10,7 +10,10 @@ from match import expand, match
 def run_case(case: Case, driver: str, child: str | None) -> list[str]:
     """The failures of CASE; [] when it passed."""
     session = expand(case.body["session"])
-    run = run_driver(driver, child, session, case.timeout_s)
+    if case.body.get("child_via_env"):  # [REQ-PROC-8]: no --child, only PYSANDBOX_CHILD
+        run = run_driver(driver, None, session, case.timeout_s, {"PYSANDBOX_CHILD": child or ""})
+    else:
+        run = run_driver(driver, child, session, case.timeout_s)
     if run.problem:
         return [run.problem] + [f"stderr: {line}" for line in run.stderr.splitlines()[-5:]]
     fails = match(expand(case.body["expect"]), run.output)

@@ -46,7 +46,22 @@ def _guarded(fn) -> list[str]:
         return [f"runner error: {type(e).__name__}: {e}"]
 
 
+def _hold_fds_3_4() -> None:
+    """Keeps fds 3 and 4 open in this process. subprocess makes pass_fds
+    inheritable before preexec_fn runs, so childproto's pass_fds=(3, 4)
+    fails with EBADF whenever this process has nothing open there."""
+    for fd in (3, 4):
+        try:
+            os.fstat(fd)
+        except OSError:
+            got = os.open(os.devnull, os.O_RDONLY)
+            if got != fd:
+                os.dup2(got, fd, inheritable=False)
+                os.close(got)
+
+
 def main(argv: list[str], here: str) -> int:
+    _hold_fds_3_4()
     a = _args(argv)
     root = os.path.dirname(here)
     spec = os.path.join(root, "protocol", "SPEC.md")

@@ -166,6 +166,9 @@ def run_case(case: Case, driver: str, mockchild: str, schemas: Schemas) -> list[
     fails += global_checks(records, schemas, case)
     sent = [f["msg"] for f in _frames(records, "in")]
     fails += _sent_checks(body, sent)
+    startup = [r for r in records if r.get("event") == "startup"]
+    if "startup" in body:
+        fails += [f"child's start: {f}" for f in match(body["startup"], startup[0] if startup else None)]
     events = [r.get("event") for r in records]
     if body.get("expect_eof") and "eof" not in events:
         fails.append("[REQ-TIME-4/REQ-BAD-16] parent never closed fd 3")
