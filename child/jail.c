@@ -194,11 +194,14 @@ static void send_listener(int fd)
 static void apply_filter(void)
 {
 	const char *failed;
-	scmp_filter_ctx ctx = policy_build(getpid(), &failed);
+	scmp_filter_ctx ctx;
+
+	errno = 0;
+	ctx = policy_build(getpid(), &failed);
 	int rc, fd;
 
 	if (!ctx)
-		fail(failed, EINVAL);
+		fail(failed, errno ? errno : ENOMEM);
 
 	rc = seccomp_load(ctx);
 	if (rc < 0)
@@ -485,13 +488,18 @@ void jail_main(void)
 	/* The loader has mapped the shim: its descriptor is no use now. */
 	close(JAIL_SHIM_FD);
 
-	control = sbp_reader_new(JAIL_CONTROL_FD, SBP_FRAME_MAX);
+	/* The reader grows to the session's frame limit only once it is
+	 * known: reserving the protocol's maximum up front would eat a
+	 * small memory limit. */
+	control = sbp_reader_new(JAIL_CONTROL_FD, SBP_FRAME_INITIAL);
 	if (!control)
 		_exit(126);
 	cfg = read_message();
 	if (!cfg)
 		fail("config", EINVAL);
 	frame_max = limit_of(cfg, "frame_bytes");
+	if (sbp_reader_set_max(control, frame_max) < 0)
+		fail("config", ENOMEM);
 
 	/* Descriptor tables shrink later; glibc's per-thread arenas reserve
 	 * 64 MiB of address space each, which RLIMIT_AS would count. */

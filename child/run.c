@@ -61,11 +61,20 @@ static uint64_t jail_peak_bytes(struct sup *s)
 	return kb * 1024;
 }
 
+/* An honest jail has at most one host call outstanding and always reads
+ * its reply; a jail that leaves no room on its socket for this long has
+ * stopped reading on purpose. */
+#define JAIL_WRITE_TIMEOUT_MS 1000
+
 int run_send_to_jail(struct sup *s, struct json_object *msg)
 {
-	int rc = sbp_write(s->jail.control, msg, s->cfg.limits.frame_bytes);
+	int rc = sbp_write_timeout(s->jail.control, msg,
+				   s->cfg.limits.frame_bytes,
+				   JAIL_WRITE_TIMEOUT_MS);
 
 	json_object_put(msg);
+	if (rc == -ETIMEDOUT)
+		log_info("run: the jail stopped reading its control socket");
 	return rc;
 }
 
@@ -423,6 +432,19 @@ static bool valid_outcome(const char *o)
 	return false;
 }
 
+/* The jail broke the control channel: the run (or, between runs, the
+ * session) ends as a crash. */
+static void jail_misbehaved(struct sup *s)
+{
+	if (s->state == ST_RUNNING) {
+		run_end(s, "crash");
+		return;
+	}
+	spawn_kill(&s->jail);
+	s->jail_alive = false;
+	s->state = ST_ENDED;
+}
+
 static void reply_to_jail(struct sup *s, const char *type, const char *msg,
 			  struct json_object *value)
 {
@@ -439,8 +461,8 @@ static void reply_to_jail(struct sup *s, const char *type, const char *msg,
 	} else {
 		json_object_object_add(m, "value", value);
 	}
-	if (run_send_to_jail(s, m) < 0)
-		log_info("run: jail gone before its host-call reply");
+	if (run_send_to_jail(s, m) == -ETIMEDOUT)
+		jail_misbehaved(s);
 }
 
 static bool declared(struct sup *s, const char *name)

@@ -17,7 +17,7 @@
 #include "policy.h"
 #include "supervisor.h"
 
-#define CHILD_VERSION	 "0.1.0"
+#define CHILD_VERSION	 "1.0.0"
 #define START_TIMEOUT_MS 15000
 
 uint64_t sup_now_us(void)
@@ -73,7 +73,10 @@ static struct json_object *isolation_json(struct sup *s)
 	json_object_object_add(
 		o, "privileges_dropped",
 		json_object_new_boolean(s->iso.privileges_dropped));
-	json_object_object_add(o, "uid", json_object_new_int(JAIL_UID));
+	/* The jail's uid as the host sees it (SPEC: isolation.uid); inside
+	 * its own namespace it is JAIL_UID. */
+	json_object_object_add(o, "uid",
+			       json_object_new_int64(s->iso.host_uid));
 	json_object_object_add(o, "landlock_abi",
 			       json_object_new_int64(s->iso.landlock_abi));
 	json_object_object_add(o, "namespaces", ns);
@@ -364,6 +367,11 @@ static int start_session(struct sup *s, const char **step, char *python,
 	}
 	if (!rc)
 		confine_supervisor(s);
+
+	/* From here on a write to the jail must never block the supervisor
+	 * (run_send_to_jail() gives up instead). */
+	if (!rc && fcntl(s->jail.control, F_SETFL, O_NONBLOCK) < 0)
+		rc = -errno;
 	return rc;
 }
 

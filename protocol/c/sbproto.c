@@ -4,6 +4,7 @@
 #include <poll.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <sodium.h>
@@ -195,9 +196,20 @@ EXPORT enum sbp_frame sbp_reader_next(struct sbp_reader *r, const char **line,
 
 /* ---- frame writer --------------------------------------------------- */
 
-static int write_all(int fd, const char *p, size_t n)
+static int64_t now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* Writes all N bytes; waits for room at most until DEADLINE (ms on the
+ * monotonic clock, -1 for no limit). */
+static int write_all(int fd, const char *p, size_t n, int64_t deadline)
 {
 	struct pollfd pfd = {.fd = fd, .events = POLLOUT};
+	int64_t left;
 	ssize_t w;
 
 	while (n > 0) {
@@ -209,20 +221,26 @@ static int write_all(int fd, const char *p, size_t n)
 		}
 		if (w < 0 && errno == EINTR)
 			continue;
-		if (w < 0 && errno == EAGAIN) {
-			if (poll(&pfd, 1, -1) < 0 && errno != EINTR)
-				return -errno;
-			continue;
-		}
-		return w < 0 ? -errno : -EIO;
+		if (w < 0 && errno != EAGAIN)
+			return -errno;
+		if (w == 0)
+			return -EIO;
+
+		left = deadline < 0 ? -1 : deadline - now_ms();
+		if (deadline >= 0 && left <= 0)
+			return -ETIMEDOUT;
+		if (poll(&pfd, 1, (int)left) < 0 && errno != EINTR)
+			return -errno;
 	}
 	return 0;
 }
 
-EXPORT int sbp_write(int fd, struct json_object *msg, size_t max)
+EXPORT int sbp_write_timeout(int fd, struct json_object *msg, size_t max,
+			     int timeout_ms)
 {
 	const int flags =
 		JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE;
+	int64_t deadline = timeout_ms < 0 ? -1 : now_ms() + timeout_ms;
 	size_t len;
 	const char *s;
 	char *frame;
@@ -241,9 +259,14 @@ EXPORT int sbp_write(int fd, struct json_object *msg, size_t max)
 	memcpy(frame, s, len);
 	frame[len] = '\n';
 
-	ret = write_all(fd, frame, len + 1);
+	ret = write_all(fd, frame, len + 1, deadline);
 	free(frame);
 	return ret;
+}
+
+EXPORT int sbp_write(int fd, struct json_object *msg, size_t max)
+{
+	return sbp_write_timeout(fd, msg, max, -1);
 }
 
 /* ---- JSON-RPC envelope ---------------------------------------------- */

@@ -98,6 +98,12 @@ enum sbp_frame sbp_reader_next(struct sbp_reader *r, const char **line,
  * exceed MAX (nothing is written), -EPIPE when the peer is gone. */
 int sbp_write(int fd, struct json_object *msg, size_t max);
 
+/* As sbp_write(), for a non-blocking FD whose reader may be hostile:
+ * gives up with -ETIMEDOUT when the peer leaves no room for TIMEOUT_MS
+ * (a partial frame may then have been written: the stream is unusable). */
+int sbp_write_timeout(int fd, struct json_object *msg, size_t max,
+		      int timeout_ms);
+
 /* ---- JSON-RPC envelope ---------------------------------------------- */
 
 enum sbp_kind {

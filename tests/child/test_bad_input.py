@@ -201,3 +201,15 @@ def test_host_answer_without_value_is_an_error(session: Child) -> None:
     r = session.execute("import sandbox\nsandbox.add(1)",
                         host=lambda p: {"result": 5})
     assert r["exception"]["type"] == "sandbox.SandboxError"
+
+
+def test_a_jail_that_stops_reading_cannot_block_the_supervisor(child: Child) -> None:
+    child.initialize(limits={"wall_ms": 20000})
+    # Thousands of undeclared calls, none of whose answers are read.
+    code = ("import os\nline = b'{\"t\":\"call\",\"function\":\"x\","
+            "\"args\":[],\"kwargs\":{}}\\n'\n"
+            "for _ in range(20000): os.write(3, line)\n"
+            "import time; time.sleep(30)\n")
+    r = child.execute(code)
+    assert r["outcome"] == "crash", r
+    assert r["usage"]["wall_ms"] < 15000
