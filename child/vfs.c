@@ -362,47 +362,25 @@ static void parent_path(const char *path, char *out)
 
 /* ---- globs ------------------------------------------------------------ */
 
-/* Does REL or one of its ancestors match one of PATS? */
-static bool match_any(char *const *pats, size_t npats, const char *rel)
+/* Does REL or one of its ancestors match one of PATS? Globs use fnmatch
+ * flags 0, so "*" also matches "/" (SPEC: REQ-INIT-9). */
+static bool match_any(char *const *pats, size_t npats, const char *rel,
+		      bool ancestors)
 {
 	char buf[PATH_MAX];
 	size_t len = strlen(rel), i, end;
 
 	memcpy(buf, rel, len + 1);
-	for (end = 0; end <= len; end++) {
+	for (end = ancestors ? 0 : len; end <= len; end++) {
 		if (buf[end] != '/' && buf[end] != '\0')
 			continue;
 		buf[end] = '\0';
 		for (i = 0; i < npats; i++)
-			if (fnmatch(pats[i], buf, FNM_PATHNAME) == 0)
+			if (fnmatch(pats[i], buf, 0) == 0)
 				return true;
 		buf[end] = rel[end];
 	}
 	return false;
-}
-
-/* Could directory REL contain a match of PAT (component-wise prefix)? */
-static bool leads_to(const char *pat, const char *rel)
-{
-	char pc[PATH_MAX], rc[NAME_MAX + 1];
-	size_t pn, rn;
-
-	for (;;) {
-		pn = strcspn(pat, "/");
-		rn = strcspn(rel, "/");
-		if (!pat[pn] || pn >= sizeof(pc) || rn >= sizeof(rc))
-			return false;
-		memcpy(pc, pat, pn);
-		pc[pn] = '\0';
-		memcpy(rc, rel, rn);
-		rc[rn] = '\0';
-		if (fnmatch(pc, rc, FNM_PATHNAME) != 0)
-			return false;
-		if (!rel[rn])
-			return true;
-		pat += pn + 1;
-		rel += rn + 1;
-	}
 }
 
 static bool has_globs(const struct mount *m)
@@ -410,20 +388,18 @@ static bool has_globs(const struct mount *m)
 	return m->ninc || m->nexc;
 }
 
+/*
+ * REQ-INIT-9: an excluded path is invisible, and so is everything below
+ * an excluded directory; include selects non-directories only, so every
+ * directory stays traversable.
+ */
 static bool visible(const struct mount *m, const char *rel, bool is_dir)
 {
-	size_t i;
-
 	if (!*rel)
 		return true;
-	if (m->nexc && match_any(m->exclude, m->nexc, rel))
+	if (m->nexc && match_any(m->exclude, m->nexc, rel, true))
 		return false;
-	if (!m->ninc || match_any(m->include, m->ninc, rel))
-		return true;
-	for (i = 0; is_dir && i < m->ninc; i++)
-		if (leads_to(m->include[i], rel))
-			return true;
-	return false;
+	return is_dir || !m->ninc || match_any(m->include, m->ninc, rel, false);
 }
 
 /* The path of FD as the kernel names it now, in BUF (PATH_MAX bytes). */

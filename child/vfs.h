@@ -143,14 +143,14 @@ void vfs_free(struct vfs *v);
 /*
  * bind: SOURCE (a host directory or regular file; symlinks in SOURCE are
  * followed, the configuration being trusted). INCLUDE and EXCLUDE are
- * NULL-terminated lists (or NULL) of fnmatch(3) patterns, FNM_PATHNAME,
+ * NULL-terminated lists (or NULL) of fnmatch(3) patterns, flags 0,
  * relative to the bind root (no leading "/", -EINVAL), at most
- * VFS_MAX_GLOBS each (-E2BIG). A path is hidden (ENOENT) when it or an
- * ancestor matches an EXCLUDE pattern; with INCLUDE set, a path is visible
- * when it or an ancestor matches an INCLUDE pattern, or when it is a
- * directory whose components match the leading components of an INCLUDE
- * pattern (so "pkg/m*.py" keeps "pkg" traversable). "*" does not cross
- * "/" and matches a leading "."; there is no "**". The patterns apply to
+ * VFS_MAX_GLOBS each (-E2BIG), as protocol/SPEC.md (REQ-INIT-9) says. A
+ * path is hidden (ENOENT) when it or an ancestor matches an EXCLUDE
+ * pattern; with INCLUDE set, a non-directory is visible only when its
+ * path matches an INCLUDE pattern, and every directory stays visible and
+ * traversable. "*" also matches "/" and a leading "."; there is no "**"
+ * (none is needed). The patterns apply to
  * the name the jail used and to the file it reaches through symlinks.
  * Globs on a file bind make vfs_finalize() fail with -EINVAL.
  */

@@ -584,7 +584,7 @@ static const struct op_case op_cases[] = {
 	{OPEN, "/glob/sub/deep/d.py", O_RDONLY, NULL, 0},
 	{OPEN, "/glob/sub", O_RDONLY | O_DIRECTORY, NULL, 0},
 	{OPEN, "/glob/b.txt", O_RDONLY, NULL, -ENOENT},
-	{OPEN, "/glob/sub/c.py", O_RDONLY, NULL, -ENOENT},
+	{OPEN, "/glob/sub/c.py", O_RDONLY, NULL, 0}, /* "*" matches "/" */
 	{OPEN, "/glob/secret", O_RDONLY, NULL, -ENOENT},
 	{OPEN, "/glob/secret/key", O_RDONLY, NULL, -ENOENT},
 	{OPEN, "/glob/alias.py", O_RDONLY, NULL, -ENOENT},
@@ -904,12 +904,12 @@ START_TEST(bind_globs)
 
 	standard();
 	expect_list("/glob", "a.py,alias.py@,sub/");
-	expect_list("/glob/sub", "deep/");
+	expect_list("/glob/sub", "c.py,deep/");
 	expect_list("/glob/sub/deep", "d.py");
 	expect_content("/glob/a.py", "print('a')\n");
 	expect_content("/glob/sub/deep/d.py", "d\n");
 	expect_open("/glob/b.txt", O_RDONLY, -ENOENT);
-	expect_open("/glob/sub/c.py", O_RDONLY, -ENOENT);
+	expect_content("/glob/sub/c.py", "c\n"); /* "*" matches "/" */
 	expect_open("/glob/secret/key", O_RDONLY, -ENOENT);
 	expect_open("/glob/secret", O_RDONLY, -ENOENT);
 	/* A symlink may not expose an excluded file. */
@@ -1254,7 +1254,8 @@ START_TEST(works_after_dropping_root)
 		ck_assert_int_eq(setresuid(65534, 65534, 65534), 0);
 		ck_assert_int_eq(prctl(PR_SET_DUMPABLE, 1, 0, 0, 0), 0);
 	}
-	expect_list("/g", "a.py,alias.py@");
+	/* include selects files only: directories stay listed. */
+	expect_list("/g", "a.py,alias.py@,secret/,sub/");
 	expect_content("/tmp/pkg/mod.py", "m");
 	close(must_open("/tmp/pkg/new.py", O_WRONLY | O_CREAT));
 	ck_assert_int_eq(vfs_mkdir(V, "/tmp/pkg/d", 0755), 0);
