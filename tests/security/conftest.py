@@ -51,6 +51,14 @@ def _make_canaries() -> dict[str, Any]:
     os.symlink("/etc", os.path.join(bind, "etcdir"))
     os.symlink("abs", os.path.join(bind, "chain"))
     os.mkfifo(os.path.join(bind, "fifo"))
+    data = os.path.join(bind, "data")
+    with open(data, "w") as f:
+        f.write("bound data\n")
+    os.chmod(data, 0o644)
+    if os.geteuid() == 0:
+        # Owned by the supervisor's uid (--uid 65534), so that only the
+        # read-only mount can refuse fchmod and the like.
+        os.chown(data, 65534, 65534)
     for p in (top, bind):
         os.chmod(p, 0o755)
 

@@ -177,12 +177,18 @@ def run_case(case: Case, canary: dict[str, Any]) -> tuple[Any, dict[str, Any], s
     """
     s = Session(timeout=case.timeout)
     try:
-        if case.driver:
-            result = case.driver(s, case)
-        else:
-            init = s.initialize(**case.init)
-            assert "result" in init, init
-            result = s.execute(format_code(case, canary), host=case.host)
+        try:
+            if case.driver:
+                result = case.driver(s, case)
+            else:
+                init = s.initialize(**case.init)
+                assert "result" in init, init
+                result = s.execute(format_code(case, canary), host=case.host)
+        except TimeoutError:
+            # A wedged supervisor is a finding, reported like any other.
+            result = {"outcome": f"no response in {case.timeout:g} s"}
+            return (lookup(result, case.expect.path), result,
+                    f"supervisor sent nothing for {case.timeout:g} s")
         result = dict(result)
         result["stdout"] = s.output["stdout"].decode(errors="replace")
         result["stderr_text"] = s.output["stderr"].decode(errors="replace")
