@@ -123,9 +123,17 @@ static void explain(struct pysandbox *s, const struct pysandbox_result *r)
 			pysandbox_result_violation_arch(r) ?: "?");
 		break;
 	case PYSANDBOX_CRASH:
-		fprintf(stderr,
-			"pysandbox: crash: the code was killed by signal %d (%s)\n",
-			sig, sig > 0 ? strsignal(sig) : "unknown");
+		if (sig > 0)
+			fprintf(stderr,
+				"pysandbox: crash: the code was killed by signal %d (%s)\n",
+				sig, strsignal(sig));
+		else if (pysandbox_result_exit_status(r) >= 0)
+			fprintf(stderr,
+				"pysandbox: crash: the interpreter exited with status %d\n",
+				pysandbox_result_exit_status(r));
+		else
+			fputs("pysandbox: crash: the interpreter ended unexpectedly\n",
+			      stderr);
 		break;
 	case PYSANDBOX_CANCELLED:
 		fputs("pysandbox: cancelled: the run was interrupted\n",

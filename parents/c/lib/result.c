@@ -121,7 +121,9 @@ int __psb_make_result(struct pysandbox *s, struct json_object *json,
 	r->outcome = (enum pysandbox_outcome)outcome;
 	r->out = s->run.out;
 	r->err = s->run.err;
-	r->truncated = s->run.truncated;
+	/* The child stops at output_bytes itself: its output_limit outcome
+	 * is what says the output was cut. */
+	r->truncated = s->run.truncated || r->outcome == PYSANDBOX_OUTPUT_LIMIT;
 	memset(&s->run.out, 0, sizeof(s->run.out));
 	memset(&s->run.err, 0, sizeof(s->run.err));
 	*out = r;

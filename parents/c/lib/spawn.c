@@ -2,11 +2,13 @@
 /* spawn.c - starting, killing and reaping the child process. */
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -152,32 +154,47 @@ static void sleep_ms(int ms)
 		;
 }
 
+/* Waits until the child may have exited: on its pidfd when the kernel
+ * gives one, else a short sleep. */
+static void wait_exit(int pidfd, int64_t left_ms)
+{
+	struct pollfd p = {.fd = pidfd, .events = POLLIN};
+
+	if (pidfd < 0 || poll(&p, 1, (int)(left_ms < 1 ? 1 : left_ms)) < 0)
+		sleep_ms(1);
+}
+
 /*
  * Waits up to WAIT_MS (forever when negative, used after SIGKILL) for the
  * child to exit and reaps it. 0 with *STATUS set, -ETIMEDOUT, or -ECHILD
  * when someone else reaped it (SIGCHLD ignored by the application).
- * Polls with short sleeps: a pidfd would be neater but this works on
- * every kernel and the waits are short.
  */
 int __psb_reap(struct pysandbox *s, int64_t wait_ms, int *status)
 {
 	int64_t end = __psb_now_ms() + wait_ms;
-	int st = 0;
+	int st = 0, pidfd;
 	pid_t r;
 
 	if (s->pid <= 0)
 		return -ECHILD;
 
+	pidfd = wait_ms < 0 ? -1 : (int)syscall(SYS_pidfd_open, s->pid, 0);
 	for (;;) {
 		r = waitpid(s->pid, &st, wait_ms < 0 ? 0 : WNOHANG);
 		if (r < 0 && errno == EINTR)
 			continue;
 		if (r != 0)
 			break;
-		if (__psb_now_ms() >= end)
-			return -ETIMEDOUT;
-		sleep_ms(5);
+		if (__psb_now_ms() >= end) {
+			r = -2;
+			break;
+		}
+		wait_exit(pidfd, end - __psb_now_ms());
 	}
+	if (pidfd >= 0)
+		close(pidfd);
+	if (r == -2)
+		return -ETIMEDOUT;
 
 	s->pid = 0;
 	if (status)
