@@ -39,9 +39,11 @@ KNOWN = known_failures()
 
 
 def substitute(case: Case, canary: dict[str, Any]) -> Case:
-    if "@BIND@" not in json.dumps(case.init):
+    text = json.dumps(case.init)
+    if "@BIND@" not in text and "@CANARY@" not in text:
         return case
-    init = json.loads(json.dumps(case.init).replace("@BIND@", canary["bind_dir"]))
+    text = text.replace("@BIND@", canary["bind_dir"])
+    init = json.loads(text.replace("@CANARY@", canary["path"]))
     return Case(**{**case.__dict__, "init": init})
 
 
