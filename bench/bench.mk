@@ -5,13 +5,18 @@
 
 BENCH_BUILD := $(BUILD)/bench
 BENCH_BINS  := $(BENCH_BUILD)/unotify_rtt $(BENCH_BUILD)/pipe_peer \
-	       $(BENCH_BUILD)/bench_c $(BENCH_BUILD)/embedpy
+	       $(BENCH_BUILD)/bench_c $(BENCH_BUILD)/embedpy \
+	       $(BENCH_BUILD)/syscall_cost
 BENCH_DEPS  := $(BENCH_BINS) $(BUILD)/sandbox $(BUILD)/pysandbox
 BENCH_PY    := bench/run.py bench/workloads
 
 $(BENCH_BUILD)/unotify_rtt: bench/unotify_rtt.c
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -o $@ $< $(LDFLAGS) $(SECCOMP_LIBS)
+
+$(BENCH_BUILD)/syscall_cost: bench/syscall_cost.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -o $@ $< $(LDFLAGS)
 
 $(BENCH_BUILD)/pipe_peer: bench/pipe_peer.c
 	@mkdir -p $(dir $@)

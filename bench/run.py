@@ -46,6 +46,7 @@ TIMEOUT_S = 120
 COUNTS = {
     "hello": (80, 2),
     "phases": (15, 2),
+    "steps": (3, 1),
     "imports": (40, 2),
     "cpu": (11, 2),
     "cpu_rounds": (250_000, 20_000),
@@ -291,6 +292,20 @@ def bench_sessions(c: dict, env: dict[str, str]) -> dict:
             "concurrent": json.loads(conc)}
 
 
+def bench_steps(c: dict, env: dict[str, str]) -> dict:
+    """The cost of each step of the supervisor's answer to a forwarded
+    stat, one at a time outside the sandbox (syscall_cost), and the raw
+    round trip with the supervisor waiting in poll(2) as the real one
+    does: medians of a few runs, to attribute the forwarded-call gap."""
+    runs = [json.loads(run([str(BENCH / "syscall_cost"), tmpfs_dir(),
+                            str(c["stat_calls"])], env)[1]) for _ in range(c["steps"])]
+    steps = {k: statistics.median(r[k] for r in runs) for k in runs[0]}
+    polled = [value_of("per_call_us")(*run([str(BENCH / "unotify_rtt"), "--sync", "--poll",
+                                            str(c["stat_calls"])], env))
+              for _ in range(c["steps"])]
+    return {"steps_ns": steps, "unotify_sync_poll_us": statistics.median(polled)}
+
+
 def machine() -> dict:
     """The machine the numbers came from."""
     model = "unknown"
@@ -371,16 +386,21 @@ def main() -> int:
                  for s in step(c, env)]
         sessions = bench_sessions(c, env)
         phases = bench_phases(c, env)
+        steps = bench_steps(c, env)
     except BenchError as exc:
         print(f"bench: {exc}", file=sys.stderr)
         return 1
     report.update({"comparisons": comps, "sessions": sessions, "start_phases": phases,
+                   "forwarded_call_steps": steps,
                    "load_after": load(),
                    "duration_s": round(time.perf_counter() - t0, 1)})
 
     Path(args.out).parent.mkdir(parents=True, exist_ok=True)
     Path(args.out).write_text(json.dumps(report, indent=1) + "\n", encoding="utf-8")
     print_table(comps, sessions, phases)
+    print("forwarded-call steps, one at a time outside the sandbox (ns): "
+          + ", ".join(f"{k} {v:.0f}" for k, v in steps["steps_ns"].items())
+          + f"; raw unotify with poll(2) and sync wake-up {steps['unotify_sync_poll_us']:.2f} µs")
     m = report["machine"]
     print(f"\nmachine: {m['nproc']} × {m['cpu']}, Linux {m['kernel']}; load average "
           f"{report['load_before']['loadavg']} before, {report['load_after']['loadavg']} "

@@ -9,16 +9,19 @@
  * else: no memory read, no id check, no filesystem. The child times
  * CALLS calls and reports the mean per call.
  *
- * Usage: unotify_rtt [--sync] [CALLS]
+ * Usage: unotify_rtt [--sync] [--poll] [CALLS]
  *   --sync  set SECCOMP_USER_NOTIF_FD_SYNC_WAKE_UP on the listener (Linux
  *           6.6), as child/notify.c does where the kernel has it
+ *   --poll  wait for each notification in poll(2) before receiving it, as
+ *           a supervisor watching several descriptors must
  * Prints one JSON object:
- *   {"calls":N,"per_call_us":X,"mean_us":Y,"sync_wakeup":BOOL}.
+ *   {"calls":N,"per_call_us":X,"mean_us":Y,"sync_wakeup":BOOL,"poll":BOOL}.
  * Exit status 1 on any failure, with a message on stderr.
  */
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/seccomp.h>
+#include <poll.h>
 #include <seccomp.h>
 #include <signal.h>
 #include <stdbool.h>
@@ -140,12 +143,15 @@ static void child(int sock, long calls)
 }
 
 /* The supervisor: answer each notification with success, nothing else. */
-static void answer(int listener, long total)
+static void answer(int listener, long total, bool use_poll)
 {
+	struct pollfd pfd = {.fd = listener, .events = POLLIN};
 	struct seccomp_notif req;
 	struct seccomp_notif_resp resp;
 
 	for (long i = 0; i < total; i++) {
+		if (use_poll && poll(&pfd, 1, -1) < 0 && errno != EINTR)
+			die("poll: %s", strerror(errno));
 		memset(&req, 0, sizeof(req));
 		if (ioctl(listener, SECCOMP_IOCTL_NOTIF_RECV, &req) < 0) {
 			if (errno == EINTR) {
@@ -175,7 +181,7 @@ static long parse_calls(const char *s)
 
 int main(int argc, char **argv)
 {
-	bool sync = false;
+	bool sync = false, use_poll = false;
 	long calls = 100000;
 	int sv[2], listener, status;
 	double per[BATCHES], best = 0, sum = 0;
@@ -184,6 +190,8 @@ int main(int argc, char **argv)
 	for (int i = 1; i < argc; i++) {
 		if (!strcmp(argv[i], "--sync"))
 			sync = true;
+		else if (!strcmp(argv[i], "--poll"))
+			use_poll = true;
 		else
 			calls = parse_calls(argv[i]);
 	}
@@ -206,7 +214,8 @@ int main(int argc, char **argv)
 	    ioctl(listener, SECCOMP_IOCTL_NOTIF_SET_FLAGS, SYNC_WAKE_UP) < 0)
 		die("SECCOMP_IOCTL_NOTIF_SET_FLAGS: %s", strerror(errno));
 	answer(listener,
-	       WARMUP + BATCHES * (calls / BATCHES > 0 ? calls / BATCHES : 1));
+	       WARMUP + BATCHES * (calls / BATCHES > 0 ? calls / BATCHES : 1),
+	       use_poll);
 
 	if (read(sv[0], per, sizeof(per)) != sizeof(per))
 		die("the child reported no result");
@@ -218,7 +227,8 @@ int main(int argc, char **argv)
 	    WEXITSTATUS(status))
 		die("the child failed");
 	printf("{\"calls\":%ld,\"per_call_us\":%.3f,\"mean_us\":%.3f,"
-	       "\"sync_wakeup\":%s}\n",
-	       calls, best, sum / BATCHES, sync ? "true" : "false");
+	       "\"sync_wakeup\":%s,\"poll\":%s}\n",
+	       calls, best, sum / BATCHES, sync ? "true" : "false",
+	       use_poll ? "true" : "false");
 	return 0;
 }
