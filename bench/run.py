@@ -318,6 +318,18 @@ def machine() -> dict:
             "python": platform.python_version()}
 
 
+def tree() -> dict:
+    """The commit measured, and the files changed in the working tree then:
+    `make bench` builds from the working tree, which other engineers may
+    be changing at the time."""
+    def git(*args: str) -> str:
+        proc = subprocess.run(["git", "-C", str(ROOT), *args], capture_output=True,
+                              text=True, timeout=30, check=False)
+        return proc.stdout.strip() if proc.returncode == 0 else ""
+    dirty = [line[3:] for line in git("status", "--porcelain").splitlines()]
+    return {"commit": git("rev-parse", "HEAD") or "unknown", "changed": dirty}
+
+
 def load() -> dict:
     with open("/proc/loadavg", encoding="utf-8") as f:
         one, five, fifteen = f.read().split()[:3]
@@ -378,7 +390,8 @@ def main() -> int:
     c = {k: v[1] if args.quick else v[0] for k, v in COUNTS.items()}
     env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"),
            "PYSANDBOX_CHILD": str(BUILD / "sandbox")}
-    report = {"machine": machine(), "load_before": load(), "quick": args.quick, "counts": c}
+    report = {"machine": machine(), "tree": tree(), "load_before": load(),
+              "quick": args.quick, "counts": c}
     t0 = time.perf_counter()
     try:
         comps = [s.summary() for step in (bench_start, bench_cpu, bench_files,
