@@ -325,8 +325,8 @@ def tree() -> dict:
     def git(*args: str) -> str:
         proc = subprocess.run(["git", "-C", str(ROOT), *args], capture_output=True,
                               text=True, timeout=30, check=False)
-        return proc.stdout.strip() if proc.returncode == 0 else ""
-    dirty = [line[3:] for line in git("status", "--porcelain").splitlines()]
+        return proc.stdout.rstrip() if proc.returncode == 0 else ""
+    dirty = [line[3:] for line in git("status", "--porcelain").splitlines() if line]
     return {"commit": git("rev-parse", "HEAD") or "unknown", "changed": dirty}
 
 
