@@ -63,6 +63,10 @@ def _op(name: str, arg: Any, act: Any, path: str) -> list[str]:
         kinds = {"string": str, "object": dict, "array": list, "null": type(None)}
         if arg == "integer":
             ok = isinstance(act, int) and not isinstance(act, bool)
+        elif arg == "boolean":
+            ok = isinstance(act, bool)
+        elif arg == "number":
+            ok = isinstance(act, (int, float)) and not isinstance(act, bool)
         else:
             ok = isinstance(act, kinds[arg])
         return [] if ok else [f"{path}: {act!r:.100} is not of type {arg}"]
