@@ -114,8 +114,9 @@ static void set_limits(struct json_object *cfg)
 	set_limit(RLIMIT_MSGQUEUE, 0, "rlimit msgqueue");
 
 	/* Threads, the main one included, count against RLIMIT_NPROC of
-	 * the jail's uid in its own user namespace, where it is alone. */
-	set_limit(RLIMIT_NPROC, limit_of(cfg, "threads"), "rlimit nproc");
+	 * the jail's uid in its own user namespace, where the only other
+	 * process is the namespace's init (hence the + 1). */
+	set_limit(RLIMIT_NPROC, limit_of(cfg, "threads") + 1, "rlimit nproc");
 }
 
 static long landlock_abi(void)
@@ -341,6 +342,10 @@ static void start_python(struct json_object *cfg)
 	PyConfig_InitIsolatedConfig(&config);
 	config.site_import = 0;
 	config.write_bytecode = 0;
+
+	/* As bare python3.11 does: SIGPIPE and SIGXFSZ ignored (so a full
+	 * file is an OSError), SIGINT raising KeyboardInterrupt. */
+	config.install_signal_handlers = 1;
 	config.pathconfig_warnings = 0;
 	check_status(PyConfig_SetString(&config, &config.home, L"/usr"),
 		     "python home");

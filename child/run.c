@@ -35,9 +35,11 @@ static uint64_t jail_cpu_ns(struct sup *s)
 	/* Once reaped, wait4 told the jail's final total. */
 	if (s->jail.pid <= 0)
 		return s->jail.cpu_ns;
+	/* Gone but not yet reported by its reaper: no progress to count,
+	 * and no underflow into a CPU limit it never hit. */
 	if (clock_getcpuclockid(s->jail.pid, &clk) != 0 ||
 	    clock_gettime(clk, &ts) < 0)
-		return 0;
+		return s->run.cpu_start_ns;
 	return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
 }
 

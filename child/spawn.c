@@ -126,23 +126,58 @@ int spawn_confine_self(uid_t drop_uid, gid_t drop_gid, struct isolation *iso,
 struct child_args {
 	int sync;
 	int control, out, err;
+	int status; /* write end: the jail's end, for the supervisor */
 	char *const *argv;
 	char *const *envp;
 };
 
-static void __attribute__((noreturn)) child(const struct child_args *a)
+/* What the reaper tells the supervisor about the jail's end. */
+struct jail_end {
+	int status;
+	uint64_t cpu_ns;
+	uint64_t peak_bytes;
+};
+
+static uint64_t rusage_cpu_ns(const struct rusage *ru)
 {
-	char byte;
-	int null;
+	return ((uint64_t)ru->ru_utime.tv_sec + (uint64_t)ru->ru_stime.tv_sec) *
+		       1000000000ULL +
+	       ((uint64_t)ru->ru_utime.tv_usec +
+		(uint64_t)ru->ru_stime.tv_usec) *
+		       1000ULL;
+}
 
-	/* Wait until the supervisor has written our id maps. */
-	if (read(a->sync, &byte, 1) != 1)
-		_exit(125);
+/*
+ * Pid 1 of the jail's pid namespace: only waits. The kernel ignores
+ * signals a namespace's init sends itself with the default action, so the
+ * jail must not be init, or os.kill(os.getpid(), SIGTERM) and abort()
+ * would not end it. When the jail ends, its status and usage go to the
+ * supervisor (which is not its parent); killing this process kills the
+ * jail with it.
+ */
+static void __attribute__((noreturn)) reaper(pid_t jail, int status_fd)
+{
+	struct jail_end end = {0};
+	struct rusage ru;
+	pid_t r;
 
-	if (sethostname("sandbox", 7) < 0)
-		_exit(125);
+	do {
+		r = wait4(jail, &end.status, 0, &ru);
+	} while (r < 0 && errno == EINTR);
 
-	null = open("/dev/null", O_RDONLY | O_CLOEXEC);
+	if (r == jail) {
+		end.cpu_ns = rusage_cpu_ns(&ru);
+		end.peak_bytes = (uint64_t)ru.ru_maxrss * 1024;
+		if (write(status_fd, &end, sizeof(end)) != sizeof(end))
+			_exit(125);
+	}
+	_exit(0);
+}
+
+static void __attribute__((noreturn)) exec_jail(const struct child_args *a)
+{
+	int null = open("/dev/null", O_RDONLY | O_CLOEXEC);
+
 	if (null < 0 || dup2(null, 0) < 0 || dup2(a->out, 1) < 0 ||
 	    dup2(a->err, 2) < 0 || dup2(a->control, JAIL_CONTROL_FD) < 0 ||
 	    dup2(self_exe, JAIL_EXE_FD) < 0 || dup2(shim, JAIL_SHIM_FD) < 0)
@@ -159,6 +194,30 @@ static void __attribute__((noreturn)) child(const struct child_args *a)
 	_exit(125);
 }
 
+static void __attribute__((noreturn)) child(const struct child_args *a)
+{
+	char byte;
+	pid_t jail;
+
+	/* Wait until the supervisor has written our id maps. */
+	if (read(a->sync, &byte, 1) != 1)
+		_exit(125);
+
+	if (sethostname("sandbox", 7) < 0)
+		_exit(125);
+
+	jail = (pid_t)syscall(SYS_clone, SIGCHLD, NULL, NULL, NULL, 0);
+	if (jail < 0)
+		_exit(125);
+	if (jail == 0)
+		exec_jail(a);
+
+	if (dup2(a->status, 3) < 0)
+		_exit(125);
+	syscall(SYS_close_range, 4, ~0U, 0);
+	reaper(jail, 3);
+}
+
 static pid_t clone_jail(int *pidfd)
 {
 	const unsigned long flags = CLONE_NEWUSER | CLONE_NEWPID |
@@ -172,12 +231,20 @@ static pid_t clone_jail(int *pidfd)
 
 /* ---- the supervisor's side ------------------------------------------ */
 
-static int make_channels(int control[2], int out[2], int err[2], int sync[2])
+static int make_channels(int control[2], int out[2], int err[2], int sync[2],
+			 int status[2])
 {
+	const int on = 1;
+
 	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, control) < 0)
 		return -errno;
+
+	/* The listener's message then carries the jail's pid as we see it:
+	 * the jail is our grandchild, its pid is otherwise unknown here. */
+	if (setsockopt(control[0], SOL_SOCKET, SO_PASSCRED, &on, sizeof(on)))
+		return -errno;
 	if (pipe2(out, O_CLOEXEC) < 0 || pipe2(err, O_CLOEXEC) < 0 ||
-	    pipe2(sync, O_CLOEXEC) < 0)
+	    pipe2(sync, O_CLOEXEC) < 0 || pipe2(status, O_CLOEXEC) < 0)
 		return -errno;
 	return 0;
 }
@@ -223,33 +290,55 @@ static int read_failure(int fd, char first, const char **step)
 	return -(err > 0 ? err : EPROTO);
 }
 
-static int receive_listener(int fd, const char **step)
+/* The listener (SCM_RIGHTS) and the jail's pid (SCM_CREDENTIALS). */
+static int take_control(struct msghdr *msg, int *listener, pid_t *pid)
+{
+	struct cmsghdr *c;
+	struct ucred cred;
+
+	*listener = -1;
+	*pid = -1;
+	for (c = CMSG_FIRSTHDR(msg); c; c = CMSG_NXTHDR(msg, c)) {
+		if (c->cmsg_level != SOL_SOCKET)
+			continue;
+		if (c->cmsg_type == SCM_RIGHTS)
+			memcpy(listener, CMSG_DATA(c), sizeof(int));
+		if (c->cmsg_type == SCM_CREDENTIALS) {
+			memcpy(&cred, CMSG_DATA(c), sizeof(cred));
+			*pid = cred.pid;
+		}
+	}
+	return *listener >= 0 && *pid > 0 ? 0 : -EPROTO;
+}
+
+static int receive_listener(struct jail *j, const char **step)
 {
 	char byte;
 	struct iovec iov = {.iov_base = &byte, .iov_len = 1};
 	union {
-		char buf[CMSG_SPACE(sizeof(int))];
+		char buf[CMSG_SPACE(sizeof(int)) +
+			 CMSG_SPACE(sizeof(struct ucred))];
 		struct cmsghdr align;
 	} u;
 	struct msghdr msg = {.msg_iov = &iov,
 			     .msg_iovlen = 1,
 			     .msg_control = u.buf,
 			     .msg_controllen = sizeof(u.buf)};
-	struct pollfd pfd = {.fd = fd, .events = POLLIN};
-	struct cmsghdr *c;
-	int listener;
+	struct pollfd pfd = {.fd = j->control, .events = POLLIN};
 
 	*step = "jail start";
 	if (poll(&pfd, 1, JAIL_START_TIMEOUT_MS) != 1)
 		return -ETIMEDOUT;
-	if (recvmsg(fd, &msg, MSG_CMSG_CLOEXEC) != 1)
+	if (recvmsg(j->control, &msg, MSG_CMSG_CLOEXEC) != 1)
+		return -EPROTO;
+	if (byte != 'L')
+		return byte == '{' ? read_failure(j->control, byte, step)
+				   : -EPROTO;
+	if (take_control(&msg, &j->listener, &j->pid) < 0)
 		return -EPROTO;
 
-	c = CMSG_FIRSTHDR(&msg);
-	if (byte != 'L' || !c || c->cmsg_type != SCM_RIGHTS)
-		return byte == '{' ? read_failure(fd, byte, step) : -EPROTO;
-	memcpy(&listener, CMSG_DATA(c), sizeof(int));
-	return listener;
+	j->pidfd = (int)syscall(SYS_pidfd_open, j->pid, 0);
+	return j->pidfd < 0 ? -errno : 0;
 }
 
 static void close_pair(int p[2])
@@ -263,28 +352,24 @@ static void close_pair(int p[2])
 static int start(const struct child_args *a, struct jail *j, const char **step)
 {
 	char pid[16];
-	int rc;
 
 	*step = "clone jail";
-	j->pid = clone_jail(&j->pidfd);
-	if (j->pid < 0)
+	j->init_pid = clone_jail(&j->init_pidfd);
+	if (j->init_pid < 0)
 		return -errno;
-	if (j->pid == 0)
+	if (j->init_pid == 0)
 		child(a);
 
 	*step = "jail user namespace";
-	snprintf(pid, sizeof(pid), "%d", j->pid);
-	rc = write_maps(pid, JAIL_UID, 0);
-	if (rc)
-		return rc;
-	return 0;
+	snprintf(pid, sizeof(pid), "%d", j->init_pid);
+	return write_maps(pid, JAIL_UID, 0);
 }
 
 int spawn_jail(const struct config *cfg, const struct install_paths *ip,
 	       struct jail *j, struct isolation *iso, const char **step)
 {
 	int control[2] = {-1, -1}, out[2] = {-1, -1}, err[2] = {-1, -1};
-	int sync[2] = {-1, -1};
+	int sync[2] = {-1, -1}, status[2] = {-1, -1};
 	char preload[] = "LD_PRELOAD=/proc/self/fd/" JAIL_SHIM_FD_STR;
 	char *argv[] = {"sandbox-jail", JAIL_ARG, NULL};
 	char *envp[] = {preload, NULL};
@@ -292,58 +377,67 @@ int spawn_jail(const struct config *cfg, const struct install_paths *ip,
 	int rc;
 
 	memset(j, 0, sizeof(*j));
-	j->pid = -1;
+	j->pid = j->init_pid = -1;
+	j->pidfd = j->init_pidfd = j->listener = -1;
 
 	*step = "jail channels";
-	rc = make_channels(control, out, err, sync);
-	a = (struct child_args){sync[0], control[1], out[1],
-				err[1],	 argv,	     envp};
+	rc = make_channels(control, out, err, sync, status);
+	a = (struct child_args){sync[0],   control[1], out[1], err[1],
+				status[1], argv,       envp};
 	if (!rc)
 		rc = start(&a, j, step);
 	if (!rc && write(sync[1], "g", 1) != 1)
 		rc = -errno;
 	close_pair(sync);
-	if (rc)
-		goto out;
-
-	*step = "jail config";
-	rc = send_config(control[0], cfg);
-	if (!rc)
-		rc = receive_listener(control[0], step);
-	if (rc >= 0) {
-		j->listener = rc;
-		rc = 0;
-	}
-	iso->namespaces = true;
-
-out:
 	j->control = control[0];
 	j->out = out[0];
 	j->err = err[0];
+	j->status = status[0];
 	close(control[1]);
 	close(out[1]);
 	close(err[1]);
+	close(status[1]);
+	if (rc)
+		return rc;
+
+	*step = "jail config";
+	rc = send_config(j->control, cfg);
+	if (!rc)
+		rc = receive_listener(j, step);
+	iso->namespaces = true;
 	return rc;
+}
+
+/* The jail's status and usage, when the reaper saw it end. */
+static bool read_end(struct jail *j, int *status)
+{
+	struct jail_end end;
+
+	fcntl(j->status, F_SETFL, O_NONBLOCK);
+	if (read(j->status, &end, sizeof(end)) != sizeof(end))
+		return false;
+	*status = end.status;
+	j->cpu_ns = end.cpu_ns;
+	j->peak_bytes = end.peak_bytes;
+	return true;
 }
 
 int spawn_kill(struct jail *j)
 {
 	struct rusage ru = {0};
-	int status = 0;
+	int status = 0, init_status;
 
-	if (j->pid <= 0)
+	if (j->init_pid <= 0)
 		return 0;
 
-	syscall(SYS_pidfd_send_signal, j->pidfd, SIGKILL, NULL, 0);
-	while (wait4(j->pid, &status, 0, &ru) < 0 && errno == EINTR)
+	/* Killing the namespace's init kills every process in it. */
+	syscall(SYS_pidfd_send_signal, j->init_pidfd, SIGKILL, NULL, 0);
+	while (wait4(j->init_pid, &init_status, 0, &ru) < 0 && errno == EINTR)
 		;
+	if (!read_end(j, &status))
+		status = W_EXITCODE(0, SIGKILL);
+
+	j->init_pid = -1;
 	j->pid = -1;
-	j->cpu_ns =
-		((uint64_t)ru.ru_utime.tv_sec + (uint64_t)ru.ru_stime.tv_sec) *
-			1000000000ULL +
-		((uint64_t)ru.ru_utime.tv_usec +
-		 (uint64_t)ru.ru_stime.tv_usec) *
-			1000ULL;
-	j->peak_bytes = (uint64_t)ru.ru_maxrss * 1024;
 	return status;
 }

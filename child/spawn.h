@@ -31,12 +31,15 @@ struct isolation {
 };
 
 struct jail {
-	pid_t pid;
+	pid_t pid; /* the jail (pid 2 of its namespace), as we see it */
 	int pidfd;
-	int control;		     /* stream socket to the jail */
-	int out;		     /* jail stdout, read end */
-	int err;		     /* jail stderr, read end */
-	int listener;		     /* seccomp user-notification listener */
+	pid_t init_pid; /* its namespace's init: our child, only reaps */
+	int init_pidfd; /* readable once the jail has ended */
+	int status;	/* the jail's end, from init (struct jail_end) */
+	int control;	/* stream socket to the jail */
+	int out;	/* jail stdout, read end */
+	int err;	/* jail stderr, read end */
+	int listener;	/* seccomp user-notification listener */
 	uint64_t cpu_ns, peak_bytes; /* from wait4, once reaped */
 };
 
@@ -59,9 +62,10 @@ int spawn_open_shim(const char *path);
 int spawn_jail(const struct config *cfg, const struct install_paths *ip,
 	       struct jail *j, struct isolation *iso, const char **step);
 
-/* Kills the jail (SIGKILL through its pidfd) and reaps it; safe to call
- * twice. Returns the wait status; the jail's final CPU time and peak
- * memory go to j->cpu_ns and j->peak_bytes. */
+/* Kills the jail (SIGKILL to its namespace's init, which takes the jail
+ * with it) and reaps it; safe to call twice. Returns the jail's wait
+ * status, and its final CPU time and peak memory in j->cpu_ns and
+ * j->peak_bytes, when it had ended by itself; SIGKILL otherwise. */
 int spawn_kill(struct jail *j);
 
 #endif

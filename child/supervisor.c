@@ -342,7 +342,7 @@ static int start_session(struct sup *s, const char **step, char *python,
 	rc = spawn_jail(&s->cfg, &s->ip, &s->jail, &s->iso, step);
 	log_debug("timing: jail confined %llu us",
 		  (unsigned long long)(sup_now_us() - t0));
-	s->jail_alive = s->jail.pid > 0;
+	s->jail_alive = s->jail.init_pid > 0;
 	if (rc)
 		return rc;
 
@@ -615,7 +615,7 @@ static void poll_set(struct sup *s, struct pollfd *p)
 	p[P_CONTROL] = (struct pollfd){jail ? s->jail.control : -1, POLLIN, 0};
 	p[P_OUT] = (struct pollfd){jail ? s->jail.out : -1, POLLIN, 0};
 	p[P_ERR] = (struct pollfd){jail ? s->jail.err : -1, POLLIN, 0};
-	p[P_PIDFD] = (struct pollfd){jail ? s->jail.pidfd : -1, POLLIN, 0};
+	p[P_PIDFD] = (struct pollfd){jail ? s->jail.init_pidfd : -1, POLLIN, 0};
 }
 
 static void on_notification(struct sup *s)

@@ -157,3 +157,28 @@ def test_usage_of_a_crashed_run(child: Child) -> None:
     assert r["signal"] == 11
     assert 0 <= r["usage"]["cpu_ms"] < 60000
     assert r["usage"]["peak_memory_bytes"] > 50 << 20
+
+
+def test_signals_the_code_sends_itself(child: Child) -> None:
+    # The jail is not its pid namespace's init, so default actions apply.
+    r = start(child).execute("import os, signal\nos.kill(os.getpid(), signal.SIGTERM)")
+    assert r["outcome"] == "crash" and r["signal"] == 15
+    c = Child()
+    try:
+        c.initialize()
+        r = c.execute("import os\nos.abort()")
+        assert r["outcome"] == "crash" and r["signal"] == 6
+    finally:
+        c.close()
+
+
+def test_signal_handlers_work(session: Child) -> None:
+    r = session.execute(
+        "import os, signal\ngot = []\n"
+        "signal.signal(signal.SIGUSR1, lambda *a: got.append(1))\n"
+        "os.kill(os.getpid(), signal.SIGUSR1)\n"
+        "try:\n    signal.raise_signal(signal.SIGINT)\n"
+        "except KeyboardInterrupt:\n    got.append(2)\n"
+        "print(got, os.getpid())\n")
+    assert r["outcome"] == "ok", r
+    assert session.output["stdout"] == b"[1, 2] 2\n"
