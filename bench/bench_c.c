@@ -386,11 +386,34 @@ static int children_of(pid_t parent, pid_t *out, int max)
 	return n;
 }
 
-/* Prints the mean memory of every supervisor (our children) and jail. */
+/* Adds the VmRSS of the processes under supervisor SUP: the jail (the
+ * process with no children) and, where the child runs one, the pid
+ * namespace's init between the two. */
+static void under_kib(pid_t sup, long *init, long *init_pss, long *jail)
+{
+	pid_t kids[4], grandkids[4];
+	int n = children_of(sup, kids, 4);
+
+	for (int i = 0; i < n; i++) {
+		int m = children_of(kids[i], grandkids, 4);
+
+		if (m == 0) {
+			*jail += proc_kib(kids[i], "status", "VmRSS");
+			continue;
+		}
+		*init += proc_kib(kids[i], "status", "VmRSS");
+		*init_pss += proc_kib(kids[i], "smaps_rollup", "Pss");
+		for (int j = 0; j < m; j++)
+			*jail += proc_kib(grandkids[j], "status", "VmRSS");
+	}
+}
+
+/* Prints the mean memory of every supervisor (our children) and of the
+ * processes under each. */
 static void print_memory(int expected)
 {
-	pid_t sup[MAX_SESSIONS], jail[4];
-	long rss = 0, anon = 0, pss = 0, jrss = 0;
+	pid_t sup[MAX_SESSIONS];
+	long rss = 0, anon = 0, pss = 0, init = 0, init_pss = 0, jail = 0;
 	int n = children_of(getpid(), sup, MAX_SESSIONS);
 
 	if (n != expected)
@@ -401,14 +424,15 @@ static void print_memory(int expected)
 		rss += proc_kib(sup[i], "status", "VmRSS");
 		anon += proc_kib(sup[i], "status", "RssAnon");
 		pss = (pss < 0 || p < 0) ? -1 : pss + p;
-		if (children_of(sup[i], jail, 4) == 1)
-			jrss += proc_kib(jail[0], "status", "VmRSS");
+		under_kib(sup[i], &init, &init_pss, &jail);
 	}
 	printf("\"sessions\":%d,\"supervisor_rss_kib\":%.1f,"
 	       "\"supervisor_anon_kib\":%.1f,\"supervisor_pss_kib\":%.1f,"
+	       "\"init_rss_kib\":%.1f,\"init_pss_kib\":%.1f,"
 	       "\"jail_rss_kib\":%.1f",
 	       n, (double)rss / n, (double)anon / n,
-	       pss < 0 ? -1.0 : (double)pss / n, (double)jrss / n);
+	       pss < 0 ? -1.0 : (double)pss / n, (double)init / n,
+	       pss < 0 ? -1.0 : (double)init_pss / n, (double)jail / n);
 }
 
 static int cmd_rss(void)

@@ -368,12 +368,15 @@ def print_table(comps: list[dict], sessions: dict, phases: dict) -> None:
     print(f"idle supervisor: VmRSS {idle['supervisor_rss_kib'] / 1024:.2f} MiB "
           f"(target ≤ 2 MiB; RssAnon {idle['supervisor_anon_kib'] / 1024:.2f} MiB, "
           f"Pss {mib(idle['supervisor_pss_kib'])}), "
+          f"pid-namespace init VmRSS {idle['init_rss_kib'] / 1024:.2f} MiB "
+          f"(Pss {mib(idle['init_pss_kib'])}), "
           f"jail VmRSS {idle['jail_rss_kib'] / 1024:.1f} MiB")
     print(f"{conc['sessions']} concurrent sessions: all started and run in "
           f"{conc['wall_ms']:.0f} ms, start p50 {conc['start_ms']['p50']:.0f} ms "
           f"max {conc['start_ms']['max']:.0f} ms; per supervisor VmRSS "
           f"{conc['supervisor_rss_kib'] / 1024:.2f} MiB, RssAnon "
-          f"{conc['supervisor_anon_kib'] / 1024:.2f} MiB, Pss {mib(conc['supervisor_pss_kib'])}")
+          f"{conc['supervisor_anon_kib'] / 1024:.2f} MiB, Pss {mib(conc['supervisor_pss_kib'])}; "
+          f"per init Pss {mib(conc['init_pss_kib'])}")
     p = {k: v["median"] for k, v in phases.items()}
     print(f"cold hello phases (medians; child clock from initialize read): namespaces "
           f"{p['namespaces_ms']:.1f} ms, jail confined {p['jail_confined_ms']:.1f} ms, "
