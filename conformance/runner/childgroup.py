@@ -47,11 +47,38 @@ def _pair_child(child: str, timeout: float) -> childproto.Child:
     return c
 
 
+def _extra_fd_child(child: str, timeout: float) -> tuple[childproto.Child, int]:
+    """A Child with pipes on fds 3 and 4 that also inherits a pipe's read end
+    as fd 5, to check that the child keeps inherited descriptors from the jail."""
+    to_r, to_w, from_r, from_w, extra_r, extra_w = (childproto._high(fd) for fd in os.pipe() + os.pipe() + os.pipe())
+
+    def fds() -> None:
+        os.dup2(to_r, 3)
+        os.dup2(from_w, 4)
+        os.dup2(extra_r, 5)
+
+    c = childproto.Child.__new__(childproto.Child)
+    c.diag = childproto.tempfile.TemporaryFile()
+    c.proc = subprocess.Popen([child], stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=c.diag,
+                              pass_fds=(3, 4, 5), preexec_fn=fds, env={})
+    ino = os.fstat(extra_r).st_ino
+    for fd in (to_r, from_w, extra_r):
+        os.close(fd)
+    c.extra_w = extra_w  # kept open so the pipe stays alive during the session
+    c.w, c.r = to_w, from_r
+    c.timeout, c.buf, c.next_id, c.output = timeout, b"", 100, {"stdout": b"", "stderr": b""}
+    return c, ino
+
+
 class Session:
-    def __init__(self, child: str, timeout: float, pair: bool = False) -> None:
+    def __init__(self, child: str, timeout: float, pair: bool = False, extra_fd: bool = False) -> None:
         childproto.CHILD = child
         self.pair = pair
-        self.c = _pair_child(child, timeout) if pair else childproto.Child(timeout=timeout)
+        self.extra_ino = None
+        if extra_fd:
+            self.c, self.extra_ino = _extra_fd_child(child, timeout)
+        else:
+            self.c = _pair_child(child, timeout) if pair else childproto.Child(timeout=timeout)
         self.child_open: set[str] = set()   # the child's outstanding request ids
         self.sent: dict[str, str] = {}      # our request ids -> methods
         self.fails: list[str] = []
@@ -174,6 +201,8 @@ def _step(s: Session, step: dict[str, Any], i: int) -> None:
             s.fails.append(f"{where}: child sent {json.dumps(m)[:200]}, expected nothing")
     elif "close" in step:
         _close(s, step, where)
+    elif "jail_fds" in step:
+        _jail_fds(s, where)
     elif "diagnostics_prefixed" in step:
         prefix = f"sandbox[{s.c.proc.pid}]: "
         lines = s.c.diagnostics().splitlines()
@@ -182,6 +211,27 @@ def _step(s: Session, step: dict[str, Any], i: int) -> None:
             s.fails.append(f"{where}: {len(lines)} diagnostic lines, {len(bad)} without '{prefix}': {bad[:2]}")
     else:
         raise ValueError(f"{where}: unknown action {sorted(step)}")
+
+
+JAIL_FDS = ("import os, json\nfds = []\nfor fd in range(3, 1024):\n    try:\n"
+            "        fds.append([fd, os.fstat(fd).st_ino])\n    except OSError:\n        pass\n"
+            "print(json.dumps(fds))")
+
+
+def _jail_fds(s: Session, where: str) -> None:
+    """The jail must hold none of the child's fds 3 and 4 nor an inherited one [REQ-SEC-6]."""
+    resp, out, _ = s.request({"request": "execute", "params": {"code": JAIL_FDS}})
+    try:
+        fds = json.loads(out["stdout"])
+    except ValueError:
+        s.fails.append(f"{where}: the jail's descriptor list is not JSON: {out['stdout'][:200]!r} ({resp})")
+        return
+    ours = {os.fstat(s.c.w).st_ino: "the pipe of fd 3", os.fstat(s.c.r).st_ino: "the pipe of fd 4"}
+    if s.extra_ino is not None:
+        ours[s.extra_ino] = "the descriptor the child inherited as fd 5"
+    for fd, ino in fds:
+        if ino in ours:
+            s.fails.append(f"{where}: the jail holds {ours[ino]} as its fd {fd}")
 
 
 def _close(s: Session, step: dict[str, Any], where: str) -> None:
@@ -209,7 +259,8 @@ def _close(s: Session, step: dict[str, Any], where: str) -> None:
 
 
 def run_case(case: Case, child: str) -> list[str]:
-    s = Session(child, case.timeout_s, case.body.get("transport") == "socketpair")
+    s = Session(child, case.timeout_s, case.body.get("transport") == "socketpair",
+                bool(case.body.get("inherit_extra_fd")))
     try:
         for i, step in enumerate(expand(case.body["script"])):
             _step(s, step, i)
@@ -221,6 +272,6 @@ def run_case(case: Case, child: str) -> list[str]:
         if s.c.proc.poll() is None:
             s.c.proc.kill()
         s.c.proc.wait()
-        for fd in {s.c.w, s.c.r} - {-1}:
+        for fd in {s.c.w, s.c.r, getattr(s.c, "extra_w", -1)} - {-1}:
             os.close(fd)
     return s.fails

@@ -141,6 +141,11 @@ def _sent_checks(body: dict[str, Any], sent: list[Any]) -> list[str]:
         bad = [m for m in sent if not match(exp, m)]
         if bad:
             fails.append(f"parent sent {json.dumps(bad[0])[:200]}, matching {json.dumps(exp)[:150]}")
+    for first, then in body.get("sent_order", []):
+        i = next((n for n, m in enumerate(sent) if not match(first, m)), None)
+        j = next((n for n, m in enumerate(sent) if not match(then, m)), None)
+        if j is not None and (i is None or i > j):
+            fails.append(f"parent sent {json.dumps(then)[:120]} before {json.dumps(first)[:120]}")
     for exp, count in body.get("sent_count", []):
         n = sum(1 for m in sent if not match(exp, m))
         if n != count:

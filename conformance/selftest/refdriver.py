@@ -324,6 +324,11 @@ class Parent:
             res = self.call(method, params, self.limits["wall_ms"] + 5000)
         finally:
             self.run = None
+            # The run is over: stop working on its host calls [REQ-HOST-8], but answer them
+            # now, before any next run [REQ-STATE-6].
+            pending, self.deferred = self.deferred, []
+            for _, msg in pending:
+                self.answer(msg["id"], error={"code": -32603, "message": "the run has ended"})
         self.ended = res["outcome"] in FATAL
         return dict(res, **{k: v.decode(errors="replace") for k, v in self.out.items()})
 
