@@ -1196,3 +1196,28 @@ add(Case("V-HOST-SWAP-SYMLINK-frame", "path", ("py", "frame"),
          " supervisor open (and block on) the FIFO", HOST_SWAP,
          stdout("0\n"), init={**BIND, "canary_path": "@CANARY@"},
          driver=drive_host_swap("fifo")))
+
+# Globs: a hidden entry must look exactly like a missing one.
+HIDE = {"filesystem": [{"type": "bind", "source": "@BIND@", "target": "/data",
+                        "exclude": ["data"]}]}
+path("V-GLOB-HIDDEN-ORACLE", "every call on an excluded file equals a"
+     " missing one", ORACLE + "a, b = probe('/data/data'), probe('/data/nope')\n"
+     "out(a == b or (a, b))\n", "True", init=HIDE)
+path("V-GLOB-HIDDEN-LIST", "an excluded file is not listed",
+     "out('data' in os.listdir('/data'))\n", "False", init=HIDE)
+path("V-GLOB-HIDDEN-VIA-LINK", "a symlink in the bind to the excluded file"
+     " is ENOENT", "out(s2e(open, '/data/tohidden'))\n", "ENOENT", init=HIDE)
+path("V-GLOB-HIDDEN-DOTDOT", "../ from a sibling does not reveal the"
+     " excluded file", "out(s2e(open, '/data/fifo/../data'))\n", "ENOENT",
+     init=HIDE)
+both("F-NR-HIGHBITS-GETPID", "filter",
+     "getpid with garbage in the upper 32 bits of the number is getpid for"
+     " both the filter and the kernel", f"{0xFFFFFFFF00000000 | 39}",
+     stdout("ok\n"))
+path("V-GLOB-HIDDEN-DIRFLAG", "O_DIRECTORY on an excluded file is ENOENT,"
+     " as on a missing one", "out(s2e(os.open, '/data/data', os.O_DIRECTORY))\n",
+     "ENOENT", init=HIDE)
+path("V-GLOB-HIDDEN-ESCAPE-LINK", "an excluded symlink that leads out is"
+     " ENOENT, as a missing name", "out(s2e(open, '/data/abs'))\n", "ENOENT",
+     init={"filesystem": [{"type": "bind", "source": "@BIND@",
+                           "target": "/data", "exclude": ["abs"]}]})

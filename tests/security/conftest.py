@@ -55,6 +55,7 @@ def _make_canaries() -> dict[str, Any]:
     with open(data, "w") as f:
         f.write("bound data\n")
     os.chmod(data, 0o644)
+    os.symlink("data", os.path.join(bind, "tohidden"))
     if os.geteuid() == 0:
         # Owned by the supervisor's uid (--uid 65534), so that only the
         # read-only mount can refuse fchmod and the like.
