@@ -13,6 +13,16 @@ GROUPS = ("e2e", "parent", "child")
 MAX_CASE_FILE = 4 << 20
 
 
+COMMON_KEYS = {"id", "title", "reqs", "timeout_s", "tags"}
+GROUP_KEYS = {
+    "e2e": {"session", "expect", "max_seconds", "child_via_env"},
+    "parent": {"session", "script", "expect", "sent", "sent_has", "sent_none", "sent_count", "sent_order",
+               "expect_eof", "startup", "max_seconds", "min_seconds"},
+    "child": {"script", "transport", "inherit_extra_fd"},
+}
+REQUIRED_KEYS = {"e2e": {"session", "expect"}, "parent": {"session", "script"}, "child": {"script"}}
+
+
 class CaseError(Exception):
     """A case file is malformed; the message names the file and member."""
 
@@ -46,6 +56,12 @@ def _case(group: str, raw: Any, source: str, seen: set[str]) -> Case:
     timeout = raw.get("timeout_s", 30)
     if not isinstance(timeout, (int, float)) or not 0 < timeout <= 120:
         raise CaseError(f"{source}: case '{cid}': timeout_s must be in (0, 120]")
+    unknown = set(raw) - COMMON_KEYS - GROUP_KEYS[group]
+    if unknown:
+        raise CaseError(f"{source}: case '{cid}': unknown members {sorted(unknown)} for group {group}")
+    missing = REQUIRED_KEYS[group] - set(raw)
+    if missing:
+        raise CaseError(f"{source}: case '{cid}': missing members {sorted(missing)}")
     seen.add(f"{group}/{cid}")
     return Case(group, cid, title, reqs, raw, source, float(timeout), list(raw.get("tags", [])))
 

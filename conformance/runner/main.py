@@ -73,21 +73,27 @@ def main(argv: list[str], here: str) -> int:
     if a.coverage:
         return coverage.report(all_cases, spec)
     groups = a.group or (["e2e", "parent"] if a.driver else ["child"])
+    selected = [c for c in all_cases if c.group in groups and (not a.case or re.search(a.case, c.id))]
+    if a.list:
+        for c in selected:
+            print(f"{c.group}/{c.id}  {' '.join(c.reqs)}")
+        return 0
     if ("e2e" in groups or "parent" in groups) and not a.driver:
         print("conformance: groups e2e and parent need --driver", file=sys.stderr)
         return 2
     if "child" in groups and not a.child:
         print("conformance: group child needs --child", file=sys.stderr)
         return 2
-    selected = [c for c in all_cases if c.group in groups and (not a.case or re.search(a.case, c.id))]
     if a.timeout_cap:
         for c in selected:
             c.timeout_s = min(c.timeout_s, a.timeout_cap)
-    if a.list:
-        for c in selected:
-            print(f"{c.group}/{c.id}  {' '.join(c.reqs)}")
-        return 0
-    a.mockchild = a.mockchild or os.path.join(root, "build", "conformance", "mockchild")
+    a.mockchild = os.path.abspath(a.mockchild or os.path.join(root, "build", "conformance", "mockchild"))
+    if "parent" in groups and not os.access(a.mockchild, os.X_OK):
+        print(f"conformance: no mock child at '{a.mockchild}' (make build/conformance/mockchild)", file=sys.stderr)
+        return 2
+    if a.child and not os.access(a.child, os.X_OK):
+        print(f"conformance: the child '{a.child}' is not an executable file", file=sys.stderr)
+        return 2
     a.schemas = parentgroup.load_schemas(os.path.join(root, "protocol", "schema"))
     tap = Tap(len(selected))
     with ThreadPoolExecutor(max(1, min(a.jobs, 8))) as pool:

@@ -115,8 +115,7 @@ def global_checks(records: list[dict[str, Any]], schemas: Schemas, case: Case) -
             continue
         if r["len"] + 1 > limit:
             fails.append(f"[REQ-FRAME-8] parent sent a frame of {r['len'] + 1} bytes over the limit of {limit}")
-        if not case.body.get("schema_exempt"):
-            fails += [f"[REQ-SEC-3/schema] {e}: {r['frame'][:120]}" for e in schemas.check_parent_frame(msg, child_requests)]
+        fails += [f"[REQ-SEC-3/schema] {e}: {r['frame'][:120]}" for e in schemas.check_parent_frame(msg, child_requests)]
         if isinstance(msg, dict) and "method" in msg and "id" in msg:
             key = json.dumps(msg["id"])
             if key in open_ids:
