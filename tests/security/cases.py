@@ -1221,3 +1221,9 @@ path("V-GLOB-HIDDEN-ESCAPE-LINK", "an excluded symlink that leads out is"
      " ENOENT, as a missing name", "out(s2e(open, '/data/abs'))\n", "ENOENT",
      init={"filesystem": [{"type": "bind", "source": "@BIND@",
                            "target": "/data", "exclude": ["abs"]}]})
+path("V-GLOB-INCLUDE-ORACLE", "a file an include glob leaves out answers"
+     " every call as a missing one",
+     ORACLE + "a, b = probe('/data/data'), probe('/data/nope')\n"
+     "out(a == b or (a, b))\n", "True",
+     init={"filesystem": [{"type": "bind", "source": "@BIND@",
+                           "target": "/data", "include": ["*.py"]}]})
