@@ -4,6 +4,7 @@
 #   make conformance-child      only the child group, against build/sandbox
 #   make conformance-selftest   deliberately broken drivers fail exactly
 #                               the cases they should
+#   make conformance-unit       the suite's own fast checks (in make test)
 
 CONF_MOCK    := $(BUILD)/conformance/mockchild
 CONF_RUN     := conformance/run
@@ -22,7 +23,8 @@ ALL_TARGETS += $(CONF_MOCK)
 
 CONF_DEPS := $(CONF_MOCK) $(CONF_CHILD) $(BUILD)/libsbpreload.so
 
-.PHONY: conformance conformance-child conformance-selftest conformance-lint
+.PHONY: conformance conformance-child conformance-selftest conformance-lint \
+	conformance-unit
 conformance: $(CONF_DEPS) $(BUILD)/c/conformance-driver
 	@rc=0; for d in $(CONF_DRIVERS); do \
 		echo "# driver $$d"; \
@@ -36,6 +38,12 @@ conformance-child: $(CONF_DEPS)
 
 conformance-selftest: $(CONF_DEPS)
 	$(PYTHON) conformance/selftest/selftest.py
+
+# Fast: the matcher's table and every case file's validity and anchors.
+conformance-unit:
+	$(PYTHON) conformance/selftest/unit.py
+
+TEST_TARGETS += conformance-unit
 
 conformance-lint:
 	$(PYTHON) -m pyflakes $(CONF_RUN) conformance/runner conformance/drivers \
