@@ -437,7 +437,7 @@ def swapper():
 seen = opened = 0
 t = threading.Thread(target=swapper)
 t.start()
-end = time.monotonic() + 1.0
+end = time.monotonic() + CANARY['race_seconds']
 while time.monotonic() < end:
     try:
         with open('/tmp/x') as f:
@@ -474,7 +474,7 @@ t = threading.Thread(target=flip)
 t.start()
 seen = opened = 0
 rbuf = _ct.create_string_buffer(4096)
-end = time.monotonic() + 1.0
+end = time.monotonic() + CANARY['race_seconds']
 while time.monotonic() < end:
     fd = _libc.open(buf, 0)
     if fd >= 0:
@@ -1126,7 +1126,7 @@ both("F-VMSPLICE", "filter", "vmsplice (not in the policy) is ENOSYS",
 def drive_host_swap(kind: str) -> Any:
     def driver(s: Session, case: Case) -> dict[str, Any]:
         import threading
-        from kit import PRELUDE
+        from kit import format_code
         bind = case.init["filesystem"][0]["source"]
         target = os.path.join(bind, "swap")
         other = os.path.join(bind, f"swap-{kind}")
@@ -1156,12 +1156,12 @@ def drive_host_swap(kind: str) -> Any:
 
         canary_path = case.init["canary_path"]
         res = s.initialize(filesystem=case.init["filesystem"],
-                           limits={"wall_ms": 8000})
+                           limits={"wall_ms": 30000})
         assert "result" in res, res
         t = threading.Thread(target=swapper, daemon=True)
         t.start()
         try:
-            return s.execute(PRELUDE + case.code)
+            return s.execute(format_code(case, s.canary))
         finally:
             stop.set()
             t.join()
@@ -1175,7 +1175,7 @@ def drive_host_swap(kind: str) -> Any:
 HOST_SWAP = r'''
 import time
 seen = plain = 0
-end = time.monotonic() + 1.5
+end = time.monotonic() + CANARY['race_seconds']
 while time.monotonic() < end:
     try:
         with open('/data/swap') as f:

@@ -73,6 +73,9 @@ def _make_canaries() -> dict[str, Any]:
         "top": top, "path": path, "secret": secret, "bind_dir": bind,
         "tcp_port": tcp.getsockname()[1], "unix_path": unix_path,
         "abstract": abstract,
+        # How long each race case races (make test-security-long: more).
+        "race_seconds": min(15.0, float(os.environ.get("SBSEC_RACE_SECONDS",
+                                                       "1"))),
         "_socks": [tcp, unix, bsock, abs_sock],
         "_stat": os.stat(path),
     }

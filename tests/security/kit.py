@@ -119,6 +119,7 @@ class Session(Child):
     def __init__(self, timeout: float = 20.0) -> None:
         super().__init__(timeout)
         self.longest_frame = 0
+        self.canary: dict[str, Any] = {}
 
     def recv(self, timeout: float | None = None) -> dict[str, Any] | None:
         deadline = time.monotonic() + (timeout or self.timeout)
@@ -176,6 +177,7 @@ def run_case(case: Case, canary: dict[str, Any]) -> tuple[Any, dict[str, Any], s
     afterwards: no attack may crash or wedge it.
     """
     s = Session(timeout=case.timeout)
+    s.canary = canary
     try:
         try:
             if case.driver:
