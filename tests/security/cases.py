@@ -1227,3 +1227,19 @@ path("V-GLOB-INCLUDE-ORACLE", "a file an include glob leaves out answers"
      "out(a == b or (a, b))\n", "True",
      init={"filesystem": [{"type": "bind", "source": "@BIND@",
                            "target": "/data", "include": ["*.py"]}]})
+STORM = ("import signal\nhits = [0]\n"
+         "signal.signal(signal.SIGALRM, lambda *a: hits.__setitem__(0, hits[0] + 1))\n"
+         "signal.setitimer(signal.ITIMER_REAL, 0.0002, 0.0002)\n")
+msg("M-FORWARD-SIGNAL-STORM", "forwarded opens interrupted by a 200 us"
+    " timer signal storm are each answered right, and nothing leaks",
+    STORM + "bad = 0\nfor i in range(3000):\n"
+    "    with open('/etc/passwd') as f:\n"
+    "        bad += not f.read().startswith('sandbox:')\n"
+    "signal.setitimer(signal.ITIMER_REAL, 0)\n"
+    "out((bad, hits[0] > 100, s2e(open, '/etc/passwd')))\n",
+    stdout("(0, True, 'ok')\n"))
+msg("M-FORWARD-SIGNAL-STAT", "stat never fails with EINTR on Linux's local"
+    " filesystems; under a 200 us timer signal storm neither here",
+    STORM + "eintr = 0\nfor i in range(3000):\n"
+    "    eintr += s2e(os.stat, '/etc/group') == 'EINTR'\n"
+    "signal.setitimer(signal.ITIMER_REAL, 0)\nout(eintr)\n", stdout("0\n"))
