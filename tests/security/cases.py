@@ -1243,3 +1243,23 @@ msg("M-FORWARD-SIGNAL-STAT", "stat never fails with EINTR on Linux's local"
     STORM + "eintr = 0\nfor i in range(3000):\n"
     "    eintr += s2e(os.stat, '/etc/group') == 'EINTR'\n"
     "signal.setitimer(signal.ITIMER_REAL, 0)\nout(eintr)\n", stdout("0\n"))
+
+# Boundaries Linux defines exactly.
+path("V-PATH-4095", "a 4095-byte path is looked up (ENOENT), as on Linux",
+     "out(s2e(os.stat, '/tmp/' + 'a/' * 2043 + 'abcd'))\n", "ENOENT")
+path("V-PATH-4096", "a 4096-byte path is ENAMETOOLONG, as on Linux",
+     "out(s2e(os.stat, '/tmp/' + 'a/' * 2043 + 'abcde'))\n", "ENAMETOOLONG")
+path("V-NAME-255", "a 255-byte name can be created in a tmpfs",
+     "out(s2e(lambda: open('/tmp/' + 'n' * 255, 'w').close()))\n", "ok")
+path("V-SYMLINK-LOOP", "a symlink loop in a tmpfs is ELOOP",
+     "os.symlink('b', '/tmp/a')\nos.symlink('a', '/tmp/b')\n"
+     "out(s2e(open, '/tmp/a'))\n", "ELOOP")
+path("V-SYMLINK-CHAIN-41", "a chain of 41 relative symlinks is ELOOP",
+     "for i in range(41):\n    os.symlink('l%d' % (i + 1), '/tmp/l%d' % i)\n"
+     "open('/tmp/l41', 'w').close()\nout(s2e(open, '/tmp/l0'))\n", "ELOOP")
+path("V-RENAME-INTO-SELF", "renaming a directory into itself is EINVAL",
+     "os.mkdir('/tmp/d')\nout(s2e(os.rename, '/tmp/d', '/tmp/d/e'))\n",
+     "EINVAL")
+res("R-FTRUNCATE-HUGE", "a sparse 1 TiB file is stopped by file_bytes",
+    "f = os.open('/tmp/s', os.O_CREAT | os.O_WRONLY)\n"
+    "out(s2e(os.ftruncate, f, 1 << 40))\n", stdout("EFBIG\n"), {})
