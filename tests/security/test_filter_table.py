@@ -65,8 +65,9 @@ KERNEL_PASSTHROUGH = {335: ("outcome crash", "errno ENOSYS"),
 KNOWN_DISAGREEMENTS: dict[int, str] = {}
 RANGES = list(range(0, 461)) + list(range(512, 548))
 X32_SAMPLES = [0x40000000 | n for n in (0, 1, 2, 39, 59, 101, 257, 435, 512, 520)]
-# i386 numbers whose x86_64 namesakes are allowed (3 read = x86_64 close,
-# 4 write, 5 open) or that multiplex many calls (102 socketcall, 117 ipc).
+# i386 numbers that name allowed or forwarded x86_64 calls (3: i386 read,
+# x86_64 close; 4: write, stat; 5: open, fstat) or multiplex many calls
+# (102 socketcall, 117 ipc).
 I386_SAMPLES = [1, 2, 3, 4, 5, 11, 20, 26, 102, 117, 120, 190, 295]
 
 
