@@ -7,7 +7,8 @@ BENCH_BUILD := $(BUILD)/bench
 BENCH_BINS  := $(BENCH_BUILD)/unotify_rtt $(BENCH_BUILD)/pipe_peer \
 	       $(BENCH_BUILD)/bench_c $(BENCH_BUILD)/embedpy \
 	       $(BENCH_BUILD)/syscall_cost
-BENCH_DEPS  := $(BENCH_BINS) $(BUILD)/sandbox $(BUILD)/pysandbox
+BENCH_DEPS  := $(BENCH_BINS) $(BUILD)/sandbox $(BUILD)/libsbpreload.so \
+	       $(BUILD)/pysandbox
 BENCH_PY    := bench/run.py bench/workloads
 
 $(BENCH_BUILD)/unotify_rtt: bench/unotify_rtt.c
@@ -44,6 +45,8 @@ bench-smoke: $(BENCH_DEPS)
 lint-bench:
 	clang-format --dry-run -Werror bench/*.c
 	pyflakes3 $(BENCH_PY)
+	node --check bench/hostcall.mjs
+	php -l bench/hostcall.php >/dev/null
 
 TEST_TARGETS += bench-smoke
 LINT_TARGETS += lint-bench
