@@ -4,8 +4,8 @@ A case listed in KNOWN-FAILURES.md is an expected failure.  One that
 starts passing (the child was fixed) passes, and REPORT.md marks it
 "fixed: remove from KNOWN-FAILURES.md", so a fix in child/ never turns
 this suite red while its row is still here.
-Every case, known failure or not, must leave the supervisor answering
-shutdown and exiting 0.
+Every other case must also leave the supervisor answering shutdown and
+exiting 0 afterwards: no attack may crash or wedge it.
 """
 
 from __future__ import annotations
