@@ -618,6 +618,8 @@ static const char *const supervisor_calls[] = {
 	"getegid",
 	"exit",
 	"exit_group",
+	/* a poll interrupted by SIGSTOP/SIGCONT or a debugger resumes */
+	"restart_syscall",
 };
 
 scmp_filter_ctx policy_build_supervisor(void)

@@ -17,6 +17,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include <sys/types.h>
+#include <time.h>
 
 #include "config.h"
 
@@ -41,6 +42,8 @@ struct jail {
 	int err;	/* jail stderr, read end */
 	int listener;	/* seccomp user-notification listener */
 	uint64_t cpu_ns, peak_bytes; /* from wait4, once reaped */
+	clockid_t cpu_clock;	     /* the jail's CPU-time clock */
+	bool have_cpu_clock;
 };
 
 /* Drops root (to DROP_UID/DROP_GID) and enters the supervisor's own user

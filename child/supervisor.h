@@ -36,6 +36,7 @@ struct run {
 	bool invoke;
 	uint64_t started_ms, deadline_ms;
 	uint64_t cpu_start_ns;
+	uint64_t cpu_used_ms; /* as of the last limit check */
 	uint64_t out_bytes, err_bytes;
 	uint64_t host_calls, forwarded_start;
 	const char *killed_for;	     /* outcome when the supervisor killed */

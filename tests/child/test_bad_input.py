@@ -213,3 +213,20 @@ def test_a_jail_that_stops_reading_cannot_block_the_supervisor(child: Child) -> 
     r = child.execute(code)
     assert r["outcome"] == "crash", r
     assert r["usage"]["wall_ms"] < 15000
+
+
+def test_supervisor_survives_stop_and_continue(session: Child) -> None:
+    import signal
+    import time
+
+    session.send({"jsonrpc": "2.0", "id": 1, "method": "execute",
+                  "params": {"code": "import time; time.sleep(0.5); print('done')"}})
+    time.sleep(0.1)
+    session.proc.send_signal(signal.SIGSTOP)
+    time.sleep(0.1)
+    session.proc.send_signal(signal.SIGCONT)
+    while True:
+        m = session.recv()
+        if "id" in m:
+            break
+    assert m["result"]["outcome"] == "ok", m
