@@ -13,3 +13,12 @@ test-examples: $(BUILD)/examples/embed $(BUILD)/sandbox
 
 ALL_TARGETS += $(BUILD)/examples/embed
 TEST_TARGETS += test-examples
+
+# The demo's programs through the C, Node and PHP parents: same results.
+.PHONY: test-examples-parents
+test-examples-parents: $(BUILD)/sandbox $(BUILD)/libsbpreload.so \
+		$(BUILD)/c/conformance-driver
+	PYSANDBOX_CHILD=$(CURDIR)/$(BUILD)/sandbox $(PYTHON) -m pytest -q \
+		-p no:cacheprovider tests/examples
+
+TEST_TARGETS += test-examples-parents

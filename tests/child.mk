@@ -15,7 +15,7 @@ LINT_TARGETS += lint-python
 
 .PHONY: lint-python
 lint-python:
-	pyflakes3 lib tests/child
+	pyflakes3 lib tests/child tests/examples
 
 $(BUILD)/tests/check_config: tests/check_config.c $(BUILD)/child/config.o \
 		$(BUILD)/child/vfs.o $(PROTO_OBJ)
