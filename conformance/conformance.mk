@@ -9,10 +9,9 @@
 CONF_MOCK    := $(BUILD)/conformance/mockchild
 CONF_RUN     := conformance/run
 CONF_CHILD   := $(BUILD)/sandbox
-# Each parent's driver; node and php through their temporary adapters
-# (conformance/drivers/adapt.py) until their own drivers meet the contract.
-CONF_DRIVERS := "conformance/drivers/adapt.py node" \
-		"conformance/drivers/adapt.py php" \
+# Each parent's own driver (all three meet the contract directly).
+CONF_DRIVERS := "node parents/node/conformance-driver.js" \
+		"php parents/php/bin/conformance-driver" \
 		$(BUILD)/c/conformance-driver
 
 $(CONF_MOCK): conformance/mockchild/mockchild.c $(PROTO_OBJ) protocol/c/sbproto.h
@@ -46,8 +45,7 @@ conformance-unit:
 TEST_TARGETS += conformance-unit
 
 conformance-lint:
-	$(PYTHON) -m pyflakes $(CONF_RUN) conformance/runner conformance/drivers \
-		conformance/selftest
+	$(PYTHON) -m pyflakes $(CONF_RUN) conformance/runner conformance/selftest
 	clang-format --dry-run -Werror conformance/mockchild/mockchild.c
 
 LINT_TARGETS += conformance-lint
