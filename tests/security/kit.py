@@ -26,6 +26,7 @@ from childproto import Child  # noqa: E402
 #   raw(nr, *args)   a machine-code stub in an RWX page (no libc at all);
 # both answer "ok" or the errno's name.  i386(nr, a, b, c) enters the
 # kernel through int 0x80 (the 32-bit entry).  s2e() names an OSError.
+# OTHER_PID is a pid of the jail's namespace that is not the jail.
 PRELUDE = r'''
 import ctypes as _ct, errno as _en, mmap as _mm, os, sys
 _libc = _ct.CDLL(None, use_errno=True)
@@ -61,6 +62,9 @@ def s2e(f, *a, **k):
     except OSError as e:
         return _ename(e.errno)
     return "ok"
+# A pid in the jail's namespace that is not the jail: its init when the
+# jail runs under one (pid 2 under pid 1), else pid 2.
+OTHER_PID = 1 if os.getpid() != 1 else 2
 def out(x):
     sys.stdout.write(str(x) + "\n")
     sys.stdout.flush()
