@@ -201,9 +201,10 @@ def _report(rows: list[tuple[Any, ...]], bad: list[tuple[Any, ...]],
         counts[key] = counts.get(key, 0) + 1
     lines = ["## Filter table (test_filter_table.py)", "",
              f"{len(rows)} numbers probed through the raw stub; "
-             f"{len(bad)} disagree with `--print-policy`, besides "
-             f"{len(known)} known disagreements (KNOWN-FAILURES.md): "
-             + ", ".join(f"{n} {m}" for n, m, _, _ in known), "",
+             f"{len(bad)} disagree with `--print-policy`"
+             + (", besides the known (KNOWN-FAILURES.md): " + ", ".join(
+                 f"{n} {m}" for n, m, _, _ in known) if known else "") + ".",
+             "",
              "Observed classes: " + ", ".join(
                  f"{k} {v}" for k, v in sorted(counts.items())), "",
              "Skipped, with reason: " + "; ".join(
