@@ -1268,3 +1268,100 @@ path("V-RENAME-INTO-SELF", "renaming a directory into itself is EINVAL",
 res("R-FTRUNCATE-HUGE", "a sparse 1 TiB file is stopped by file_bytes",
     "f = os.open('/tmp/s', os.O_CREAT | os.O_WRONLY)\n"
     "out(s2e(os.ftruncate, f, 1 << 40))\n", stdout("EFBIG\n"), {})
+
+
+# ---------------------------------------------------------------------------
+# Host-served directories: the paths the child asks the parent for.  The
+# parent serves a small tree at /h and records every hostfs request; a
+# "bad" directory lists names that are not single components.
+
+HOST_TREE: dict[str, Any] = {
+    "": "dir", "a": "dir", "a/f.txt": b"hello\n", "bad": "dir",
+}
+BAD_NAMES = [{"name": "../escape", "type": "file"},
+             {"name": "x/y", "type": "file"}]
+
+
+def hostfs_answer(m: dict[str, Any], seen: list[str]) -> dict[str, Any]:
+    import base64
+    p = m["params"]
+    seen.append(p["path"])
+    node = HOST_TREE.get(p["path"])
+    if node is None:
+        return {"error": {"code": -32051, "message": "missing",
+                          "data": {"errno": "ENOENT"}}}
+    method = m["method"]
+    if method == "hostfs/stat":
+        size = 0 if node == "dir" else len(node)
+        return {"result": {"type": "dir" if node == "dir" else "file",
+                           "size": size, "mode": 0o555 if node == "dir" else 0o444}}
+    if method == "hostfs/read":
+        if node == "dir":
+            return {"error": {"code": -32051, "message": "dir",
+                              "data": {"errno": "EISDIR"}}}
+        return {"result": {"data": base64.b64encode(node).decode()}}
+    if node != "dir":
+        return {"error": {"code": -32051, "message": "file",
+                          "data": {"errno": "ENOTDIR"}}}
+    if p["path"] == "bad":
+        return {"result": {"entries": BAD_NAMES}}
+    prefix = p["path"] + "/" if p["path"] else ""
+    names = [k[len(prefix):] for k in HOST_TREE
+             if k.startswith(prefix) and k != p["path"] and "/" not in k[len(prefix):]]
+    return {"result": {"entries": [
+        {"name": n, "type": "dir" if HOST_TREE[prefix + n] == "dir" else "file"}
+        for n in names]}}
+
+
+def drive_hostfs(check: str) -> Any:
+    """Runs the case's code with /h served; CHECK picks what to return."""
+    def driver(s: Session, case: Case) -> dict[str, Any]:
+        from kit import format_code
+        seen: list[str] = []
+        orig = s.recv
+
+        def recv(timeout: float | None = None) -> dict[str, Any] | None:
+            while True:
+                m = orig(timeout)
+                if m and str(m.get("method", "")).startswith("hostfs/"):
+                    s.send({"jsonrpc": "2.0", "id": m["id"],
+                            **hostfs_answer(m, seen)})
+                    continue
+                return m
+        s.recv = recv  # type: ignore[method-assign]
+        res = s.initialize(filesystem=[{"type": "host", "target": "/h"}])
+        assert "result" in res, res
+        r = dict(s.execute(format_code(case, s.canary)))
+        bad = [p for p in seen
+               if p.startswith("/") or p.endswith("/") or any(
+                   c in ("", ".", "..") for c in p.split("/")) and p != ""]
+        r["unnormalized"] = bad if seen else "nothing was requested"
+        r["requested"] = sorted(set(seen))
+        return r
+    return driver
+
+
+HOSTFS = [
+    ("V-HOSTFS-DOTDOT", "a path climbing out of the host entry is never"
+     " sent to the parent with .. (REQ-HOSTFS-1)",
+     "for p in ('/h/a/../../etc/passwd', '/h/a/../a/./f.txt', '/h//a///f.txt',"
+     " '/h/a/f.txt/', '/h/../h/a'):\n    s2e(open, p)\n",
+     Expect("unnormalized", "==", [])),
+    ("V-HOSTFS-READ", "a served file reads through (control for the cases"
+     " around it)", "out(open('/h/a/f.txt').read().strip())\n",
+     stdout("hello\n")),
+    ("V-HOSTFS-WRITE", "a host entry is read-only (REQ-HOSTFS-6)",
+     "out(s2e(open, '/h/a/f.txt', 'w'))\n", stdout("EROFS\n")),
+    ("V-HOSTFS-CREATE", "creating a name in a host entry is EROFS",
+     "out(s2e(os.mkdir, '/h/a/new'))\n", stdout("EROFS\n")),
+    ("V-HOSTFS-BAD-NAMES", "a listing with names that are not single"
+     " components fails with EIO (REQ-HOSTFS-7)",
+     "out(s2e(os.listdir, '/h/bad'))\n", stdout("EIO\n")),
+    ("V-HOSTFS-ESCAPE-NOT-ASKED", "../ above the host entry's root is"
+     " resolved by the child, never asked of the parent",
+     "s2e(open, '/h/../../etc/shadow')\ns2e(os.stat, '/h/..')\n",
+     Expect("requested", "==", [])),
+]
+for cid, what, code, expect in HOSTFS:
+    add(Case(cid, "path", ("py", "frame"), what, code, expect,
+             driver=drive_hostfs(cid)))
