@@ -126,20 +126,46 @@ static bool valid_target(const char *t)
 	return strcmp(norm, t) == 0;
 }
 
+/* The member an entry parser found wrong, for the error's pointer. Set
+ * by the helpers below; the parse is single-threaded. */
+static const char *wrong_member;
+
+static void mark(bool *wrong, const char *name)
+{
+	if (!*wrong)
+		wrong_member = name;
+	*wrong = true;
+}
+
 static const char *entry_string(struct json_object *e, const char *name,
 				bool required, bool *wrong)
 {
-	struct json_object *v = sbp_field(e, name, json_type_string, wrong);
+	bool bad_type = false;
+	struct json_object *v = sbp_field(e, name, json_type_string, &bad_type);
 
 	if (!v) {
-		*wrong = *wrong || required;
+		if (bad_type || required)
+			mark(wrong, name);
 		return NULL;
 	}
 	if (json_object_get_string_len(v) >= PATH_MAX ||
 	    strlen(json_object_get_string(v)) !=
 		    (size_t)json_object_get_string_len(v))
-		*wrong = true;
+		mark(wrong, name);
 	return json_object_get_string(v);
+}
+
+/* Member NAME of entry E with type TYPE, NULL when absent; a member of
+ * another type marks it wrong. */
+static struct json_object *entry_field(struct json_object *e, const char *name,
+				       enum json_type type, bool *wrong)
+{
+	bool bad_type = false;
+	struct json_object *v = sbp_field(e, name, type, &bad_type);
+
+	if (bad_type)
+		mark(wrong, name);
+	return v;
 }
 
 /* NULL-terminated list of globs from array NAME; NULL on a bad member. */
@@ -147,23 +173,23 @@ static const char **glob_list(struct json_object *e, const char *name,
 			      bool *wrong)
 {
 	static const char *none[] = {NULL};
-	struct json_object *a = sbp_field(e, name, json_type_array, wrong);
+	struct json_object *a = entry_field(e, name, json_type_array, wrong);
 	const char **list;
 	size_t i, n;
 
 	if (!a)
-		return *wrong ? NULL : none;
+		return none;
 	n = json_object_array_length(a);
 	if (n > VFS_MAX_GLOBS) {
-		*wrong = true;
-		return NULL;
+		mark(wrong, name);
+		return none;
 	}
 	list = calloc(n + 1, sizeof(*list));
 	for (i = 0; list && i < n; i++) {
 		struct json_object *g = json_object_array_get_idx(a, i);
 
 		if (!json_object_is_type(g, json_type_string)) {
-			*wrong = true;
+			mark(wrong, name);
 			break;
 		}
 		list[i] = json_object_get_string(g);
@@ -179,10 +205,10 @@ static int add_bind(struct vfs *v, struct json_object *e, const char *target,
 	const char **exc = glob_list(e, "exclude", wrong);
 	int rc = -EINVAL;
 
-	if (!*wrong && source && source[0] == '/')
+	if (source && source[0] != '/')
+		mark(wrong, "source");
+	if (!*wrong)
 		rc = vfs_add_bind(v, source, target, inc, exc);
-	else
-		*wrong = true;
 	if (inc && inc[0])
 		free(inc);
 	if (exc && exc[0])
@@ -194,16 +220,16 @@ static int add_file(struct vfs *v, struct json_object *e, const char *target,
 		    bool *wrong)
 {
 	struct json_object *data =
-		sbp_field(e, "data", json_type_string, wrong);
-	struct json_object *mode = sbp_field(e, "mode", json_type_int, wrong);
+		entry_field(e, "data", json_type_string, wrong);
+	struct json_object *mode = entry_field(e, "mode", json_type_int, wrong);
 	unsigned char *buf;
 	size_t len;
 	int rc;
 
-	if (*wrong || !data || sbp_b64_decode(data, 64 * MiB, &buf, &len) < 0) {
-		*wrong = true;
+	if (!data || sbp_b64_decode(data, 64 * MiB, &buf, &len) < 0)
+		mark(wrong, "data");
+	if (*wrong)
 		return -EINVAL;
-	}
 	rc = vfs_add_file(v, target, buf, len,
 			  mode ? (mode_t)(json_object_get_int(mode) & 0777)
 			       : 0644);
@@ -214,16 +240,19 @@ static int add_file(struct vfs *v, struct json_object *e, const char *target,
 static int add_tmpfs(struct vfs *v, struct json_object *e, const char *target,
 		     bool *wrong)
 {
-	struct json_object *b = sbp_field(e, "max_bytes", json_type_int, wrong);
-	struct json_object *f = sbp_field(e, "max_files", json_type_int, wrong);
+	struct json_object *b =
+		entry_field(e, "max_bytes", json_type_int, wrong);
+	struct json_object *f =
+		entry_field(e, "max_files", json_type_int, wrong);
 	int64_t bytes = b ? json_object_get_int64(b) : (int64_t)(64 * MiB);
 	int64_t files = f ? json_object_get_int64(f) : 4096;
 
-	if (*wrong || bytes < 4096 || (uint64_t)bytes > 64 * GiB || files < 1 ||
-	    files > 1000000) {
-		*wrong = true;
+	if (bytes < 4096 || (uint64_t)bytes > 64 * GiB)
+		mark(wrong, "max_bytes");
+	if (files < 1 || files > 1000000)
+		mark(wrong, "max_files");
+	if (*wrong)
 		return -EINVAL;
-	}
 	return vfs_add_tmpfs(v, target, (uint64_t)bytes, (uint64_t)files);
 }
 
@@ -237,7 +266,7 @@ static int add_device(struct vfs *v, struct json_object *e, const char *target,
 	for (i = 0; dev && i < 3; i++)
 		if (strcmp(dev, names[i]) == 0)
 			return vfs_add_device(v, target, (enum vfs_device)i);
-	*wrong = true;
+	mark(wrong, "device");
 	return -EINVAL;
 }
 
@@ -255,34 +284,57 @@ static const struct {
 	{"device", add_device}, {"host", add_host},
 };
 
+/* The member of entry INDEX that is wrong, as a JSON Pointer. */
+static const char *member(char *buf, size_t size, size_t index,
+			  const char *name)
+{
+	snprintf(buf, size, "/filesystem/%zu%s%s", index, name ? "/" : "",
+		 name ? name : "");
+	return buf;
+}
+
 static int add_entry(struct vfs *v, struct json_object *e, size_t index,
 		     struct json_object **error)
 {
 	bool wrong = false;
-	const char *type = entry_string(e, "type", true, &wrong);
-	const char *target = entry_string(e, "target", true, &wrong);
+	const char *type, *target;
 	char field[64];
 	size_t i;
 	int rc;
 
-	snprintf(field, sizeof(field), "/filesystem/%zu", index);
+	if (!json_object_is_type(e, json_type_object))
+		return bad(error, SBP_INVALID_PARAMS,
+			   member(field, sizeof(field), index, NULL),
+			   "a filesystem entry must be an object");
+	type = entry_string(e, "type", true, &wrong);
+	if (wrong)
+		return bad(error, SBP_INVALID_PARAMS,
+			   member(field, sizeof(field), index, "type"),
+			   "entry needs a type");
+	target = entry_string(e, "target", true, &wrong);
 	if (wrong || !valid_target(target))
-		return bad(error, SBP_INVALID_PARAMS, field,
-			   "entry needs a type and an absolute, normalized "
-			   "target");
+		return bad(error, SBP_INVALID_PARAMS,
+			   member(field, sizeof(field), index, "target"),
+			   "entry needs an absolute, normalized target");
+	snprintf(field, sizeof(field), "/filesystem/%zu", index);
 	for (i = 0; i < sizeof(entry_kinds) / sizeof(entry_kinds[0]); i++) {
 		if (strcmp(type, entry_kinds[i].type) != 0)
 			continue;
+		wrong_member = NULL;
 		rc = entry_kinds[i].add(v, e, target, &wrong);
 		if (wrong)
-			return bad(error, SBP_INVALID_PARAMS, field,
+			return bad(error, SBP_INVALID_PARAMS,
+				   member(field, sizeof(field), index,
+					  wrong_member),
 				   "invalid filesystem entry");
 		if (rc < 0)
 			return bad(error, SBP_FILESYSTEM_ERROR, field,
 				   strerrorname_np(-rc));
 		return 0;
 	}
-	return bad(error, SBP_INVALID_PARAMS, field, "unknown entry type");
+	return bad(error, SBP_INVALID_PARAMS,
+		   member(field, sizeof(field), index, "type"),
+		   "unknown entry type");
 }
 
 static const char passwd[] = "sandbox:x:1000:1000:sandbox:/tmp:/bin/false\n";
@@ -366,9 +418,22 @@ static bool identifier(const char *s)
 	return true;
 }
 
+static bool declared_before(struct json_object *names, const char *name)
+{
+	size_t i, n = json_object_array_length(names);
+
+	for (i = 0; i < n; i++)
+		if (strcmp(json_object_get_string(
+				   json_object_array_get_idx(names, i)),
+			   name) == 0)
+			return true;
+	return false;
+}
+
 static int parse_functions(struct json_object *params, struct config *cfg,
 			   struct json_object **error)
 {
+	char field[64];
 	bool wrong = false;
 	struct json_object *a =
 		sbp_field(params, "host_functions", json_type_array, &wrong);
@@ -387,6 +452,12 @@ static int parse_functions(struct json_object *params, struct config *cfg,
 			return bad(error, SBP_INVALID_PARAMS, "/host_functions",
 				   "a host function needs a Python identifier "
 				   "as name");
+		if (declared_before(cfg->host_functions, name)) {
+			snprintf(field, sizeof(field),
+				 "/host_functions/%zu/name", i);
+			return bad(error, SBP_INVALID_PARAMS, field,
+				   "a host function is declared twice");
+		}
 		json_object_array_add(cfg->host_functions,
 				      json_object_new_string(name));
 	}
@@ -475,21 +546,39 @@ static int parse_process(struct json_object *params, struct config *cfg,
 	return 0;
 }
 
+/* "MAJOR.MINOR": another major is unsupported_version, anything that is
+ * not a version at all invalid_params (SPEC: REQ-VER). */
+static bool version_syntax(const char *s)
+{
+	size_t major = strspn(s, "0123456789");
+
+	return major > 0 && s[major] == '.' && s[major + 1] &&
+	       strspn(s + major + 1, "0123456789") == strlen(s + major + 1);
+}
+
 static int check_version(struct json_object *params, struct json_object **error)
 {
 	bool wrong = false;
 	struct json_object *v =
 		sbp_field(params, "protocol_version", json_type_string, &wrong);
+	struct json_object *data;
 	const char *s;
+	int rc;
 
-	if (!v)
+	if (!v || !version_syntax(json_object_get_string(v)))
 		return bad(error, SBP_INVALID_PARAMS, "/protocol_version",
-			   "protocol_version is required");
+			   "protocol_version must be \"MAJOR.MINOR\"");
 	s = json_object_get_string(v);
-	if (strncmp(s, "1.", 2) != 0 || !isdigit((unsigned char)s[2]))
-		return bad(error, SBP_UNSUPPORTED_VERSION, "/protocol_version",
-			   "this child speaks protocol 1.x");
-	return 0;
+	if (strncmp(s, "1.", 2) == 0)
+		return 0;
+
+	rc = bad(error, SBP_UNSUPPORTED_VERSION, "/protocol_version",
+		 "this child speaks protocol 1.x");
+	json_object_object_get_ex(*error, "data", &data);
+	json_object_object_add(data, "supported", json_object_new_array());
+	json_object_array_add(json_object_object_get(data, "supported"),
+			      json_object_new_string(SBP_VERSION));
+	return rc;
 }
 
 int config_parse(struct json_object *params, const struct install_paths *ip,

@@ -88,58 +88,84 @@ int run_send_to_jail(struct sup *s, struct json_object *msg)
 
 /* ---- start -------------------------------------------------------------- */
 
-static int copy_command(struct json_object *params, bool invoke,
-			struct json_object *cmd, const char **err)
+/* What is wrong with a run's params: a message and the member's JSON
+ * Pointer (SPEC: REQ-BAD-9). */
+struct param_error {
+	const char *msg;
+	const char *field;
+};
+
+static int param_error(struct param_error *e, const char *field,
+		       const char *msg)
 {
-	static const char *const exec_fields[] = {"code", "path", "filename"};
-	static const char *const invoke_fields[] = {"callable"};
-	const char *const *f = invoke ? invoke_fields : exec_fields;
-	size_t i, n = invoke ? 1 : 3;
-	bool wrong = false;
-	struct json_object *v;
-
-	for (i = 0; i < n; i++) {
-		v = sbp_field(params, f[i], json_type_string, &wrong);
-		if (v)
-			json_object_object_add(cmd, f[i], json_object_get(v));
-	}
-	if (wrong) {
-		*err = "code, path, filename and callable must be strings";
-		return -1;
-	}
-	if (invoke) {
-		v = sbp_field(params, "args", json_type_array, &wrong);
-		json_object_object_add(cmd, "args",
-				       v ? json_object_get(v)
-					 : json_object_new_array());
-		v = sbp_field(params, "kwargs", json_type_object, &wrong);
-		json_object_object_add(cmd, "kwargs",
-				       v ? json_object_get(v)
-					 : json_object_new_object());
-	}
-	if (wrong) {
-		*err = "args must be an array and kwargs an object";
-		return -1;
-	}
-	return 0;
-}
-
-static int check_command(struct json_object *cmd, bool invoke, const char **err)
-{
-	bool code = json_object_object_get_ex(cmd, "code", NULL);
-	bool path = json_object_object_get_ex(cmd, "path", NULL);
-
-	if (invoke && !json_object_object_get_ex(cmd, "callable", NULL))
-		*err = "invoke needs callable";
-	else if (!invoke && code == path)
-		*err = "execute needs exactly one of code and path";
-	else
-		return 0;
+	e->field = field;
+	e->msg = msg;
 	return -1;
 }
 
+/* Copies string member NAME, if present, into CMD. */
+static int copy_string(struct json_object *params, const char *name,
+		       const char *pointer, struct json_object *cmd,
+		       struct param_error *e)
+{
+	bool wrong = false;
+	struct json_object *v =
+		sbp_field(params, name, json_type_string, &wrong);
+
+	if (wrong)
+		return param_error(e, pointer, "must be a string");
+	if (v)
+		json_object_object_add(cmd, name, json_object_get(v));
+	return 0;
+}
+
+static int copy_execute(struct json_object *params, struct json_object *cmd,
+			struct param_error *e)
+{
+	bool code, path;
+
+	if (copy_string(params, "code", "/code", cmd, e) ||
+	    copy_string(params, "path", "/path", cmd, e) ||
+	    copy_string(params, "filename", "/filename", cmd, e))
+		return -1;
+
+	code = json_object_object_get_ex(cmd, "code", NULL);
+	path = json_object_object_get_ex(cmd, "path", NULL);
+	if (code == path)
+		return param_error(
+			e, "/code",
+			"execute needs exactly one of code and path");
+	return 0;
+}
+
+static int copy_invoke(struct json_object *params, struct json_object *cmd,
+		       struct param_error *e)
+{
+	bool wrong = false;
+	struct json_object *v;
+
+	if (copy_string(params, "callable", "/callable", cmd, e))
+		return -1;
+	if (!json_object_object_get_ex(cmd, "callable", NULL))
+		return param_error(e, "/callable", "invoke needs callable");
+
+	v = sbp_field(params, "args", json_type_array, &wrong);
+	if (wrong)
+		return param_error(e, "/args", "args must be an array");
+	json_object_object_add(
+		cmd, "args", v ? json_object_get(v) : json_object_new_array());
+
+	v = sbp_field(params, "kwargs", json_type_object, &wrong);
+	if (wrong)
+		return param_error(e, "/kwargs", "kwargs must be an object");
+	json_object_object_add(cmd, "kwargs",
+			       v ? json_object_get(v)
+				 : json_object_new_object());
+	return 0;
+}
+
 static int copy_stdin(struct json_object *params, struct json_object *cmd,
-		      const char **err)
+		      struct param_error *e)
 {
 	bool wrong = false;
 	struct json_object *v =
@@ -147,10 +173,10 @@ static int copy_stdin(struct json_object *params, struct json_object *cmd,
 	unsigned char *buf;
 	size_t len;
 
-	if (wrong || (v && sbp_b64_decode(v, MAX_STDIN, &buf, &len) < 0)) {
-		*err = "stdin_data must be base64 of at most 1 MiB";
-		return -1;
-	}
+	if (wrong || (v && sbp_b64_decode(v, MAX_STDIN, &buf, &len) < 0))
+		return param_error(
+			e, "/stdin_data",
+			"stdin_data must be base64 of at most 1 MiB");
 	if (v) {
 		free(buf);
 		json_object_object_add(cmd, "stdin", json_object_get(v));
@@ -175,16 +201,24 @@ int run_start(struct sup *s, struct json_object *id, bool invoke,
 	      struct json_object *params)
 {
 	struct json_object *cmd = json_object_new_object();
-	const char *err = NULL;
+	struct json_object *none = json_object_new_object();
+	struct param_error e = {0};
+	int rc;
 
 	json_object_object_add(
 		cmd, "t",
 		json_object_new_string(invoke ? "invoke" : "execute"));
-	if (!params || copy_command(params, invoke, cmd, &err) ||
-	    check_command(cmd, invoke, &err) || copy_stdin(params, cmd, &err)) {
+	if (!params)
+		params = none; /* params may be omitted (SPEC) */
+	rc = invoke ? copy_invoke(params, cmd, &e)
+		    : copy_execute(params, cmd, &e);
+	if (!rc)
+		rc = copy_stdin(params, cmd, &e);
+	json_object_put(none);
+	if (rc) {
 		json_object_put(cmd);
-		sup_reply_error(s, id, SBP_INVALID_PARAMS,
-				err ? err : "params required", NULL);
+		sup_reply_error(s, id, SBP_INVALID_PARAMS, e.msg,
+				field_data(e.field));
 		return -1;
 	}
 

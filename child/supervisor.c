@@ -460,8 +460,12 @@ static void do_cancel(struct sup *s, struct json_object *id,
 static void do_shutdown(struct sup *s, struct json_object *id,
 			struct json_object *params)
 {
-	if (s->state == ST_RUNNING)
+	/* A run that shutdown itself cancels is not why the session ended
+	 * (SPEC: REQ-ENDED-1). */
+	if (s->state == ST_RUNNING) {
 		run_end(s, "cancelled");
+		s->ended_reason = NULL;
+	}
 	sup_send(s, sbp_response(id, json_object_new_object()));
 	if (s->ended_reason)
 		send_ended(s, s->ended_reason, s->ended_message);
@@ -482,7 +486,7 @@ static const struct method {
 	{"invoke", IN(ST_READY), do_invoke},
 	{"tmpfs/list", IN(ST_READY), export_list},
 	{"tmpfs/read", IN(ST_READY), export_read},
-	{"cancel", IN(ST_READY) | IN(ST_RUNNING) | IN(ST_ENDED), do_cancel},
+	{"cancel", IN(ST_READY) | IN(ST_RUNNING), do_cancel},
 	{"shutdown", IN(ST_READY) | IN(ST_RUNNING) | IN(ST_ENDED), do_shutdown},
 };
 
@@ -490,19 +494,27 @@ static const struct method {
 static void wrong_state(struct sup *s, struct json_object *id,
 			const struct method *m)
 {
-	if (strcmp(m->name, "initialize") == 0)
+	if (s->state == ST_ENDED)
+		sup_reply_error(s, id, SBP_SESSION_ENDED,
+				"the session has ended; only shutdown is "
+				"accepted",
+				NULL);
+	else if (strcmp(m->name, "initialize") == 0)
 		sup_reply_error(s, id, SBP_ALREADY_INITIALIZED,
 				"the session is already initialized", NULL);
 	else if (s->state == ST_NEW)
 		sup_reply_error(s, id, SBP_NOT_INITIALIZED, "initialize first",
 				NULL);
-	else if (s->state == ST_RUNNING)
-		sup_reply_error(s, id, SBP_BUSY, "a run is in progress", NULL);
 	else
-		sup_reply_error(s, id, SBP_SESSION_ENDED,
-				"the session has ended; only shutdown is "
-				"accepted",
-				NULL);
+		sup_reply_error(s, id, SBP_BUSY, "a run is in progress", NULL);
+}
+
+struct json_object *field_data(const char *pointer)
+{
+	struct json_object *d = json_object_new_object();
+
+	json_object_object_add(d, "field", json_object_new_string(pointer));
+	return d;
 }
 
 bool sup_same_id(struct json_object *a, struct json_object *b)
@@ -521,7 +533,7 @@ static void on_request(struct sup *s, struct sbp_message *m)
 	}
 	if (m->params && !json_object_is_type(m->params, json_type_object)) {
 		sup_reply_error(s, m->id, SBP_INVALID_PARAMS,
-				"params must be an object", NULL);
+				"params must be an object", field_data(""));
 		return;
 	}
 

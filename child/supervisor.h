@@ -78,6 +78,9 @@ int supervisor_main(uid_t drop_uid, gid_t drop_gid);
 uint64_t sup_now_ms(void);
 uint64_t sup_now_us(void);
 bool sup_same_id(struct json_object *a, struct json_object *b);
+
+/* {"field": POINTER}: the data of an invalid_params error. */
+struct json_object *field_data(const char *pointer);
 void sup_send(struct sup *s, struct json_object *msg);
 void sup_reply_error(struct sup *s, struct json_object *id, int code,
 		     const char *message, struct json_object *data);

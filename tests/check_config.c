@@ -54,8 +54,13 @@ static const struct {
 	{"{}", SBP_INVALID_PARAMS, "/protocol_version"},
 	{"{\"protocol_version\":\"2.0\"}", SBP_UNSUPPORTED_VERSION,
 	 "/protocol_version"},
-	{"{\"protocol_version\":\"1.x\"}", SBP_UNSUPPORTED_VERSION,
+	{"{\"protocol_version\":\"1.x\"}", SBP_INVALID_PARAMS,
 	 "/protocol_version"},
+	{"{\"protocol_version\":\"one\"}", SBP_INVALID_PARAMS,
+	 "/protocol_version"},
+	{"{\"protocol_version\":\"1.0\",\"host_functions\":[{\"name\":"
+	 "\"f\"},{\"name\":\"f\"}]}",
+	 SBP_INVALID_PARAMS, "/host_functions/1/name"},
 	{"{\"protocol_version\":\"1.0\",\"limits\":[]}", SBP_INVALID_PARAMS,
 	 "/limits"},
 	{"{\"protocol_version\":\"1.0\",\"limits\":{\"cpu_ms\":\"5\"}}",
@@ -90,22 +95,22 @@ static const struct {
 	 "/filesystem"},
 	{"{\"protocol_version\":\"1.0\",\"filesystem\":[{\"type\":\"tmpfs\","
 	 "\"target\":\"/t/\"}]}",
-	 SBP_INVALID_PARAMS, "/filesystem/0"},
+	 SBP_INVALID_PARAMS, "/filesystem/0/target"},
 	{"{\"protocol_version\":\"1.0\",\"filesystem\":[{\"type\":\"tmpfs\","
 	 "\"target\":\"/t\",\"max_bytes\":1}]}",
-	 SBP_INVALID_PARAMS, "/filesystem/0"},
+	 SBP_INVALID_PARAMS, "/filesystem/0/max_bytes"},
 	{"{\"protocol_version\":\"1.0\",\"filesystem\":[{\"type\":\"nfs\","
 	 "\"target\":\"/t\"}]}",
-	 SBP_INVALID_PARAMS, "/filesystem/0"},
+	 SBP_INVALID_PARAMS, "/filesystem/0/type"},
 	{"{\"protocol_version\":\"1.0\",\"filesystem\":[{\"type\":\"bind\","
 	 "\"target\":\"/t\",\"source\":\"rel\"}]}",
-	 SBP_INVALID_PARAMS, "/filesystem/0"},
+	 SBP_INVALID_PARAMS, "/filesystem/0/source"},
 	{"{\"protocol_version\":\"1.0\",\"filesystem\":[{\"type\":\"file\","
 	 "\"target\":\"/t\",\"data\":\"!!\"}]}",
-	 SBP_INVALID_PARAMS, "/filesystem/0"},
+	 SBP_INVALID_PARAMS, "/filesystem/0/data"},
 	{"{\"protocol_version\":\"1.0\",\"filesystem\":[{\"type\":"
 	 "\"device\",\"target\":\"/t\",\"device\":\"sda\"}]}",
-	 SBP_INVALID_PARAMS, "/filesystem/0"},
+	 SBP_INVALID_PARAMS, "/filesystem/0/device"},
 };
 
 START_TEST(rejects_bad_params)

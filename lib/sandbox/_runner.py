@@ -60,11 +60,32 @@ def _exception(exc: BaseException) -> dict[str, Any]:
     tb = exc.__traceback__
     while tb is not None and tb.tb_frame.f_code.co_filename == __file__:
         tb = tb.tb_next
+    try:
+        message = str(exc)
+    except Exception:  # a __str__ of the code's own that fails
+        message = f"<unprintable {type(exc).__name__}>"
+    text = "".join(traceback.format_exception(type(exc), exc, tb))
     return {
-        "type": _type_name(type(exc)),
-        "message": str(exc),
-        "traceback": "".join(traceback.format_exception(type(exc), exc, tb)),
+        "type": _clip(_type_name(type(exc)), 1024, keep_end=False),
+        "message": _clip(message, _EXC_TEXT_MAX, keep_end=False),
+        "traceback": _clip(text, _EXC_TEXT_MAX, keep_end=True),
     }
+
+
+# REQ-RUN-6: each within 16384 bytes, cut at a character boundary; a
+# traceback keeps its end, where the exception is.
+_EXC_TEXT_MAX = 16384
+
+
+def _clip(text: str, limit: int, keep_end: bool) -> str:
+    """TEXT as valid UTF-8 of at most LIMIT bytes (lone surrogates, which
+    JSON cannot carry, become U+FFFD)."""
+    data = text.encode("utf-8", "surrogatepass")
+    if len(data) <= limit:
+        return data.decode("utf-8", "replace")
+    part = data[-limit:] if keep_end else data[:limit]
+    # "ignore" drops the character the cut split in two.
+    return part.decode("utf-8", "ignore")
 
 
 def _exit_status(code: Any) -> int:

@@ -294,11 +294,22 @@ EXPORT struct json_object *sbp_parse_json(const char *line, size_t len)
 	return obj;
 }
 
+/* Ids every peer can hold exactly: strings of at most SBP_ID_MAX bytes,
+ * integers within JavaScript's safe range (SPEC: REQ-ID). */
 static bool valid_id(struct json_object *id)
 {
-	enum json_type t = json_object_get_type(id);
+	const int64_t safe = 9007199254740991LL;
+	int64_t v;
 
-	return t == json_type_string || t == json_type_int;
+	switch (json_object_get_type(id)) {
+	case json_type_string:
+		return json_object_get_string_len(id) <= SBP_ID_MAX;
+	case json_type_int:
+		v = json_object_get_int64(id);
+		return v >= -safe && v <= safe;
+	default:
+		return false;
+	}
 }
 
 static bool plain_string(struct json_object *s)

@@ -32,6 +32,9 @@
 #define SBP_FRAME_MIN	  (64 * 1024)
 #define SBP_FRAME_MAX	  (64 * 1024 * 1024)
 
+/* Longest string id, in bytes. */
+#define SBP_ID_MAX 256
+
 /* Deepest JSON nesting accepted; deeper input is a parse error. */
 #define SBP_JSON_DEPTH 64
 

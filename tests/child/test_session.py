@@ -227,3 +227,13 @@ def test_context_describes_the_run(session: Child) -> None:
             break
     assert m["result"]["outcome"] == "ok", m
     assert out == b"run-7 16 ['add', 'fail']\n"
+
+
+def test_exception_text_is_bounded_and_valid(session: Child) -> None:
+    r = session.execute("raise ValueError('é' * 100000 + '\\ud800')")
+    e = r["exception"]
+    assert r["outcome"] == "exception" and e["type"] == "ValueError"
+    assert len(e["message"].encode()) <= 16384 and set(e["message"]) == {"é"}
+    assert len(e["traceback"].encode()) <= 16384
+    r = session.execute("raise KeyError('\\udc80')")
+    assert r["exception"]["message"] == "'\\udc80'"
