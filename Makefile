@@ -72,6 +72,7 @@ PYLIB   := $(DESTDIR)$(PREFIX)/lib/python-sandbox
 install-child: $(BUILD)/sandbox $(BUILD)/libsbpreload.so
 	install -d $(LIBEXEC) $(PYLIB)/sandbox
 	install -m 755 $(BUILD)/sandbox $(LIBEXEC)/sandbox
+	install -m 755 $(BUILD)/sandbox-jail $(LIBEXEC)/sandbox-jail
 	install -m 644 $(BUILD)/libsbpreload.so $(LIBEXEC)/libsbpreload.so
 	install -m 644 lib/sandbox/*.py $(PYLIB)/sandbox/
 

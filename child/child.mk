@@ -3,22 +3,32 @@
 PY_CFLAGS := $(shell $(PYCONFIG) --includes)
 PY_LIBS   := $(shell $(PYCONFIG) --embed --ldflags)
 
-CHILD_SRCS := child/main.c child/supervisor.c child/run.c child/export.c \
+# The supervisor (build/sandbox) and the jail (build/sandbox-jail): only
+# the jail links libpython.
+SUP_SRCS := child/main.c child/supervisor.c child/run.c child/export.c \
 	child/config.c child/spawn.c child/notify.c child/hostfs.c \
-	child/policy.c \
-	child/jail.c child/pyjson.c child/log.c child/vfs.c
-CHILD_OBJS := $(patsubst child/%.c,$(BUILD)/child/%.o,$(CHILD_SRCS))
+	child/policy.c child/log.c child/vfs.c
+JAIL_SRCS := child/jail_main.c child/jail.c child/pyjson.c child/policy.c
+CHILD_SRCS := $(sort $(SUP_SRCS) $(JAIL_SRCS))
+SUP_OBJS := $(patsubst child/%.c,$(BUILD)/child/%.o,$(SUP_SRCS))
+JAIL_OBJS := $(patsubst child/%.c,$(BUILD)/child/%.o,$(JAIL_SRCS))
 CHILD_CFLAGS := -Ichild $(PROTO_CFLAGS) $(PY_CFLAGS)
 
 $(BUILD)/child/%.o: child/%.c $(wildcard child/*.h) protocol/c/sbproto.h
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) $(CHILD_CFLAGS) -c -o $@ $<
 
-$(BUILD)/sandbox: $(CHILD_OBJS) $(PROTO_OBJ)
+# Whoever needs the child needs its jail and shim beside it.
+$(BUILD)/sandbox: $(SUP_OBJS) $(PROTO_OBJ) | $(BUILD)/sandbox-jail \
+		$(BUILD)/libsbpreload.so
+	$(CC) $(CFLAGS) -o $@ $(SUP_OBJS) $(PROTO_OBJ) $(LDFLAGS) \
+		$(PROTO_LIBS) $(SECCOMP_LIBS)
+
+$(BUILD)/sandbox-jail: $(JAIL_OBJS) $(PROTO_OBJ)
 	$(CC) $(CFLAGS) -o $@ $^ $(LDFLAGS) $(PROTO_LIBS) $(SECCOMP_LIBS) \
 		$(PY_LIBS) -lpthread
 
-ALL_TARGETS += $(BUILD)/sandbox
+ALL_TARGETS += $(BUILD)/sandbox $(BUILD)/sandbox-jail
 C_SOURCES += $(CHILD_SRCS) $(wildcard child/*.h)
 
 .PHONY: docs-check lint-c-child
@@ -36,7 +46,9 @@ LINT_TARGETS += docs-check lint-c-child
 # jail's RLIMIT_AS), run through the whole child test suite.
 SAN_FLAGS := -O1 -g -fsanitize=undefined -fno-sanitize-recover=all \
 	-fno-omit-frame-pointer
-SAN_OBJS := $(patsubst child/%.c,$(BUILD)/san/%.o,$(CHILD_SRCS)) \
+SAN_SUP_OBJS := $(patsubst child/%.c,$(BUILD)/san/%.o,$(SUP_SRCS)) \
+	$(BUILD)/san/sbproto.o
+SAN_JAIL_OBJS := $(patsubst child/%.c,$(BUILD)/san/%.o,$(JAIL_SRCS)) \
 	$(BUILD)/san/sbproto.o
 
 $(BUILD)/san/%.o: child/%.c $(wildcard child/*.h) protocol/c/sbproto.h
@@ -47,7 +59,11 @@ $(BUILD)/san/sbproto.o: protocol/c/sbproto.c protocol/c/sbproto.h
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) $(SAN_FLAGS) $(PROTO_CFLAGS) -c -o $@ $<
 
-$(BUILD)/san/sandbox: $(SAN_OBJS)
+$(BUILD)/san/sandbox: $(SAN_SUP_OBJS) | $(BUILD)/san/sandbox-jail
+	$(CC) $(CFLAGS) $(SAN_FLAGS) -o $@ $^ $(LDFLAGS) $(PROTO_LIBS) \
+		$(SECCOMP_LIBS)
+
+$(BUILD)/san/sandbox-jail: $(SAN_JAIL_OBJS)
 	$(CC) $(CFLAGS) $(SAN_FLAGS) -o $@ $^ $(LDFLAGS) $(PROTO_LIBS) \
 		$(SECCOMP_LIBS) $(PY_LIBS) -lpthread
 

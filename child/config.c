@@ -663,7 +663,8 @@ int config_find_install(struct install_paths *ip)
 	else
 		return -ENOENT;
 
-	if (!file_exists(dir, "libsbpreload.so", ip->preload))
+	if (!file_exists(dir, "libsbpreload.so", ip->preload) ||
+	    !file_exists(dir, "sandbox-jail", ip->jail))
 		return -ENOENT;
 	if (!realpath(ip->lib_dir, probe))
 		return -errno;

@@ -48,6 +48,7 @@ struct config {
 struct install_paths {
 	char lib_dir[PATH_MAX]; /* holds sandbox/__init__.py */
 	char preload[PATH_MAX]; /* libsbpreload.so */
+	char jail[PATH_MAX];	/* sandbox-jail */
 };
 
 /*

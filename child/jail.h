@@ -2,8 +2,9 @@
 /*
  * jail.h - the confined process: limits, Landlock, seccomp, then CPython.
  *
- * The supervisor starts the jail by re-executing the sandbox binary with
- * JAIL_ARG in argv[1], in fresh namespaces, with descriptors 0 (stdin), 1
+ * The supervisor starts the jail by executing sandbox-jail (installed
+ * beside it; the only binary linked with libpython) with JAIL_ARG in
+ * argv[1], in fresh namespaces, with descriptors 0 (stdin), 1
  * and 2 (output pipes) and JAIL_CONTROL_FD (a stream socket to the
  * supervisor) and nothing else. The jail reads its settings from the
  * control socket, confines itself, passes the seccomp listener to the
@@ -24,9 +25,7 @@
 #define JAIL_SHIM_FD_STR "5"
 
 /* Where the supervisor mounts the in-sandbox Python package. */
-#define JAIL_LIB_DIR	 "/usr/lib/python-sandbox"
-#define JAIL_STDLIB_DIR	 "/usr/lib/python3.11"
-#define JAIL_DYNLOAD_DIR "/usr/lib/python3.11/lib-dynload"
+#define JAIL_LIB_DIR "/usr/lib/python-sandbox"
 
 /* Runs the jail; never returns. */
 void jail_main(void) __attribute__((noreturn));

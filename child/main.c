@@ -9,7 +9,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "jail.h"
 #include "log.h"
 #include "policy.h"
 #include "spawn.h"
@@ -49,14 +48,6 @@ int main(int argc, char **argv)
 	};
 	unsigned uid = 65534, gid = 65534;
 	int c;
-
-	if (argc == 2 && strcmp(argv[1], JAIL_ARG) == 0)
-		jail_main();
-
-	if (spawn_open_self() < 0) {
-		log_error("cannot open own executable: %s", strerror(errno));
-		return 2;
-	}
 
 	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
 		switch (c) {

@@ -25,13 +25,13 @@
 
 #define JAIL_START_TIMEOUT_MS 10000
 
-static int self_exe = -1;
+static int jail_exe = -1;
 static int shim = -1;
 
-int spawn_open_self(void)
+int spawn_open_jail(const char *path)
 {
-	self_exe = open("/proc/self/exe", O_PATH | O_CLOEXEC);
-	return self_exe < 0 ? -errno : 0;
+	jail_exe = open(path, O_PATH | O_CLOEXEC);
+	return jail_exe < 0 ? -errno : 0;
 }
 
 int spawn_open_shim(const char *path)
@@ -180,7 +180,7 @@ static void __attribute__((noreturn)) exec_jail(const struct child_args *a)
 
 	if (null < 0 || dup2(null, 0) < 0 || dup2(a->out, 1) < 0 ||
 	    dup2(a->err, 2) < 0 || dup2(a->control, JAIL_CONTROL_FD) < 0 ||
-	    dup2(self_exe, JAIL_EXE_FD) < 0 || dup2(shim, JAIL_SHIM_FD) < 0)
+	    dup2(jail_exe, JAIL_EXE_FD) < 0 || dup2(shim, JAIL_SHIM_FD) < 0)
 		_exit(125);
 
 	/* Only the descriptors the jail needs survive the exec; it closes

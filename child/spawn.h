@@ -51,9 +51,10 @@ struct jail {
 int spawn_confine_self(uid_t drop_uid, gid_t drop_gid, struct isolation *iso,
 		       const char **step);
 
-/* Opens this executable so the jail can be started from it after the
- * privileges are gone. Call first thing in main(). */
-int spawn_open_self(void);
+/* Opens the jail's program (sandbox-jail) while the caller's identity can
+ * still reach it, so the jail can be started from it after the privileges
+ * are gone. */
+int spawn_open_jail(const char *path);
 
 /* Opens the preload shim while the caller's identity can still reach it;
  * the jail's loader maps it through /proc/self/fd, whatever the path's

@@ -704,8 +704,14 @@ int supervisor_main(uid_t drop_uid, gid_t drop_gid)
 
 	rc = config_find_install(&s.ip);
 	if (rc) {
-		log_error("install: sandbox package or shim not found next to "
-			  "the executable: %s",
+		log_error("install: sandbox-jail, the shim or the sandbox "
+			  "package not found next to the executable: %s",
+			  strerror(-rc));
+		return 2;
+	}
+	rc = spawn_open_jail(s.ip.jail);
+	if (rc) {
+		log_error("install: cannot open '%s': %s", s.ip.jail,
 			  strerror(-rc));
 		return 2;
 	}

@@ -8,7 +8,7 @@ dir=$(mktemp -d)
 trap 'rm -rf "$dir"' EXIT
 chmod 755 "$dir"
 mkdir -p "$dir/build"
-cp build/sandbox build/libsbpreload.so "$dir/build/"
+cp build/sandbox build/sandbox-jail build/libsbpreload.so "$dir/build/"
 cp -r lib tests "$dir/"
 chmod -R a+rX "$dir"
 
