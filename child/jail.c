@@ -4,6 +4,9 @@
 #include <Python.h>
 
 #include <errno.h>
+#include <linux/seccomp.h>
+#include <linux/filter.h>
+#include <fcntl.h>
 #include <linux/landlock.h>
 #include <malloc.h>
 #include <pthread.h>
@@ -192,25 +195,73 @@ static void send_listener(int fd)
 		fail("send listener", errno);
 }
 
+/* Newer than Debian 12's headers (Linux 5.19). */
+#ifndef SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV
+#define SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV (1UL << 5)
+#endif
+
+/* The compiled filter, read back from libseccomp through a pipe. */
+static int export_filter(scmp_filter_ctx ctx, struct sock_filter *prog,
+			 size_t size, size_t *len)
+{
+	int p[2], rc;
+	ssize_t n;
+
+	if (pipe2(p, O_CLOEXEC) < 0)
+		return -errno;
+	rc = seccomp_export_bpf(ctx, p[1]);
+	close(p[1]);
+	n = rc < 0 ? -1 : read(p[0], prog, size);
+	close(p[0]);
+	if (rc < 0)
+		return rc;
+	if (n <= 0 || (size_t)n == size || n % sizeof(*prog))
+		return -EMSGSIZE;
+	*len = (size_t)n / sizeof(*prog);
+	return 0;
+}
+
+/*
+ * Loads the filter with a listener. libseccomp 2.5 cannot ask for
+ * WAIT_KILLABLE_RECV, without which a signal arriving while the
+ * supervisor answers would make a forwarded call fail with EINTR, which
+ * real path calls never do; so the filter is exported and loaded here,
+ * without that flag only on kernels older than 5.19.
+ */
+static int load_filter(scmp_filter_ctx ctx)
+{
+	static struct sock_filter prog[BPF_MAXINSNS];
+	struct sock_fprog fprog = {.filter = prog};
+	size_t len = 0;
+	int rc = export_filter(ctx, prog, sizeof(prog), &len), fd;
+
+	if (rc < 0)
+		return rc;
+	fprog.len = (unsigned short)len;
+	fd = (int)syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER,
+			  SECCOMP_FILTER_FLAG_NEW_LISTENER |
+				  SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV,
+			  &fprog);
+	if (fd < 0 && errno == EINVAL)
+		fd = (int)syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER,
+				  SECCOMP_FILTER_FLAG_NEW_LISTENER, &fprog);
+	return fd < 0 ? -errno : fd;
+}
+
 static void apply_filter(void)
 {
 	const char *failed;
 	scmp_filter_ctx ctx;
+	int fd;
 
 	errno = 0;
 	ctx = policy_build(getpid(), &failed);
-	int rc, fd;
-
 	if (!ctx)
 		fail(failed, errno ? errno : ENOMEM);
 
-	rc = seccomp_load(ctx);
-	if (rc < 0)
-		fail("seccomp_load", -rc);
-
-	fd = seccomp_notify_fd(ctx);
+	fd = load_filter(ctx);
 	if (fd < 0)
-		fail("seccomp listener", -fd);
+		fail("seccomp filter", -fd);
 	send_listener(fd);
 	close(fd);
 	seccomp_release(ctx);

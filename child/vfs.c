@@ -1113,6 +1113,11 @@ static int bind_fd(const struct mount *m, const char *rel, int oflags)
 	if (!m->is_dir)
 		return object_fd(m, rel, oflags);
 	fd = beneath(m->fd, rel, O_PATH | (oflags & PATH_KEEP), 0);
+
+	/* A hidden name fails like a missing one, whatever the kernel said
+	 * (ENOTDIR, EACCES, ELOOP would tell that it exists). */
+	if (fd < 0 && has_globs(m) && !visible(m, rel, false))
+		return -ENOENT;
 	if (fd < 0 || !has_globs(m))
 		return fd;
 	r = fstat(fd, &st) ? neg_errno() : check_globs(m, rel, fd, &st);

@@ -237,3 +237,40 @@ def test_exception_text_is_bounded_and_valid(session: Child) -> None:
     assert len(e["traceback"].encode()) <= 16384
     r = session.execute("raise KeyError('\\udc80')")
     assert r["exception"]["message"] == "'\\udc80'"
+
+
+def test_signals_do_not_interrupt_path_calls(session: Child) -> None:
+    r = session.execute(
+        "import signal, os\n"
+        "signal.signal(signal.SIGALRM, lambda *a: None)\n"
+        "signal.setitimer(signal.ITIMER_REAL, 0.0002, 0.0002)\n"
+        "open('/tmp/f', 'w').close()\nbad = 0\n"
+        "for i in range(3000):\n"
+        "    try:\n        os.stat('/tmp/f'); os.lstat('/tmp/f')\n"
+        "    except InterruptedError:\n        bad += 1\n"
+        "signal.setitimer(signal.ITIMER_REAL, 0)\nprint(bad)\n")
+    assert r["outcome"] == "ok", r
+    assert session.output["stdout"] == b"0\n"
+
+
+def test_glob_hidden_names_fail_like_missing_ones() -> None:
+    import tempfile
+    with tempfile.TemporaryDirectory() as d:
+        os.chmod(d, 0o755)
+        for name in ("shown.txt", "hidden.key"):
+            with open(os.path.join(d, name), "w") as f:
+                f.write("x")
+            os.chmod(os.path.join(d, name), 0o644)
+        c = Child()
+        try:
+            c.initialize(filesystem=[{"type": "bind", "source": d,
+                                      "target": "/d", "exclude": ["*.key"]}])
+            r = c.execute(
+                "import os\nout = []\n"
+                "for p in ['/d/hidden.key', '/d/missing.key']:\n"
+                "    try:\n        os.open(p, os.O_RDONLY | os.O_DIRECTORY)\n"
+                "    except OSError as e:\n        out.append(e.errno)\n"
+                "print(out)\n")
+            assert c.output["stdout"] == b"[2, 2]\n", r
+        finally:
+            c.close()
