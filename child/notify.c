@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/ioctl.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -235,6 +236,13 @@ static int do_open(struct notify *n, struct call *c, int dirfd, uint64_t addr,
 		return rc;
 	if (n->trailing_slash)
 		flags |= O_DIRECTORY;
+
+	/* The kernel will not inject an O_PATH file (ADDFD: EBADF): the jail
+	 * gets the object opened read-only, which serves every use of an
+	 * O_PATH descriptor but one, a symlink itself (ELOOP). */
+	if (flags & O_PATH)
+		flags = (flags & (O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)) |
+			O_RDONLY;
 	rc = defer_host(n, c, path, HOSTFS_OPEN, 0, flags);
 	if (rc)
 		return rc;
@@ -575,10 +583,87 @@ static int sys_utimensat(struct notify *n, struct call *c)
 	return rc ? rc : vfs_utimens(n->vfs, path, tp, (int)c->a[3]);
 }
 
+/* ---- locks ------------------------------------------------------------- */
+
+/*
+ * Locks on the jail's own files (its tmpfs) are taken on its open file
+ * description, as open-file-description locks: the supervisor holds a
+ * duplicate of that description. Locks on anything else (host files the
+ * jail only reads) succeed without locking, so the jail can never block
+ * the host's writers. A request that would wait answers EINTR, which
+ * Python's fcntl.flock and lockf retry (PEP 475): the supervisor never
+ * blocks.
+ */
+static int lock_target(struct notify *n, int jailfd, bool *own)
+{
+	struct stat st;
+	int fd = jail_fd(n, jailfd);
+
+	if (fd < 0)
+		return -EBADF;
+	*own = fstat(fd, &st) == 0 && vfs_is_tmpfs_file(n->vfs, st.st_dev);
+	return fd;
+}
+
+static int sys_flock(struct notify *n, struct call *c)
+{
+	int op = (int)c->a[1], rc = 0, fd;
+	bool own;
+
+	if (op & ~(LOCK_SH | LOCK_EX | LOCK_UN | LOCK_NB))
+		return -EINVAL;
+	fd = lock_target(n, (int)c->a[0], &own);
+	if (fd < 0)
+		return fd;
+	if (own && flock(fd, op | LOCK_NB) < 0)
+		rc = errno == EWOULDBLOCK && !(op & LOCK_NB) ? -EINTR : -errno;
+	close(fd);
+	return rc;
+}
+
+/* POSIX record locks become open-file-description locks (l_pid 0). */
+static int ofd_command(int cmd)
+{
+	switch (cmd) {
+	case F_GETLK:
+	case F_OFD_GETLK:
+		return F_OFD_GETLK;
+	default:
+		return F_OFD_SETLK;
+	}
+}
+
+static int sys_fcntl(struct notify *n, struct call *c)
+{
+	int cmd = (int)c->a[1], rc, fd;
+	bool own, wait = cmd == F_SETLKW || cmd == F_OFD_SETLKW;
+	struct flock fl;
+
+	rc = read_mem(n, c->a[2], &fl, sizeof(fl));
+	if (rc)
+		return rc;
+	fd = lock_target(n, (int)c->a[0], &own);
+	if (fd < 0)
+		return fd;
+
+	fl.l_pid = 0;
+	if (!own)
+		fl.l_type = F_UNLCK; /* GETLK: nobody holds a host file */
+	else if (fcntl(fd, ofd_command(cmd), &fl) < 0)
+		rc = (errno == EAGAIN || errno == EACCES) && wait ? -EINTR
+								  : -errno;
+	close(fd);
+	if (!rc && (cmd == F_GETLK || cmd == F_OFD_GETLK))
+		rc = write_mem(n, c->a[2], &fl, sizeof(fl));
+	return rc;
+}
+
 static const struct {
 	int nr;
 	handler_fn fn;
 } handlers[] = {
+	{SYS_flock, sys_flock},
+	{SYS_fcntl, sys_fcntl},
 	{SYS_open, sys_open},
 	{SYS_openat, sys_openat},
 	{SYS_creat, sys_creat},

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* policy.c - the seccomp policy of the jail (docs/architecture.md). */
 #include <errno.h>
+#include <fcntl.h>
 #include <linux/sched.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -53,8 +54,7 @@ const struct policy_rule policy_rules[] = {
 	A("dup", "descriptor table"),
 	A("dup2", "descriptor table"),
 	A("dup3", "descriptor table"),
-	A("fcntl", "descriptor flags and locks"),
-	A("flock", "advisory locks on held files"),
+	F("flock", "locks: the jail's own files only, never the host's"),
 	A("fstat", "metadata of a held descriptor"),
 	A("fstatfs", "metadata of a held descriptor"),
 	A("fsync", "held files"),
@@ -439,6 +439,38 @@ static int add_prctl(scmp_filter_ctx ctx)
 	return 0;
 }
 
+/*
+ * fcntl: descriptor flags, pipe sizes and seals run natively; record
+ * locks are forwarded, because a lock the jail took on a host file it
+ * reads would block the host's own writers. F_SETOWN, F_SETSIG,
+ * F_SETLEASE and F_NOTIFY are refused (ENOSYS): they aim signals at
+ * other processes or watch the host. The kernel reads the command as an
+ * unsigned int, so only its low 32 bits are compared.
+ */
+static int add_fcntl(scmp_filter_ctx ctx)
+{
+	static const uint64_t native[] = {
+		F_DUPFD,      F_GETFD,	    F_SETFD,	 F_GETFL,
+		F_SETFL,      F_GETOWN,	    F_GETSIG,	 F_DUPFD_CLOEXEC,
+		F_SETPIPE_SZ, F_GETPIPE_SZ, F_ADD_SEALS, F_GET_SEALS};
+	static const uint64_t locks[] = {F_GETLK,     F_SETLK,
+					 F_SETLKW,    F_OFD_GETLK,
+					 F_OFD_SETLK, F_OFD_SETLKW};
+	const uint64_t low = 0xffffffffULL;
+	size_t i;
+	int rc = 0;
+
+	for (i = 0; i < sizeof(native) / sizeof(*native); i++)
+		rc |= seccomp_rule_add(
+			ctx, SCMP_ACT_ALLOW, SCMP_SYS(fcntl), 1,
+			SCMP_A1_64(SCMP_CMP_MASKED_EQ, low, native[i]));
+	for (i = 0; i < sizeof(locks) / sizeof(*locks); i++)
+		rc |= seccomp_rule_add(
+			ctx, SCMP_ACT_NOTIFY, SCMP_SYS(fcntl), 1,
+			SCMP_A1_64(SCMP_CMP_MASKED_EQ, low, locks[i]));
+	return rc;
+}
+
 /* Limits of itself only; the hard limits were set before the filter and
  * an unprivileged process cannot raise them. The control socket is the
  * only socket the jail holds: it passes the listener over it once. */
@@ -478,7 +510,8 @@ scmp_filter_ctx policy_build(int self, const char **failed)
 		goto fail;
 	*failed = "argument rules";
 	if (add_clone(ctx) < 0 || add_signals(ctx, self) < 0 ||
-	    add_ioctl(ctx) < 0 || add_prctl(ctx) < 0 || add_misc(ctx) < 0)
+	    add_ioctl(ctx) < 0 || add_prctl(ctx) < 0 || add_misc(ctx) < 0 ||
+	    add_fcntl(ctx) < 0)
 		goto fail;
 	return ctx;
 
@@ -495,6 +528,10 @@ enum policy_action policy_notified(int nr)
 		if (policy_rules[i].action == POL_FORWARD &&
 		    seccomp_syscall_resolve_name(policy_rules[i].name) == nr)
 			return POL_FORWARD;
+
+	/* add_fcntl() forwards only the record-lock commands. */
+	if (nr == SCMP_SYS(fcntl))
+		return POL_FORWARD;
 
 	/* Every other notification is a KILL rule or a signal to another
 	 * process: both end the run. */
@@ -545,6 +582,7 @@ static const char *const supervisor_calls[] = {
 	"poll",
 	"ppoll",
 	"fcntl",
+	"flock",
 	"dup",
 	"dup3",
 	/* the jail */

@@ -1774,6 +1774,18 @@ enum vfs_kind vfs_lookup(struct vfs *v, const char *path, const char **target,
 	return w.m->kind;
 }
 
+bool vfs_is_tmpfs_file(struct vfs *v, dev_t dev)
+{
+	struct stat st;
+	size_t i;
+
+	for (i = 0; v && v->final && i < v->n; i++)
+		if (v->mounts[i]->kind == VFS_TMPFS &&
+		    fstat(v->mounts[i]->fd, &st) == 0 && st.st_dev == dev)
+			return true;
+	return false;
+}
+
 int vfs_tmpfs_root(struct vfs *v, const char *path, char *rel)
 {
 	struct where w;

@@ -74,6 +74,7 @@
 #define SANDBOX_VFS_H
 
 #include <errno.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/stat.h>
@@ -293,6 +294,10 @@ int vfs_utimens(struct vfs *v, const char *path, const struct timespec ts[2],
  * when the host lacks it and vfs_open() serves it as synthetic. */
 enum vfs_kind vfs_lookup(struct vfs *v, const char *path, const char **target,
 			 char *rel);
+
+/* Is DEV (st_dev of a file) one of this session's tmpfs instances? The
+ * files there are the jail's own; everything else belongs to the host. */
+bool vfs_is_tmpfs_file(struct vfs *v, dev_t dev);
 
 /* Descriptor of the root directory of the tmpfs serving PATH, for the
  * parent's tmpfs/list and tmpfs/read (read them with openat2 beneath it,

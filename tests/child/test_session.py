@@ -274,3 +274,47 @@ def test_glob_hidden_names_fail_like_missing_ones() -> None:
             assert c.output["stdout"] == b"[2, 2]\n", r
         finally:
             c.close()
+
+
+def test_locks_never_reach_host_files() -> None:
+    import fcntl
+    import tempfile
+    with tempfile.TemporaryDirectory() as d:
+        os.chmod(d, 0o755)
+        path = os.path.join(d, "db")
+        with open(path, "w") as f:
+            f.write("x")
+        os.chmod(path, 0o644)
+        c = Child()
+        try:
+            c.initialize(filesystem=[{"type": "bind", "source": d,
+                                      "target": "/d"}])
+            c.send({"jsonrpc": "2.0", "id": 1, "method": "execute",
+                    "params": {"code": (
+                        "import fcntl, struct, time\nf = open('/d/db')\n"
+                        "fcntl.flock(f, fcntl.LOCK_SH)\n"
+                        "fcntl.lockf(f, fcntl.LOCK_SH)\ntime.sleep(0.5)\n")}})
+            import time
+            time.sleep(0.3)
+            with open(path, "r+") as host:
+                fcntl.flock(host, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                fcntl.lockf(host, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            while "id" not in (m := c.recv()):
+                pass
+            assert m["result"]["outcome"] == "ok", m
+        finally:
+            c.close()
+
+
+def test_locks_and_sqlite_on_tmpfs(session: Child) -> None:
+    r = session.execute(
+        "import fcntl, sqlite3, threading\nf = open('/tmp/l', 'w')\n"
+        "fcntl.flock(f, fcntl.LOCK_EX)\n"
+        "g = open('/tmp/l')\n"
+        "try:\n    fcntl.flock(g, fcntl.LOCK_EX | fcntl.LOCK_NB); out = 'not exclusive'\n"
+        "except BlockingIOError:\n    out = 'exclusive'\n"
+        "db = sqlite3.connect('/tmp/t.db'); db.execute('create table t(x)')\n"
+        "db.execute('insert into t values (5)'); db.commit()\n"
+        "print(out, db.execute('select x from t').fetchone()[0])\n")
+    assert r["outcome"] == "ok", r
+    assert session.output["stdout"] == b"exclusive 5\n"
