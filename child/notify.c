@@ -179,6 +179,11 @@ static int resolve(struct notify *n, struct call *c, int dirfd, uint64_t addr,
 
 /* ---- handlers --------------------------------------------------------- */
 
+/* The flags an O_PATH open may carry; with others the VFS judges it. */
+#define O_PATH_ALLOWED                                                         \
+	(O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC | O_LARGEFILE |         \
+	 O_ACCMODE)
+
 /* A handler's answer that will come later, from the parent. */
 #define DEFERRED 1
 
@@ -240,7 +245,7 @@ static int do_open(struct notify *n, struct call *c, int dirfd, uint64_t addr,
 	/* The kernel will not inject an O_PATH file (ADDFD: EBADF): the jail
 	 * gets the object opened read-only, which serves every use of an
 	 * O_PATH descriptor but one, a symlink itself (ELOOP). */
-	if (flags & O_PATH)
+	if ((flags & O_PATH) && !(flags & ~O_PATH_ALLOWED))
 		flags = (flags & (O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)) |
 			O_RDONLY;
 	rc = defer_host(n, c, path, HOSTFS_OPEN, 0, flags);
