@@ -25,6 +25,7 @@ final class SessionInfo
         public readonly array $capabilities,
         public readonly array $isolation,
         public readonly array $limits,
+        public readonly string $pythonImplementation = '',
     ) {
     }
 
@@ -57,6 +58,7 @@ final class SessionInfo
             is_array($result['capabilities'] ?? null) ? $result['capabilities'] : [],
             is_array($result['isolation'] ?? null) ? $result['isolation'] : [],
             array_filter($limits, 'is_int'),
+            self::text($result['python']['implementation'] ?? null),
         );
     }
 

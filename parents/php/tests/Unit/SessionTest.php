@@ -58,6 +58,7 @@ final class SessionTest extends TestCase
         self::assertSame('1.0', $info->protocolVersion);
         self::assertSame('fake-child', $info->childName);
         self::assertSame('3.11.2', $info->pythonVersion);
+        self::assertSame('cpython', $info->pythonImplementation);
         self::assertSame(7000, $info->limit('wall_ms'));
         self::assertTrue($info->capabilities['hostfs']);
     }

@@ -77,6 +77,27 @@ final class ConformanceDriverTest extends TestCase
         self::assertArrayNotHasKey('value', $out['steps'][3]['result']);
     }
 
+    public function testReplacesInvalidUtf8InOutputAsPythonDoes(): void
+    {
+        // Each invalid sequence becomes one U+FFFD, as bytes.decode('utf-8', 'replace').
+        $bytes = "caf\xc3\xa9 \xff! \xe2\x82x \xed\xa0\x80 \xf0\x9f\x98";
+        $case = ['env' => ['FAKE_MODE' => 'normal'], 'steps' => [
+            ['execute' => ['code' => Fake::script([['op' => 'print', 'data' => base64_encode($bytes)]])]],
+        ]];
+
+        $out = json_decode(self::drive(json_encode($case))[1], true);
+
+        $want = "café \u{FFFD}! \u{FFFD}x \u{FFFD}\u{FFFD}\u{FFFD} \u{FFFD}";
+        self::assertSame($want, $out['steps'][0]['result']['stdout']);
+    }
+
+    public function testReportsThePythonImplementation(): void
+    {
+        $out = json_decode(self::drive('{"env": {"FAKE_MODE": "normal"}}')[1], true);
+
+        self::assertSame(['version' => '3.11.2', 'implementation' => 'cpython'], $out['initialize']['python']);
+    }
+
     public function testStepErrorsLeaveTheSessionGoingAndFatalOnesEndTheCase(): void
     {
         $case = ['env' => ['FAKE_MODE' => 'small-frame'], 'steps' => [
