@@ -3,7 +3,8 @@
 # docs/compatibility.md lists it with a reason.
 #
 #   make compat        every module of tests/compat/modules.txt; summary in
-#                      build/compat/summary.md (minutes of CPU: run sparingly)
+#                      build/compat/summary.md (15-30 min on 2 cores: run
+#                      sparingly)
 #   make test-compat   the quick modules of tests/compat/quick.txt, part of
 #                      `make test`
 

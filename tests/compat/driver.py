@@ -22,7 +22,8 @@ object:
     {"event": "done", "run": N}             the module finished
 
 S is one of pass, fail, error, skip, xfail, xpass. A "start" without its
-"result" means the process died during that test.
+"result" means the process died during that test (or ran over
+TEST_TIMEOUT).
 """
 
 import faulthandler
@@ -34,6 +35,11 @@ import traceback
 import unittest
 
 MARK = "@@compat@@ "
+# A test running longer than this is stopped the way regrtest's --timeout
+# does: faulthandler dumps every thread's stack on stderr and exits. The
+# runner then records it as crashed and resumes after it, so a test that
+# hangs costs a minute, not the module's whole wall-clock budget.
+TEST_TIMEOUT = 60
 DETAIL_MAX = 2000
 REPORT_FD = os.dup(1)
 
@@ -70,8 +76,11 @@ class ReportingResult(unittest.TestResult):
     def startTest(self, test):
         super().startTest(test)
         report(event="start", id=test.id())
+        faulthandler.dump_traceback_later(TEST_TIMEOUT, exit=True,
+                                          file=sys.__stderr__.fileno())
 
     def stopTest(self, test):
+        faulthandler.cancel_dump_traceback_later()
         super().stopTest(test)
         status, detail = self._outcome.pop(test.id(), ("pass", ""))
         report(event="result", id=test.id(), status=status,

@@ -41,6 +41,8 @@ import sys
 import tempfile
 import time
 
+from hints import first_line, hint
+
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(os.path.dirname(HERE))
 DRIVER = os.path.join(HERE, "driver.py")
@@ -48,18 +50,21 @@ PYTHON = "/usr/bin/python3.11"
 MARK = "@@compat@@ "
 
 # What the tests reasonably need beyond the documented defaults: CPython's
-# suite writes more and larger temporary files than 64 MiB / 4096 inodes,
-# starts a few dozen threads, and some modules run for minutes on a busy
-# 2-core machine; datetime and zoneinfo need the host's time zone database,
-# which the default layout (REQ-INIT-12) leaves out. Everything else is the
-# default layout and environment.
+# suite writes more and larger temporary files than 64 MiB / 4096 inodes
+# (sparse files of several GiB among them), starts a hundred threads at
+# once, opens more than FD_SETSIZE descriptors, and a slow module runs for
+# minutes on a busy 2-core machine (wall and CPU limits are set per module,
+# see sandbox_wall); datetime and zoneinfo need the host's time zone
+# database, which the default layout (REQ-INIT-12) leaves out. Everything
+# else is the default layout and environment.
 SANDBOX_OPTIONS = [
-    "--cpu", "600s", "--wall", "900s", "--memory", "2G",
-    "--threads", "64", "--open-files", "1024", "--output", "256M",
+    "--memory", "2G", "--threads", "256", "--open-files", "4096",
+    "--output", "256M", "--file-size", "8G",
     "--tmpfs", "/tmp:512M:65536",
     "--bind", "/usr/share/zoneinfo:/usr/share/zoneinfo",
 ]
-WALL_SECONDS = 900
+BARE_SECONDS = 600
+MAX_WALL_SECONDS = 900
 HARNESS_SLACK = 60
 # A module is retried after a crash without the tests already reported;
 # this bounds the retries of a module that crashes test after test.
@@ -146,6 +151,8 @@ class Runner:
 def describe(info: dict) -> str:
     """One line saying how an attempt ended, for a crashed test's detail."""
     text = "%s: %s" % (info.get("place"), info.get("outcome"))
+    if "Timeout (0:" in info.get("stderr_tail", ""):
+        text += " (the test ran over the driver's per-test timeout)"
     if info.get("violation"):
         text += " (syscall %s)" % info["violation"].get("syscall")
     if info.get("signal"):
@@ -168,12 +175,14 @@ class SandboxRunner(Runner):
 
     place = "sandbox"
 
-    def __init__(self, module: str, scratch: str, cli: str):
+    def __init__(self, module: str, scratch: str, cli: str, wall: int):
         super().__init__(module, scratch)
         self.cli = cli
+        self.wall = wall
 
     def command(self, excluded: list) -> list:
-        cmd = [self.cli, "run", "--json"] + SANDBOX_OPTIONS
+        limits = ["--wall", "%ds" % self.wall, "--cpu", "%ds" % self.wall]
+        cmd = [self.cli, "run", "--json"] + limits + SANDBOX_OPTIONS
         args = [self.module]
         if excluded:
             host = write_exclusions(self.scratch, excluded)
@@ -185,7 +194,7 @@ class SandboxRunner(Runner):
         start = time.monotonic()
         try:
             proc = subprocess.run(self.command(excluded), capture_output=True,
-                                  timeout=WALL_SECONDS + HARNESS_SLACK)
+                                  timeout=self.wall + HARNESS_SLACK)
         except subprocess.TimeoutExpired:
             return "", {"place": self.place, "outcome": "harness-timeout"}
         seconds = time.monotonic() - start
@@ -245,7 +254,7 @@ class BareRunner(Runner):
         start = time.monotonic()
         try:
             proc = subprocess.run(cmd, capture_output=True, cwd=work, env=env,
-                                  timeout=WALL_SECONDS)
+                                  timeout=BARE_SECONDS)
         except subprocess.TimeoutExpired as e:
             stdout = (e.stdout or b"").decode("utf-8", "replace")
             return stdout, {"place": self.place, "outcome": "timeout"}
@@ -263,15 +272,31 @@ def load_known(path: str) -> list:
     """Reads (pattern, reason) rows from the compatibility document.
 
     A row is a Markdown table line whose first cell is a backquoted test id
-    or fnmatch glob of test ids, and whose second cell is the reason.
+    or fnmatch glob of test ids (dotted: test.test_os.X.y, but also
+    ctypes.test.* and the like), and whose second cell is the reason.
     """
     known = []
     with open(path, encoding="utf-8") as f:
         for line in f:
             m = KNOWN_ROW.match(line.strip())
-            if m and m.group(1).startswith("test.") and m.group(2):
+            if m and "." in m.group(1) and m.group(2):
                 known.append((m.group(1), m.group(2)))
     return known
+
+
+def load_not_run(path: str) -> dict:
+    """Reads the modules the document says are not compared, with reasons.
+
+    A row is a table line whose first cell is a backquoted module name
+    (test_subprocess) and whose second cell is the reason.
+    """
+    not_run = {}
+    with open(path, encoding="utf-8") as f:
+        for line in f:
+            m = KNOWN_ROW.match(line.strip())
+            if m and MODULE_NAME.match(m.group(1)) and m.group(2):
+                not_run[m.group(1)] = m.group(2)
+    return not_run
 
 
 def known_reason(test_id: str, known: list):
@@ -282,12 +307,27 @@ def known_reason(test_id: str, known: list):
     return None
 
 
+def why_missing(module: str, test_id: str, sandbox: dict) -> str:
+    """Why the sandbox never reported a test: its class or module failed.
+
+    A failing setUpClass or setUpModule, or a module that did not even
+    import (its tests are never collected), is reported once under its
+    own id; that report explains every test it took with it.
+    """
+    cls = test_id.rsplit(".", 1)[0]
+    for key in ("setUpClass (%s)" % cls, "setUpModule (%s)" % cls.rsplit(".", 1)[0],
+                "test.%s.<module>" % module):
+        if key in sandbox:
+            return "%s: %s\n%s" % (key, sandbox[key][0], sandbox[key][1])
+    return "not reported in the sandbox"
+
+
 def compare(module: str, bare: dict, sandbox: dict, known: list) -> dict:
     """Counts one module and lists its differences."""
     passing = [t for t, (s, _) in bare.items() if s in PASSING]
     diffs = []
     for test_id in sorted(passing):
-        got = sandbox.get(test_id, ["missing", "not reported in the sandbox"])
+        got = sandbox.get(test_id) or ["missing", why_missing(module, test_id, sandbox)]
         if got[0] in PASSING:
             continue
         diffs.append({"id": test_id, "status": got[0], "detail": got[1],
@@ -299,7 +339,19 @@ def compare(module: str, bare: dict, sandbox: dict, known: list) -> dict:
         "sandbox_pass": len(passing) - len(diffs),
         "sandbox_pass_total": sum(1 for s, _ in sandbox.values() if s in PASSING),
         "differences": diffs,
+        "passing": passing,
     }
+
+
+def sandbox_wall(bare_attempts: list) -> int:
+    """Wall and CPU seconds for one sandboxed attempt of a module.
+
+    Generous against the bare time (the machine is shared, and forwarded
+    calls cost a little), yet short enough that a test hanging in the
+    sandbox costs minutes, not the whole budget, before it is skipped.
+    """
+    seconds = sum(a.get("seconds", BARE_SECONDS) for a in bare_attempts)
+    return int(min(MAX_WALL_SECONDS, 60 + 4 * seconds))
 
 
 def run_module(module: str, cli: str, known: list, out: str) -> dict:
@@ -307,7 +359,7 @@ def run_module(module: str, cli: str, known: list, out: str) -> dict:
     with tempfile.TemporaryDirectory(prefix="compat-") as scratch:
         bare = BareRunner(module, scratch)
         bare.run()
-        sandbox = SandboxRunner(module, scratch, cli)
+        sandbox = SandboxRunner(module, scratch, cli, sandbox_wall(bare.attempts))
         sandbox.run()
 
     record = {"bare": bare.results, "sandbox": sandbox.results,
@@ -329,32 +381,42 @@ def reuse_module(module: str, cli: str, known: list, out: str) -> dict:
     return compare(module, record["bare"], record["sandbox"], known)
 
 
-# How an unlisted difference most likely arose, judged from its traceback;
-# only a hint for the reader of the summary, never a reason on its own.
-HINTS = [
-    (re.compile(r"multiprocessing/.*\n.*\n.*PermissionError: \[Errno 1\]", re.S),
-     "starts a multiprocessing process: fork is refused (EPERM)"),
-    (re.compile(r"(_fork_exec|os\.fork\(\)|posix_spawn|os\.execv).*"
-                r"PermissionError: \[Errno 1\]", re.S),
-     "spawns a subprocess: fork/exec are refused (EPERM)"),
-    (re.compile(r"socket.*(PermissionError|Errno 97|Errno 13|Errno 1\])", re.S),
-     "opens a socket: no network in the sandbox"),
-    (re.compile(r"'/proc/"), "needs /proc, which the sandbox does not have"),
-]
+def propose(summaries: list) -> list:
+    """Draft rows of the compatibility document for unlisted differences.
+
+    Differences are grouped by class: when every bare-passing test of a
+    class differs for the same likely cause, one glob row covers the class,
+    and likewise for a whole module; otherwise each test gets its row.
+    """
+    rows = []
+    for s in summaries:
+        unknown = {d["id"]: hint(d["detail"]) for d in s["differences"] if not d["reason"]}
+        if not unknown:
+            continue
+        prefix = "test.%s." % s["module"]
+        causes = set(unknown.values())
+        if (len(causes) == 1 and len(unknown) == len(s["passing"])
+                and all(t.startswith(prefix) for t in unknown)):
+            rows.append("| `%s*` | %s |" % (prefix, causes.pop()[1]))
+            continue
+        rows += class_rows(unknown, s["passing"])
+    return rows
 
 
-def hint(detail: str) -> str:
-    """A likely cause of a difference, or the failure's last line."""
-    for pattern, text in HINTS:
-        if pattern.search(detail):
-            return text
-    return "?? " + first_line(detail)
+def class_rows(unknown: dict, passing: list) -> list:
+    """Rows for one module: a class glob where a whole class shares a cause."""
+    by_class = {}
+    for test_id in passing:
+        by_class.setdefault(test_id.rsplit(".", 1)[0], []).append(test_id)
 
-
-def first_line(detail: str) -> str:
-    """The most telling line of a failure: the exception at the bottom."""
-    lines = [ln.strip() for ln in detail.strip().splitlines() if ln.strip()]
-    return lines[-1][:200] if lines else ""
+    rows = []
+    for cls, ids in sorted(by_class.items()):
+        causes = {unknown.get(t) for t in ids}
+        if len(causes) == 1 and None not in causes and len(ids) > 1:
+            rows.append("| `%s.*` | %s |" % (cls, causes.pop()[1]))
+            continue
+        rows += ["| `%s` | %s |" % (t, unknown[t][1]) for t in sorted(ids) if t in unknown]
+    return rows
 
 
 def render(summaries: list) -> str:
@@ -382,7 +444,7 @@ def render(summaries: list) -> str:
     out += ["", "## Differences", ""]
     for s in summaries:
         for d in s["differences"]:
-            why = d["reason"] or "NOT LISTED: " + first_line(d["detail"])
+            why = d["reason"] or "NOT LISTED: " + hint(d["detail"])[1]
             out.append("- `%s` (%s): %s" % (d["id"], d["status"], why))
     return "\n".join(out) + "\n"
 
@@ -456,7 +518,8 @@ def run_all(args: argparse.Namespace, known: list) -> list:
 def main(argv: list) -> int:
     args = parse_args(argv)
     try:
-        check_setup(args)
+        if not args.reuse:
+            check_setup(args)
         known = load_known(args.known)
         summaries = run_all(args, known)
     except (HarnessError, OSError) as e:
@@ -471,8 +534,7 @@ def main(argv: list) -> int:
 
     unknown = [d for s in summaries for d in s["differences"] if not d["reason"]]
     if args.propose:
-        for d in unknown:
-            print("| `%s` | %s |" % (d["id"], hint(d["detail"])))
+        print("\n".join(propose(summaries)))
     if args.check and unknown:
         for d in unknown:
             print("compat: not listed: %s (%s) %s" % (d["id"], d["status"],

@@ -13,6 +13,7 @@ import sys
 import pytest
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import hints  # noqa: E402
 import run  # noqa: E402
 
 ROOT = run.ROOT
@@ -100,26 +101,47 @@ def test_known_rows_and_globs(tmp_path):
     doc.write_text("| test | reason |\n|---|---|\n"
                    "| `test.test_a.T.test_one` | spawns |\n"
                    "| `test.test_b.C.*` | whole class |\n"
-                   "| `not.a.test` | ignored |\n"
+                   "| `ctypes.test.test_find.*` | no gcc |\n"
+                   "| `test_socket` | a module row, not a test |\n"
                    "| `test.test_c.T.test_no_reason` |  |\n")
     known = run.load_known(str(doc))
     assert run.known_reason("test.test_a.T.test_one", known) == "spawns"
     assert run.known_reason("test.test_b.C.test_x", known) == "whole class"
     assert run.known_reason("test.test_a.T.test_two", known) is None
+    assert run.known_reason("ctypes.test.test_find.F.test_gl", known) == "no gcc"
+    assert run.known_reason("test_socket", known) is None
     assert run.known_reason("test.test_c.T.test_no_reason", known) is None
 
 
 @pytest.mark.parametrize("detail,expected", [
     ("  File \"/usr/lib/python3.11/subprocess.py\", line 1834, in _execute_child\n"
      "    self.pid = _fork_exec(\nPermissionError: [Errno 1] Operation not permitted",
-     "spawns a subprocess"),
+     "subprocess"),
     ("multiprocessing/popen_fork.py\", line 66, in _launch\n    self.pid = os.fork()\n"
      "PermissionError: [Errno 1] Operation not permitted", "multiprocessing"),
-    ("FileNotFoundError: [Errno 2] No such file or directory: '/proc/self/fd'", "/proc"),
-    ("AssertionError: 1 != 2", "?? AssertionError: 1 != 2"),
+    ("asyncio/selector_events.py\", line 107, in _make_self_pipe\n"
+     "PermissionError: [Errno 13] Permission denied", "asyncio"),
+    ("KeyError: 'getpwuid(): uid not found: 0'", "root"),
+    ("AssertionError: 1 != 2", "?"),
 ])
 def test_hints(detail, expected):
-    assert expected in run.hint(detail)
+    assert hints.hint(detail)[0] == expected
+
+
+def test_propose_groups_a_class_sharing_one_cause():
+    fork = "_fork_exec(\nPermissionError: [Errno 1] Operation not permitted"
+    bare = {"test.test_x.A.a": ["pass", ""], "test.test_x.A.b": ["pass", ""],
+            "test.test_x.B.a": ["pass", ""], "test.test_x.B.b": ["pass", ""]}
+    sandbox = {"test.test_x.A.a": ["error", fork], "test.test_x.A.b": ["error", fork],
+               "test.test_x.B.a": ["error", fork], "test.test_x.B.b": ["pass", ""]}
+    rows = run.propose([run.compare("test_x", bare, sandbox, [])])
+    assert rows[0].startswith("| `test.test_x.A.*` | runs a program")
+    assert rows[1].startswith("| `test.test_x.B.a` | runs a program")
+    assert len(rows) == 2
+
+    sandbox["test.test_x.B.b"] = ["error", fork]
+    rows = run.propose([run.compare("test_x", bare, sandbox, [])])
+    assert [r.split("|")[1].strip() for r in rows] == ["`test.test_x.*`"]
 
 
 def test_check_fails_on_an_unlisted_difference(tmp_path):
@@ -142,3 +164,19 @@ def test_bad_module_name_is_refused():
                            "../etc/passwd"], capture_output=True, text=True, timeout=60)
     assert proc.returncode == 2
     assert "invalid module name '../etc/passwd'" in proc.stderr
+
+
+def test_every_test_module_is_compared_or_excused():
+    """modules.txt plus the document's not-run table cover the whole suite."""
+    suite = set()
+    for name in os.listdir("/usr/lib/python3.11/test"):
+        base = name[:-3] if name.endswith(".py") else name
+        path = os.path.join("/usr/lib/python3.11/test", name)
+        if run.MODULE_NAME.match(base) and (name.endswith(".py") or os.path.isdir(path)):
+            suite.add(base)
+    compared = set(run.read_list(os.path.join(ROOT, "tests", "compat", "modules.txt")))
+    not_run = run.load_not_run(os.path.join(ROOT, "docs", "compatibility.md"))
+
+    assert not compared & set(not_run), "both compared and not run"
+    assert sorted(suite - compared - set(not_run)) == []
+    assert sorted((compared | set(not_run)) - suite) == []
