@@ -421,6 +421,41 @@ START_TEST(invoke_passes_arguments)
 }
 END_TEST
 
+/* REQ-VER-4: a feature reported false is refused locally (the fake child
+ * would answer it), and the session goes on. */
+START_TEST(capability_false_is_refused_locally)
+{
+	struct pysandbox *s = started(fake_options("nocaps"));
+	struct pysandbox_result *r = NULL;
+	struct json_object *list = NULL;
+	void *data = NULL;
+	size_t len;
+
+	ck_assert_int_eq(pysandbox_invoke(s, "mod.f", NULL, NULL, &r),
+			 -ENOTSUP);
+	ck_assert_ptr_null(r);
+	ck_assert_ptr_nonnull(strstr(pysandbox_errmsg(s), "invoke"));
+	ck_assert_int_eq(pysandbox_tmpfs_list(s, "/tmp", &list), -ENOTSUP);
+	ck_assert_int_eq(
+		pysandbox_tmpfs_read(s, "/tmp/out.txt", 100, &data, &len),
+		-ENOTSUP);
+	ck_assert_ptr_null(data);
+	ck_assert_int_eq(pysandbox_cancel(s), -ENOTSUP);
+	r = run(s, "print still here");
+	ck_assert_str_eq(out(r), "still here\n");
+	pysandbox_result_free(r);
+	pysandbox_close(s);
+
+	s = started(fake_options("noexec"));
+	ck_assert_int_eq(pysandbox_execute(s, "print x", &r), -ENOTSUP);
+	ck_assert_int_eq(pysandbox_execute_path(s, "/x.py", &r), -ENOTSUP);
+	ck_assert_int_eq(pysandbox_invoke(s, "mod.f", NULL, NULL, &r), 0);
+	pysandbox_result_free(r);
+	pysandbox_close(s);
+	assert_no_children();
+}
+END_TEST
+
 START_TEST(stdin_reaches_the_run)
 {
 	struct pysandbox *s = fake();
@@ -917,6 +952,8 @@ START_TEST(strerror_covers_codes)
 	ck_assert_str_eq(pysandbox_strerror(PYSANDBOX_EPROTO),
 			 "the child broke the protocol");
 	ck_assert_str_eq(pysandbox_strerror(-ESRCH), "no run in progress");
+	ck_assert_str_eq(pysandbox_strerror(-ENOTSUP),
+			 "the child does not support this feature");
 	ck_assert_str_eq(pysandbox_outcome_name(PYSANDBOX_MEMORY_LIMIT),
 			 "memory_limit");
 	ck_assert_str_eq(pysandbox_exc_name(PYSANDBOX_EXC_KEY_ERROR),
@@ -1073,6 +1110,7 @@ static Suite *suite(void)
 	tcase_add_test(t, exception_and_exit);
 	tcase_add_test(t, fatal_outcome_ends_session);
 	tcase_add_test(t, invoke_passes_arguments);
+	tcase_add_test(t, capability_false_is_refused_locally);
 	tcase_add_test(t, stdin_reaches_the_run);
 	tcase_add_test(t, reads_while_writing);
 	tcase_add_test(t, oversized_request_keeps_session);

@@ -26,7 +26,8 @@
  * Errors. Every function returning int returns 0 on success or a negative
  * code: a negative errno for failures of the caller's input or of the
  * system (-EINVAL bad argument, -ENOMEM, -EBUSY a run is in progress,
- * -ESRCH nothing to cancel, -E2BIG a size bound was exceeded), or one of
+ * -ESRCH nothing to cancel, -E2BIG a size bound was exceeded, -ENOTSUP
+ * the child reports the feature's capability false), or one of
  * the PYSANDBOX_E* codes below for failures of the child. Sessions and
  * options keep a one-line message describing their last failure
  * (pysandbox_errmsg, pysandbox_options_errmsg). The library never prints,
@@ -356,6 +357,9 @@ int pysandbox_set_filename(struct pysandbox *s, const char *filename);
  * may have any outcome, including fatal ones, after which the session has
  * ended. Errors: -EINVAL (not started / bad argument), -EBUSY (a run is
  * in progress in another thread), -E2BIG (request over the frame limit),
+ * -ENOTSUP (the child's capabilities say execute, or for
+ * pysandbox_invoke() invoke, is false: nothing is sent, the session goes
+ * on),
  * PYSANDBOX_EENDED, PYSANDBOX_EREMOTE, PYSANDBOX_EPROTO, PYSANDBOX_ECHILD,
  * PYSANDBOX_ETIMEDOUT (the last three end the session).
  */
@@ -373,12 +377,14 @@ int pysandbox_invoke(struct pysandbox *s, const char *callable,
 
 /* Asks the child to cancel the run in progress; that run then ends with
  * outcome "cancelled" (fatal). Safe from any thread; returns at once.
- * -ESRCH when no run is in progress. */
+ * -ESRCH when no run is in progress, -ENOTSUP when the child's
+ * capabilities say cancel is false. */
 int pysandbox_cancel(struct pysandbox *s);
 
 /* Reading back tmpfs files needs a usable session: after a fatal outcome
  * these return PYSANDBOX_EENDED (protocol 1.0 has no tmpfs requests in
- * the ended state).
+ * the ended state), and -ENOTSUP when the child's capabilities say tmpfs
+ * is false.
  *
  * Lists the tmpfs directory PATH recursively. *RESULT receives a new
  * reference to the child's answer {"entries":[...],"truncated":BOOL}.

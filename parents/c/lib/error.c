@@ -28,6 +28,8 @@ EXPORT const char *pysandbox_strerror(int code)
 		return "no run in progress";
 	case -EBUSY:
 		return "a run is in progress";
+	case -ENOTSUP:
+		return "the child does not support this feature";
 	default:
 		return code < 0 && code > -4096 ? strerror(-code)
 						: "unknown error";

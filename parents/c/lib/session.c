@@ -202,6 +202,28 @@ static int check_ready(struct pysandbox *s)
 	return 0;
 }
 
+/* REQ-VER-4: a feature the child reports false is never asked for; the
+ * call is refused here and the session goes on. Before start there is no
+ * info yet, and begin_run() refuses the call instead. */
+static bool unsupported(const struct pysandbox *s, const char *feature)
+{
+	struct json_object *caps, *cap;
+
+	return s->info &&
+	       json_object_object_get_ex(s->info, "capabilities", &caps) &&
+	       json_object_object_get_ex(caps, feature, &cap) &&
+	       json_object_is_type(cap, json_type_boolean) &&
+	       !json_object_get_boolean(cap);
+}
+
+static int need(struct pysandbox *s, const char *feature)
+{
+	if (unsupported(s, feature))
+		return __psb_fail(s, -ENOTSUP, "the child does not support %s",
+				  feature);
+	return 0;
+}
+
 static int begin_run(struct pysandbox *s)
 {
 	bool busy;
@@ -254,7 +276,10 @@ static int run(struct pysandbox *s, const char *method,
 {
 	struct json_object *json;
 	int64_t deadline;
-	int ret = begin_run(s);
+	int ret = need(s, method);
+
+	if (!ret)
+		ret = begin_run(s);
 
 	if (ret) {
 		json_object_put(params);
@@ -334,6 +359,9 @@ EXPORT int pysandbox_cancel(struct pysandbox *s)
 {
 	bool running;
 
+	/* Any thread may call this: no message, just the code. */
+	if (unsupported(s, "cancel"))
+		return -ENOTSUP;
 	pthread_mutex_lock(&s->lock);
 	running = s->running;
 	if (running)
@@ -351,7 +379,10 @@ EXPORT int pysandbox_cancel(struct pysandbox *s)
 static int tmpfs_request(struct pysandbox *s, const char *method,
 			 struct json_object *params, struct json_object **res)
 {
-	int ret = begin_run(s);
+	int ret = need(s, "tmpfs");
+
+	if (!ret)
+		ret = begin_run(s);
 
 	if (ret) {
 		json_object_put(params);

@@ -7,8 +7,9 @@
  * silence, garbage (endless malformed frames), garbage2 (two, then a good
  * answer), oversized (one 2 MiB frame, then a good answer), error
  * (setup_failed), version (answers "2.0"), nullerror, linger (ignores
- * shutdown), chatty (1 MiB of notifications after its answer). The
- * initialize answer echoes the params under "echo".
+ * shutdown), chatty (1 MiB of notifications after its answer), nocaps
+ * (reports invoke, tmpfs, hostfs and cancel false), noexec (reports
+ * execute false). The initialize answer echoes the params under "echo".
  *
  * Code to execute (inline, or an inline file given by path) is a script
  * of commands, one per line or separated by ';': print TEXT, eprint
@@ -633,6 +634,18 @@ static void initialize(struct sbp_message *m)
 	json_object_object_add(r, "child",
 			       json_tokener_parse("{\"name\":\"fake-child\","
 						  "\"version\":\"0\"}"));
+	if (!strcmp(init_mode, "nocaps"))
+		json_object_object_add(
+			r, "capabilities",
+			json_tokener_parse("{\"execute\":true,\"invoke\":false,"
+					   "\"tmpfs\":false,\"hostfs\":false,"
+					   "\"cancel\":false}"));
+	if (!strcmp(init_mode, "noexec"))
+		json_object_object_add(
+			r, "capabilities",
+			json_tokener_parse("{\"execute\":false,\"invoke\":true,"
+					   "\"tmpfs\":true,\"hostfs\":true,"
+					   "\"cancel\":true}"));
 	json_object_object_add(r, "limits", limits(m->params));
 	json_object_object_add(r, "echo", json_object_get(m->params));
 	send_msg(sbp_response(m->id, r));

@@ -65,6 +65,8 @@ static const char *kind_of(int code, enum phase phase)
 					: "invalid_argument";
 	case -EINVAL:
 		return "invalid_argument";
+	case -ENOTSUP:
+		return "unsupported";
 	}
 	return "other";
 }
