@@ -63,7 +63,7 @@ const KINDS = {
 
 /** Errors that fail one step; the session goes on. */
 const STEP_ERRORS = new Set(['ERR_REMOTE', 'ERR_BUSY', 'ERR_SESSION_ENDED', 'ERR_INVALID_ARG',
-  'ERR_FRAME_TOO_LARGE']);
+  'ERR_FRAME_TOO_LARGE', 'ERR_UNSUPPORTED']);
 
 class MalformedCase extends Error {}
 

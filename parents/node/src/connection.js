@@ -86,8 +86,9 @@ export class Connection {
   #nextId = 1;
   /** @type {Map<string | number, Pending>} */
   #pending = new Map();
-  /** @type {Set<string | number>} */
-  #incoming = new Set();
+  /** Requests of the child being answered: id → a token that is its own while it is. */
+  /** @type {Map<string | number, object>} */
+  #incoming = new Map();
   #protocolErrors = 0;
   #closed = false;
   #quiet = false;
@@ -159,6 +160,27 @@ export class Connection {
    */
   quiet() {
     this.#quiet = true;
+  }
+
+  /**
+   * Answers every request of the child still being worked on with an
+   * internal_error now, and drops the answers its handlers give later. A
+   * parent must have answered the child before it sends the next run (SPEC
+   * [REQ-STATE-6]), and stops working on a run's requests once its response
+   * is in ([REQ-HOST-8]). Returns how many were abandoned.
+   * @param {string} why
+   * @returns {number}
+   */
+  abandonIncoming(why) {
+    const ids = [...this.#incoming.keys()];
+    this.#incoming.clear();
+    for (const id of ids) {
+      debug('request %s of the child abandoned: %s', id, why);
+      if (!this.#quiet) {
+        this.#sendError(id, RPC_CODES.internal_error, why);
+      }
+    }
+    return ids.length;
   }
 
   /** Ends fd 3: the child sees EOF, which ends the session (SPEC [REQ-BAD-14]). */
@@ -307,20 +329,24 @@ export class Connection {
    * @param {unknown} params
    */
   async #answer(id, method, params) {
-    this.#incoming.add(id);
+    const token = {};
+    this.#incoming.set(id, token);
+    const mine = () => this.#incoming.get(id) === token;
     try {
       const result = await this.#handlers.onRequest(method, params, id);
-      if (!this.#closed && !this.#quiet) {
+      if (mine() && !this.#closed && !this.#quiet) {
         this.#write(encodeFrame({ jsonrpc: '2.0', id, result }, this.#maxFrame));
       }
     } catch (err) {
       const reply = err instanceof RpcReply ? err
         : new RpcReply(RPC_CODES.internal_error, `cannot answer '${method}': ${errorMessage(err)}`);
-      if (!this.#quiet) {
+      if (mine() && !this.#quiet) {
         this.#sendError(id, reply.rpcCode, reply.message, reply.data);
       }
     } finally {
-      this.#incoming.delete(id);
+      if (mine()) {
+        this.#incoming.delete(id);
+      }
     }
   }
 

@@ -173,6 +173,7 @@ export class Sandbox extends EventEmitter {
         "an answer to 'initialize'", options.signal);
       this.#info = parseSession(raw, /** @type {Record<string, number>} */ (params.limits ?? {}));
       this.#conn?.setMaxFrame(this.#info.limits.frameBytes);
+      this.#conn?.abandonIncoming('initialize was answered before this request');
     } catch (err) {
       const error = err instanceof SandboxError ? err : new SandboxError('ERR_SPAWN', errorMessage(err), { cause: err });
       await this.#fail(error);
@@ -576,6 +577,9 @@ export class Sandbox extends EventEmitter {
   }
 
   #endRun() {
+    // SPEC [REQ-STATE-6], [REQ-HOST-8]: the child's requests of this run are
+    // answered now, before anyone can start the next run.
+    this.#conn?.abandonIncoming('the run ended before this request was answered');
     this.#runAbort?.abort(new SandboxError('ERR_CLOSED', 'the run has ended'));
     this.#runAbort = undefined;
     this.#run = undefined;

@@ -48,6 +48,16 @@ export class Connection {
      * `shutdown` (SPEC [REQ-SHUT-3]); frames are still read.
      */
     quiet(): void;
+    /**
+     * Answers every request of the child still being worked on with an
+     * internal_error now, and drops the answers its handlers give later. A
+     * parent must have answered the child before it sends the next run (SPEC
+     * [REQ-STATE-6]), and stops working on a run's requests once its response
+     * is in ([REQ-HOST-8]). Returns how many were abandoned.
+     * @param {string} why
+     * @returns {number}
+     */
+    abandonIncoming(why: string): number;
     /** Ends fd 3: the child sees EOF, which ends the session (SPEC [REQ-BAD-14]). */
     end(): void;
     #private;
