@@ -67,6 +67,18 @@ it('runs a case and prints its outcome as one JSON line', async () => {
   assert.deepEqual(cancel, { cancelled: false });
 });
 
+it('reports a call the child does not support as an unsupported step and goes on', async () => {
+  const c = { steps: [{ invoke: { callable: 'm.f' } }, { execute: { code: 'print after' } }] };
+  const { status, stdout } = await drive(JSON.stringify(c), ['--child', fakeChild('no-capabilities')]);
+  assert.equal(status, 0);
+  const out = JSON.parse(stdout);
+  assert.equal(out.error, null);
+  assert.equal(out.steps.length, 2);
+  assert.equal(out.steps[0].error.kind, 'unsupported');
+  assert.equal(out.steps[0].error.node_code, 'ERR_UNSUPPORTED');
+  assert.equal(out.steps[1].result.stdout, 'after\n');
+});
+
 it('reports a failure to start as the outcome, not as a malformed case', async () => {
   const { status, stdout } = await drive('{"steps":[]}', ['--child', fakeChild('exit-at-start')]);
   assert.equal(status, 0);

@@ -42,6 +42,30 @@ async function withFunctions() {
 }
 
 describe('host functions', () => {
+  it('answers a call still open when its run ends before the next run is sent', async () => {
+    const sandbox = new Sandbox({ child: fakeChild() });
+    /** @type {AbortSignal | undefined} */
+    let seen;
+    sandbox.expose('stuck', (_args, _kwargs, { signal }) => {
+      seen = signal;
+      return new Promise((resolve) => { setTimeout(() => resolve('late'), 5000).unref(); });
+    });
+    await within(sandbox.start());
+    try {
+      const began = Date.now();
+      assert.equal((await within(sandbox.execute('leave stuck'))).outcome, 'ok');
+      assert.equal(seen?.aborted, true);
+      // The fake child answers busy to a run sent while its call is open.
+      const next = await within(sandbox.execute('left'), 2000);
+      assert.equal(next.outcome, 'ok');
+      assert.deepEqual(JSON.parse(next.stdout),
+        { code: -32603, message: 'the run ended before this request was answered' });
+      assert.ok(Date.now() - began < 2000);
+    } finally {
+      await sandbox.close();
+    }
+  });
+
   it('calls sync and async functions with args and kwargs', async () => {
     const sandbox = await withFunctions();
     try {
