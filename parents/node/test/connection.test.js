@@ -160,3 +160,27 @@ it('answers nothing once quiet, and fails everything outstanding on failAll', as
   await assert.rejects(pending.response, { code: 'ERR_CHILD_EXITED' });
   assert.throws(() => h.conn.request('cancel', {}), { code: 'ERR_CLOSED' });
 });
+
+it('answers abandoned requests of the child at once and drops their late answers', async () => {
+  /** @type {Map<string, (value: unknown) => void>} */
+  const finish = new Map();
+  const h = harness({
+    onRequest: (_method, params) => new Promise((resolve) => {
+      finish.set(/** @type {any} */ (params).tag, resolve);
+    }),
+  });
+  await h.child(JSON.stringify({ jsonrpc: '2.0', id: 'h1', method: 'host/call', params: { tag: 'old' } }));
+  assert.equal(h.conn.abandonIncoming('the run ended'), 1);
+  assert.deepEqual(h.sent(), [{ jsonrpc: '2.0', id: 'h1', error: { code: -32603, message: 'the run ended' } }]);
+  assert.equal(h.conn.abandonIncoming('again'), 0);
+
+  // The id is free again: a new request with it is answered, the old handler's answer is not.
+  await h.child(JSON.stringify({ jsonrpc: '2.0', id: 'h1', method: 'host/call', params: { tag: 'new' } }));
+  finish.get('old')?.('late');
+  await new Promise((resolve) => setImmediate(resolve));
+  assert.deepEqual(h.sent(), []);
+  finish.get('new')?.('fresh');
+  await new Promise((resolve) => setImmediate(resolve));
+  assert.deepEqual(h.sent(), [{ jsonrpc: '2.0', id: 'h1', result: 'fresh' }]);
+  assert.equal(h.conn.abandonIncoming('none left'), 0);
+});
