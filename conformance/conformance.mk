@@ -4,7 +4,8 @@
 #   make conformance-child      only the child group, against build/sandbox
 #   make conformance-selftest   deliberately broken drivers fail exactly
 #                               the cases they should
-#   make conformance-unit       the suite's own fast checks (in make test)
+#   make conformance-unit       the suite's own fast checks
+# All three are in make test.
 
 CONF_MOCK    := $(BUILD)/conformance/mockchild
 CONF_RUN     := conformance/run
@@ -42,7 +43,9 @@ conformance-selftest: $(CONF_DEPS)
 conformance-unit:
 	$(PYTHON) conformance/selftest/unit.py
 
-TEST_TARGETS += conformance-unit
+# The whole suite (three parents and the child, about 2 minutes here) and
+# the proof that it can fail (broken drivers, about 1.5 minutes).
+TEST_TARGETS += conformance-unit conformance conformance-selftest
 
 conformance-lint:
 	$(PYTHON) -m pyflakes $(CONF_RUN) conformance/runner conformance/selftest
