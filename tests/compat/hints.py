@@ -62,7 +62,7 @@ HINTS = [
     ("mode", r"AssertionError: (420 != 438|493 != 509)",
      "sandbox bug: files and directories made in the tmpfs ignore the jail's umask"),
     ("opath", r"Bad file descriptor: '",
-     "sandbox bug: os.open(path, O_PATH) fails with EBADF"),
+     "sandbox bug: O_PATH opens fail (EBADF before 38246a3)"),
     ("slash", r"Invalid argument: '.*/'",
      "sandbox bug: a path with a trailing slash is EINVAL (the kernel says EISDIR/ENOENT)"),
     ("link", r"os\.link|link\(\): \[Errno 1\]",
