@@ -42,7 +42,8 @@ HINTS = [
      "sandbox bug: the interpreter starts in the C locale with ASCII filesystem and stdio "
      "encodings (not UTF-8)"),
     ("locale", r"unsupported locale setting|cannot set the system default locale|Cannot set locale",
-     "sandbox bug: setlocale(LC_ALL, \"\") fails for the default LANG=C.UTF-8 (no /usr/lib/locale)"),
+     "sandbox bug: setlocale(LC_ALL, \"\") fails for the default LANG=C.UTF-8 "
+     "(no /usr/lib/locale)"),
     ("site", r"invoked with -S|need user site|ENABLE_USER_SITE",
      "sandbox bug: the site module is not imported (sys.flags.no_site is 1)"),
     ("bytecode", r"writing bytecode|byte-compile disabled|dont_write_bytecode",
