@@ -337,8 +337,10 @@ static int add_entry(struct vfs *v, struct json_object *e, size_t index,
 		   "unknown entry type");
 }
 
-static const char passwd[] = "sandbox:x:1000:1000:sandbox:/tmp:/bin/false\n";
-static const char group[] = "sandbox:x:1000:\n";
+/* root as well: programs (tarfile, shutil) look up uid 0 by name. */
+static const char passwd[] = "root:x:0:0:root:/root:/bin/false\n"
+			     "sandbox:x:1000:1000:sandbox:/tmp:/bin/false\n";
+static const char group[] = "root:x:0:\nsandbox:x:1000:\n";
 
 /* The layout every plain run needs (DESIGN §4): the interpreter, the
  * libraries its extension modules load, the sandbox package, three
@@ -347,10 +349,14 @@ static int add_defaults(struct vfs *v, const struct install_paths *ip)
 {
 	static const char *const libs[] = {"*.so", "*.so.*", NULL};
 	static const char *const none[] = {NULL};
+	static const char *const sitecustomize[] = {"sitecustomize.py", NULL};
 	int rc = 0;
 
+	/* Debian's sitecustomize.py is a symlink out of the tree; hidden,
+	 * site finds none, as it would with no such file. */
 	rc |= vfs_add_bind(v, "/usr/lib/python3.11", "/usr/lib/python3.11",
-			   none, none);
+			   none, sitecustomize);
+	rc |= vfs_add_bind(v, "/usr/lib/locale", "/usr/lib/locale", none, none);
 	rc |= vfs_add_bind(v, "/usr/lib/x86_64-linux-gnu",
 			   "/usr/lib/x86_64-linux-gnu", (const char **)libs,
 			   none);

@@ -384,14 +384,30 @@ static void set_argv(PyConfig *config, struct json_object *cfg)
 /* CPython computes its own paths from HOME (getpath), which also sets
  * sys._stdlib_dir so frozen stdlib modules get their __file__; the sandbox
  * package is appended afterwards. */
+/*
+ * The isolated pre-configuration leaves LC_CTYPE at "C", where CPython
+ * falls back to ASCII: print("café") would fail. The sandbox's default
+ * environment is C.UTF-8, so UTF-8 mode and the environment's locale
+ * give what bare python3.11 gives there.
+ */
+static void pre_initialize(void)
+{
+	PyPreConfig pre;
+
+	PyPreConfig_InitIsolatedConfig(&pre);
+	pre.utf8_mode = 1;
+	pre.configure_locale = 1;
+	check_status(Py_PreInitialize(&pre), "python pre-init");
+}
+
 static void start_python(struct json_object *cfg)
 {
 	PyConfig config;
 	PyObject *path, *dir;
 
 	PyImport_AppendInittab("_sandbox", init_sandbox_module);
+	pre_initialize();
 	PyConfig_InitIsolatedConfig(&config);
-	config.site_import = 0;
 	config.write_bytecode = 0;
 
 	/* As bare python3.11 does: SIGPIPE and SIGXFSZ ignored (so a full

@@ -239,6 +239,10 @@ static int do_open(struct notify *n, struct call *c, int dirfd, uint64_t addr,
 
 	if (rc)
 		return rc;
+	/* "name/" names a directory: creating a file there is EISDIR, as
+	 * the kernel says, and opening it requires a directory. */
+	if (n->trailing_slash && (flags & O_CREAT))
+		return -EISDIR;
 	if (n->trailing_slash)
 		flags |= O_DIRECTORY;
 

@@ -8,6 +8,7 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/prctl.h>
+#include <sys/socket.h>
 
 #include "policy.h"
 
@@ -202,7 +203,7 @@ const struct policy_rule policy_rules[] = {
 	E("execve", EPERM, "no programs"),
 	E("execveat", EPERM, "no programs"),
 	E("socket", EACCES, "no network"),
-	E("socketpair", EACCES, "no network"),
+
 	E("link", EPERM, "hard links are not supported"),
 	E("linkat", EPERM, "hard links are not supported"),
 	E("mknod", EPERM, "no devices"),
@@ -254,9 +255,11 @@ const struct policy_rule policy_rules[] = {
 	K("process_vm_writev", "other processes' memory"),
 	K("process_madvise", "other processes' memory"),
 	K("kcmp", "comparing other processes"),
-	K("pidfd_open", "handles on other processes"),
+	E("pidfd_open", EPERM,
+	  "no other processes to watch (asyncio probes it)"),
 	K("pidfd_getfd", "other processes' descriptors"),
-	K("pidfd_send_signal", "signals to other processes"),
+	E("pidfd_send_signal", EPERM,
+	  "no pidfd can be had: pidfd_open is refused"),
 	K("tkill", "signals by thread id only"),
 	K("io_uring_setup", "io_uring bypasses the filter"),
 	K("io_uring_enter", "io_uring bypasses the filter"),
@@ -270,7 +273,7 @@ const struct policy_rule policy_rules[] = {
 	K("mount", "mounts"),
 	K("umount2", "mounts"),
 	K("pivot_root", "mounts"),
-	K("chroot", "mounts"),
+	E("chroot", EPERM, "no root changes (programs test for it)"),
 	K("fsopen", "mounts"),
 	K("fsconfig", "mounts"),
 	K("fsmount", "mounts"),
@@ -298,8 +301,8 @@ const struct policy_rule policy_rules[] = {
 	K("acct", "host administration"),
 	K("quotactl", "host administration"),
 	K("syslog", "host administration"),
-	K("settimeofday", "host administration"),
-	K("clock_settime", "host administration"),
+	E("settimeofday", EPERM, "the host's clock"),
+	E("clock_settime", EPERM, "the host's clock"),
 	K("adjtimex", "host administration"),
 	K("clock_adjtime", "host administration"),
 	K("sethostname", "host administration"),
@@ -471,22 +474,44 @@ static int add_fcntl(scmp_filter_ctx ctx)
 	return rc;
 }
 
+/*
+ * socketpair: connected AF_UNIX stream pairs only, which reach nothing but
+ * each other (asyncio's self-pipe needs one). A stream socket refuses a
+ * destination address, so sendto and sendmsg on them can name none;
+ * datagram pairs could name host sockets by path and stay refused.
+ */
+static int add_sockets(scmp_filter_ctx ctx)
+{
+	const uint64_t type_mask = 0xf; /* SOCK_NONBLOCK, SOCK_CLOEXEC aside */
+	int rc = 0;
+
+	rc |= seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(socketpair), 2,
+			       SCMP_A0_64(SCMP_CMP_EQ, AF_UNIX),
+			       SCMP_A1_64(SCMP_CMP_MASKED_EQ,
+					  type_mask | 0xffffffff00000000ULL,
+					  SOCK_STREAM));
+	rc |= seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(sendto), 0);
+	rc |= seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(recvfrom), 0);
+	rc |= seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(getsockname), 0);
+	rc |= seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(getpeername), 0);
+	rc |= seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(getsockopt), 0);
+	return rc;
+}
+
 /* Limits of itself only; the hard limits were set before the filter and
- * an unprivileged process cannot raise them. The control socket is the
- * only socket the jail holds: it passes the listener over it once. */
+ * an unprivileged process cannot raise them. */
 static int add_misc(scmp_filter_ctx ctx)
 {
-	const uint64_t ctl = JAIL_CONTROL_FD;
 	int rc = 0;
 
 	rc |= seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(prlimit64), 1,
 			       SCMP_A0_64(SCMP_CMP_EQ, 0));
 	rc |= seccomp_rule_add(ctx, SCMP_ACT_ERRNO(EPERM), SCMP_SYS(prlimit64),
 			       1, SCMP_A0_64(SCMP_CMP_NE, 0));
-	rc |= seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(sendmsg), 1,
-			       SCMP_A0_64(SCMP_CMP_EQ, ctl));
-	rc |= seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(recvmsg), 1,
-			       SCMP_A0_64(SCMP_CMP_EQ, ctl));
+	/* The jail's only sockets are unix stream sockets (the control
+	 * socket and socketpair()s), which name no destination. */
+	rc |= seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(sendmsg), 0);
+	rc |= seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(recvmsg), 0);
 	return rc;
 }
 
@@ -511,7 +536,7 @@ scmp_filter_ctx policy_build(int self, const char **failed)
 	*failed = "argument rules";
 	if (add_clone(ctx) < 0 || add_signals(ctx, self) < 0 ||
 	    add_ioctl(ctx) < 0 || add_prctl(ctx) < 0 || add_misc(ctx) < 0 ||
-	    add_fcntl(ctx) < 0)
+	    add_fcntl(ctx) < 0 || add_sockets(ctx) < 0)
 		goto fail;
 	return ctx;
 

@@ -102,10 +102,23 @@ static struct passwd sandbox_user = {
 	.pw_shell = "/bin/false",
 };
 
+/* The two users of the jail's /etc/passwd. */
+static struct passwd root_user = {
+	.pw_name = "root",
+	.pw_passwd = "x",
+	.pw_uid = 0,
+	.pw_gid = 0,
+	.pw_gecos = "root",
+	.pw_dir = "/root",
+	.pw_shell = "/bin/false",
+};
+
 EXPORT struct passwd *getpwuid(uid_t uid)
 {
 	if (uid == sandbox_user.pw_uid)
 		return &sandbox_user;
+	if (uid == 0)
+		return &root_user;
 	errno = 0;
 	return NULL;
 }
@@ -114,6 +127,8 @@ EXPORT struct passwd *getpwnam(const char *name)
 {
 	if (strcmp(name, sandbox_user.pw_name) == 0)
 		return &sandbox_user;
+	if (strcmp(name, root_user.pw_name) == 0)
+		return &root_user;
 	errno = 0;
 	return NULL;
 }

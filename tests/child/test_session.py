@@ -318,3 +318,18 @@ def test_locks_and_sqlite_on_tmpfs(session: Child) -> None:
         "print(out, db.execute('select x from t').fetchone()[0])\n")
     assert r["outcome"] == "ok", r
     assert session.output["stdout"] == b"exclusive 5\n"
+
+
+def test_plain_programs_run_as_under_bare_python(session: Child) -> None:
+    r = session.execute(
+        "import asyncio, locale, pwd, grp, sys\n"
+        "async def main():\n    await asyncio.sleep(0)\n    return 'async'\n"
+        "print('café', sys.stdout.encoding, sys.getfilesystemencoding(),\n"
+        "      pwd.getpwuid(0).pw_name, grp.getgrgid(0).gr_name,\n"
+        "      locale.setlocale(locale.LC_ALL, ''), asyncio.run(main()))\n"
+        "try:\n    open('/tmp/missing/', 'w')\n"
+        "except IsADirectoryError:\n    print('EISDIR')\n"
+        "exit(4)\n")
+    assert r["outcome"] == "exit" and r["exit_status"] == 4, r
+    assert session.output["stdout"] == (
+        "café utf-8 utf-8 root root C.UTF-8 async\nEISDIR\n".encode())

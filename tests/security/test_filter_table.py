@@ -51,8 +51,13 @@ ARG_CHECKED = {
     "clone": "errno ENOSYS", "kill": "kill", "tgkill": "kill",
     "rt_sigqueueinfo": "kill", "rt_tgsigqueueinfo": "kill",
     "ioctl": "errno ENOSYS", "prctl": "errno ENOSYS",
-    "prlimit64": "errno EPERM", "sendmsg": "errno ENOSYS",
-    "recvmsg": "errno ENOSYS",
+    "prlimit64": "errno EPERM",
+    # Unix stream sockets only (socketpair); -1 arguments reach the kernel.
+    "sendmsg": "errno EINVAL", "recvmsg": "errno EINVAL",
+    "sendto": "errno EFAULT", "recvfrom": "errno EFAULT",
+    "getsockname": "errno EBADF", "getpeername": "errno EBADF",
+    "getsockopt": "errno EBADF", "socketpair": "errno ENOSYS",
+    "fcntl": "errno ENOSYS",
 }
 # Numbers the kernel runs without consulting seccomp at all (Linux 6.11+
 # kernel/seccomp.c, the uprobe exception): uretprobe answers a call from
