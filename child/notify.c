@@ -667,10 +667,20 @@ static int sys_fcntl(struct notify *n, struct call *c)
 	return rc;
 }
 
+/* The jail's umask is applied where its files are made: here. The
+ * supervisor makes files only for the jail, so its own umask is the
+ * jail's. */
+static int sys_umask(struct notify *n, struct call *c)
+{
+	c->val = (int64_t)umask((mode_t)c->a[0] & 0777);
+	return 0;
+}
+
 static const struct {
 	int nr;
 	handler_fn fn;
 } handlers[] = {
+	{SYS_umask, sys_umask},
 	{SYS_flock, sys_flock},
 	{SYS_fcntl, sys_fcntl},
 	{SYS_open, sys_open},

@@ -159,7 +159,7 @@ const struct policy_rule policy_rules[] = {
 	A("getrusage", "own usage"),
 	A("getcpu", "scheduling"),
 	A("getpriority", "scheduling"),
-	A("umask", "own file-creation mask"),
+	F("umask", "the mask the supervisor applies to the jail's files"),
 	A("getrlimit", "own limits"),
 	A("setrlimit", "own limits; hard = soft, cannot be raised"),
 	A("shutdown", "the control socket"),
@@ -683,6 +683,9 @@ static const char *const supervisor_calls[] = {
 	"exit_group",
 	/* a poll interrupted by SIGSTOP/SIGCONT or a debugger resumes */
 	"restart_syscall",
+	/* file-permission override off for the jail, on for read-back */
+	"capget",
+	"capset",
 };
 
 scmp_filter_ctx policy_build_supervisor(void)

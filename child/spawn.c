@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <grp.h>
+#include <linux/capability.h>
 #include <linux/sched.h>
 #include <poll.h>
 #include <sched.h>
@@ -32,6 +33,22 @@ int spawn_open_jail(const char *path)
 {
 	jail_exe = open(path, O_PATH | O_CLOEXEC);
 	return jail_exe < 0 ? -errno : 0;
+}
+
+int spawn_file_override(bool on)
+{
+	const uint32_t bits = (1u << CAP_DAC_OVERRIDE) |
+			      (1u << CAP_DAC_READ_SEARCH) | (1u << CAP_FOWNER);
+	struct __user_cap_header_struct h = {_LINUX_CAPABILITY_VERSION_3, 0};
+	struct __user_cap_data_struct d[2];
+
+	if (syscall(SYS_capget, &h, d) < 0)
+		return -errno;
+	if (on)
+		d[0].effective |= bits & d[0].permitted;
+	else
+		d[0].effective &= ~bits;
+	return syscall(SYS_capset, &h, d) < 0 ? -errno : 0;
 }
 
 int spawn_open_shim(const char *path)

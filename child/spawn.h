@@ -56,6 +56,15 @@ int spawn_confine_self(uid_t drop_uid, gid_t drop_gid, struct isolation *iso,
  * are gone. */
 int spawn_open_jail(const char *path);
 
+/*
+ * Raises (ON) or lowers, in the effective set only, the capabilities that
+ * let the supervisor ignore file permissions in its own user namespace.
+ * Lowered while it acts for the jail, so a tmpfs file the code made
+ * read-only stays read-only, as it would for the jail's own uid; raised
+ * while the parent reads files back. Returns 0 or -errno.
+ */
+int spawn_file_override(bool on);
+
 /* Opens the preload shim while the caller's identity can still reach it;
  * the jail's loader maps it through /proc/self/fd, whatever the path's
  * permissions are for the dropped uid. */

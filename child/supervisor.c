@@ -366,6 +366,8 @@ static int start_session(struct sup *s, const char **step, char *python,
 		rc = configure_jail(s);
 	}
 	if (!rc)
+		rc = spawn_file_override(false);
+	if (!rc)
 		confine_supervisor(s);
 
 	/* From here on a write to the jail must never block the supervisor

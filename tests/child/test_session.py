@@ -333,3 +333,23 @@ def test_plain_programs_run_as_under_bare_python(session: Child) -> None:
     assert r["outcome"] == "exit" and r["exit_status"] == 4, r
     assert session.output["stdout"] == (
         "café utf-8 utf-8 root root C.UTF-8 async\nEISDIR\n".encode())
+
+
+def test_tmpfs_permissions_and_umask_apply(session: Child) -> None:
+    r = session.execute(
+        "import os\nout = []\n"
+        "open('/tmp/ro', 'w').write('data'); os.chmod('/tmp/ro', 0o444)\n"
+        "try:\n    open('/tmp/ro', 'a')\nexcept PermissionError:\n    out.append('ro')\n"
+        "os.mkdir('/tmp/d'); os.chmod('/tmp/d', 0o555)\n"
+        "try:\n    open('/tmp/d/x', 'w')\nexcept PermissionError:\n    out.append('dir')\n"
+        "out.append(oct(os.umask(0)))\n"
+        "open('/tmp/u', 'w').close(); os.mkdir('/tmp/ud', 0o777)\n"
+        "out.append(oct(os.stat('/tmp/u').st_mode & 0o777))\n"
+        "out.append(oct(os.stat('/tmp/ud').st_mode & 0o777))\n"
+        "os.chmod('/tmp/ro', 0)\nprint(out)\n")
+    assert r["outcome"] == "ok", r
+    assert session.output["stdout"] == (
+        b"['ro', 'dir', '0o22', '0o666', '0o777']\n")
+    # The parent still reads back what the code locked itself out of.
+    res = session.request("tmpfs/read", {"path": "/tmp/ro"})["result"]
+    assert base64.b64decode(res["data"]) == b"data"
