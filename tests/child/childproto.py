@@ -53,6 +53,7 @@ class Child:
         self.w = to_w
         self.r = from_r
         self.buf = b""
+        self.longest_frame = 0  # bytes, LF included, of any frame received
         self.next_id = 100
         self.output: dict[str, bytes] = {"stdout": b"", "stderr": b""}
         self.files: dict[str, bytes | None] = {}  # hostfs: None is a dir
@@ -79,6 +80,7 @@ class Child:
                 return None
             self.buf += chunk
         line, self.buf = self.buf.split(b"\n", 1)
+        self.longest_frame = max(self.longest_frame, len(line) + 1)
         return json.loads(line)
 
     def request(self, method: str, params: dict[str, Any] | None = None,
