@@ -632,6 +632,8 @@ static void poll_set(struct sup *s, struct pollfd *p)
 	p[P_PIDFD] = (struct pollfd){jail ? s->jail.init_pidfd : -1, POLLIN, 0};
 }
 
+static void internal_failure(struct sup *s, const char *what, int err);
+
 static void on_notification(struct sup *s)
 {
 	switch (notify_handle(&s->notify)) {
@@ -641,7 +643,11 @@ static void on_notification(struct sup *s)
 	case NOTIFY_HOSTFS:
 		hostfs_begin(s);
 		break;
+	case NOTIFY_OK:
+	case -ENOENT: /* the jail is gone; its pidfd says so */
+		break;
 	default:
+		internal_failure(s, "seccomp listener", EIO);
 		break;
 	}
 }
@@ -664,6 +670,24 @@ static void dispatch(struct sup *s, struct pollfd *p)
 		on_parent(s);
 }
 
+/*
+ * The supervisor cannot go on (REQ-ENDED-2): the run in progress, the
+ * only request that can be outstanding, is answered with internal_error,
+ * the parent is told why the session ends, and the child exits non-zero.
+ */
+static void internal_failure(struct sup *s, const char *what, int err)
+{
+	char msg[256];
+
+	snprintf(msg, sizeof(msg), "%s: %s", what, strerror(err));
+	log_error("%s", msg);
+	if (s->state == ST_RUNNING)
+		sup_reply_error(s, s->run.id, SBP_INTERNAL_ERROR, msg, NULL);
+	send_ended(s, "internal_error", msg);
+	s->failed = true;
+	s->quit = true;
+}
+
 static void loop(struct sup *s)
 {
 	struct pollfd p[P_COUNT];
@@ -671,10 +695,9 @@ static void loop(struct sup *s)
 	while (!s->quit) {
 		poll_set(s, p);
 		if (poll(p, P_COUNT, run_poll_timeout(s)) < 0) {
-			if (errno == EINTR)
-				continue;
-			log_error("poll: %s", strerror(errno));
-			return;
+			if (errno != EINTR)
+				internal_failure(s, "poll", errno);
+			continue;
 		}
 		dispatch(s, p);
 		run_check_limits(s);
@@ -736,5 +759,5 @@ int supervisor_main(uid_t drop_uid, gid_t drop_gid)
 		config_clear(&s.cfg);
 	sbp_reader_free(s.ctl);
 	sbp_reader_free(s.in);
-	return 0;
+	return s.failed ? 1 : 0;
 }

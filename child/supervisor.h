@@ -68,6 +68,7 @@ struct sup {
 	uid_t drop_uid;
 	gid_t drop_gid;
 	bool quit;
+	bool failed; /* an internal error ended the session */
 };
 
 /* Runs one session to its end; returns the process exit status. */

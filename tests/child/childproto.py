@@ -30,6 +30,10 @@ def _high(fd: int) -> int:
 class Child:
     """One child process with fds 3 (to it) and 4 (from it) as pipes."""
 
+    # The longest frame received, LF included (a class default, so that
+    # subclasses with their own transport have it too).
+    longest_frame = 0
+
     def __init__(self, timeout: float = 20.0) -> None:
         to_r, to_w = (_high(fd) for fd in os.pipe())
         from_r, from_w = (_high(fd) for fd in os.pipe())
@@ -53,7 +57,6 @@ class Child:
         self.w = to_w
         self.r = from_r
         self.buf = b""
-        self.longest_frame = 0  # bytes, LF included, of any frame received
         self.next_id = 100
         self.output: dict[str, bytes] = {"stdout": b"", "stderr": b""}
         self.files: dict[str, bytes | None] = {}  # hostfs: None is a dir
