@@ -12,8 +12,11 @@ static int add(void *userdata, const char *name, struct json_object *args,
 	int64_t sum = 0;
 	size_t i;
 
-	for (i = 0; i < json_object_array_length(args); i++)
-		sum += json_object_get_int64(json_object_array_get_idx(args, i));
+	for (i = 0; i < json_object_array_length(args); i++) {
+		struct json_object *arg = json_object_array_get_idx(args, i);
+
+		sum += json_object_get_int64(arg);
+	}
 	*value = json_object_new_int64(sum);
 	return 0;
 }
