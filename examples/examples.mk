@@ -22,3 +22,10 @@ test-examples-parents: $(BUILD)/sandbox $(BUILD)/libsbpreload.so \
 		-p no:cacheprovider tests/examples
 
 TEST_TARGETS += test-examples-parents
+
+.PHONY: lint-examples
+lint-examples:
+	clang-format --dry-run -Werror examples/embed.c
+	pyflakes3 examples
+
+LINT_TARGETS += lint-examples
