@@ -24,7 +24,7 @@ ALL_TARGETS += $(CONF_MOCK)
 CONF_DEPS := $(CONF_MOCK) $(CONF_CHILD) $(BUILD)/libsbpreload.so
 
 .PHONY: conformance conformance-child conformance-selftest conformance-lint \
-	conformance-unit
+	conformance-unit conformance-compat
 conformance: $(CONF_DEPS) $(BUILD)/c/conformance-driver
 	@rc=0; for d in $(CONF_DRIVERS); do \
 		echo "# driver $$d"; \
@@ -43,12 +43,19 @@ conformance-selftest: $(CONF_DEPS)
 conformance-unit:
 	$(PYTHON) conformance/selftest/unit.py
 
+# [REQ-VER-1]: the current schemas keep every published minor version
+# (frozen in protocol/versions/); --self-test first proves each kind of
+# break is caught.
+conformance-compat:
+	$(PYTHON) protocol/tools/compat.py --self-test
+
 # The whole suite (three parents and the child, about 2 minutes here) and
 # the proof that it can fail (broken drivers, about 1.5 minutes).
-TEST_TARGETS += conformance-unit conformance conformance-selftest
+TEST_TARGETS += conformance-unit conformance-compat conformance conformance-selftest
 
 conformance-lint:
-	$(PYTHON) -m pyflakes $(CONF_RUN) conformance/runner conformance/selftest
+	$(PYTHON) -m pyflakes $(CONF_RUN) conformance/runner conformance/selftest \
+		protocol/tools/compat.py
 	clang-format --dry-run -Werror conformance/mockchild/mockchild.c
 
 LINT_TARGETS += conformance-lint
