@@ -19,9 +19,16 @@ $(CONF_MOCK): conformance/mockchild/mockchild.c $(PROTO_OBJ) protocol/c/sbproto.
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) $(PROTO_CFLAGS) -o $@ $< $(PROTO_OBJ) $(LDFLAGS) $(PROTO_LIBS)
 
-ALL_TARGETS += $(CONF_MOCK)
+# Preloaded into the real child by cases with "fault" (REQ-ENDED-2).
+CONF_FAULT := $(BUILD)/conformance/faultshim.so
 
-CONF_DEPS := $(CONF_MOCK) $(CONF_CHILD) $(BUILD)/libsbpreload.so
+$(CONF_FAULT): conformance/faultshim/faultshim.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -shared -o $@ $< $(LDFLAGS) -ldl
+
+ALL_TARGETS += $(CONF_MOCK) $(CONF_FAULT)
+
+CONF_DEPS := $(CONF_MOCK) $(CONF_FAULT) $(CONF_CHILD) $(BUILD)/libsbpreload.so
 
 .PHONY: conformance conformance-child conformance-selftest conformance-lint \
 	conformance-unit conformance-compat
@@ -56,6 +63,7 @@ TEST_TARGETS += conformance-unit conformance-compat conformance conformance-self
 conformance-lint:
 	$(PYTHON) -m pyflakes $(CONF_RUN) conformance/runner conformance/selftest \
 		protocol/tools/compat.py
-	clang-format --dry-run -Werror conformance/mockchild/mockchild.c
+	clang-format --dry-run -Werror conformance/mockchild/mockchild.c \
+		conformance/faultshim/faultshim.c
 
 LINT_TARGETS += conformance-lint

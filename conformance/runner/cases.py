@@ -18,8 +18,10 @@ GROUP_KEYS = {
     "e2e": {"session", "expect", "max_seconds", "child_via_env"},
     "parent": {"session", "script", "expect", "sent", "sent_has", "sent_none", "sent_count", "sent_order",
                "expect_eof", "startup", "max_seconds", "min_seconds"},
-    "child": {"script", "transport", "inherit_extra_fd"},
+    "child": {"script", "transport", "inherit_extra_fd", "fault"},
 }
+# What conformance/faultshim/faultshim.c can inject into the real child.
+FAULTS = ("poll-after-output",)
 REQUIRED_KEYS = {"e2e": {"session", "expect"}, "parent": {"session", "script"}, "child": {"script"}}
 
 
@@ -62,6 +64,10 @@ def _case(group: str, raw: Any, source: str, seen: set[str]) -> Case:
     missing = REQUIRED_KEYS[group] - set(raw)
     if missing:
         raise CaseError(f"{source}: case '{cid}': missing members {sorted(missing)}")
+    if raw.get("fault", FAULTS[0]) not in FAULTS:
+        raise CaseError(f"{source}: case '{cid}': fault {raw['fault']!r} is not one of {list(FAULTS)}")
+    if "fault" in raw and raw.get("transport") == "socketpair":
+        raise CaseError(f"{source}: case '{cid}': fault needs the pipe transport")
     seen.add(f"{group}/{cid}")
     return Case(group, cid, title, reqs, raw, source, float(timeout), list(raw.get("tags", [])))
 

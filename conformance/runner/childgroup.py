@@ -26,6 +26,7 @@ import childproto  # noqa: E402
 from schemas import BASE, Schemas  # noqa: E402
 
 SCHEMAS = Schemas(os.path.join(ROOT, "protocol", "schema"))
+FAULTSHIM = os.path.join(ROOT, "build", "conformance", "faultshim.so")
 
 
 def _pair_child(child: str, timeout: float) -> childproto.Child:
@@ -47,38 +48,55 @@ def _pair_child(child: str, timeout: float) -> childproto.Child:
     return c
 
 
-def _extra_fd_child(child: str, timeout: float) -> tuple[childproto.Child, int]:
-    """A Child with pipes on fds 3 and 4 that also inherits a pipe's read end
-    as fd 5, to check that the child keeps inherited descriptors from the jail."""
-    to_r, to_w, from_r, from_w, extra_r, extra_w = (childproto._high(fd) for fd in os.pipe() + os.pipe() + os.pipe())
+def _pipe_child(child: str, timeout: float, extra_fd: bool, env: dict[str, str]) -> tuple[childproto.Child, int | None]:
+    """A Child with pipes on fds 3 and 4 and the environment ENV; with EXTRA_FD it
+    also inherits a pipe's read end as fd 5, to check that the child keeps
+    inherited descriptors from the jail (returns that pipe's inode)."""
+    fds = [childproto._high(fd) for fd in os.pipe() + os.pipe() + (os.pipe() if extra_fd else ())]
+    to_r, to_w, from_r, from_w = fds[:4]
+    extra_r, extra_w = fds[4:] if extra_fd else (-1, -1)
 
-    def fds() -> None:
+    def setup() -> None:
         os.dup2(to_r, 3)
         os.dup2(from_w, 4)
-        os.dup2(extra_r, 5)
+        if extra_fd:
+            os.dup2(extra_r, 5)
 
     c = childproto.Child.__new__(childproto.Child)
     c.diag = childproto.tempfile.TemporaryFile()
     c.proc = subprocess.Popen([child], stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=c.diag,
-                              pass_fds=(3, 4, 5), preexec_fn=fds, env={})
-    ino = os.fstat(extra_r).st_ino
+                              pass_fds=(3, 4, 5) if extra_fd else (3, 4), preexec_fn=setup, env=env)
+    ino = os.fstat(extra_r).st_ino if extra_fd else None
     for fd in (to_r, from_w, extra_r):
-        os.close(fd)
-    c.extra_w = extra_w  # kept open so the pipe stays alive during the session
+        if fd >= 0:
+            os.close(fd)
+    if extra_fd:
+        c.extra_w = extra_w  # kept open so the pipe stays alive during the session
     c.w, c.r = to_w, from_r
     c.timeout, c.buf, c.next_id, c.output = timeout, b"", 100, {"stdout": b"", "stderr": b""}
+    c.files, c.fs_requests = {}, []
     return c, ino
 
 
+def fault_env(fault: str | None) -> dict[str, str]:
+    """The child's environment for a case's "fault": the fault shim preloaded."""
+    if fault is None:
+        return {}
+    if not os.path.isfile(FAULTSHIM):
+        raise FileNotFoundError(f"no fault shim at '{FAULTSHIM}' (make build/conformance/faultshim.so)")
+    return {"LD_PRELOAD": FAULTSHIM, "CONFORMANCE_FAULT": fault}
+
+
 class Session:
-    def __init__(self, child: str, timeout: float, pair: bool = False, extra_fd: bool = False) -> None:
+    def __init__(self, child: str, timeout: float, pair: bool = False, extra_fd: bool = False,
+                 fault: str | None = None) -> None:
         childproto.CHILD = child
         self.pair = pair
         self.extra_ino = None
-        if extra_fd:
-            self.c, self.extra_ino = _extra_fd_child(child, timeout)
+        if pair:
+            self.c = _pair_child(child, timeout)
         else:
-            self.c = _pair_child(child, timeout) if pair else childproto.Child(timeout=timeout)
+            self.c, self.extra_ino = _pipe_child(child, timeout, extra_fd, fault_env(fault))
         self.child_open: set[str] = set()   # the child's outstanding request ids
         self.sent: dict[str, str] = {}      # our request ids -> methods
         self.fails: list[str] = []
@@ -259,8 +277,11 @@ def _close(s: Session, step: dict[str, Any], where: str) -> None:
 
 
 def run_case(case: Case, child: str) -> list[str]:
-    s = Session(child, case.timeout_s, case.body.get("transport") == "socketpair",
-                bool(case.body.get("inherit_extra_fd")))
+    try:
+        s = Session(child, case.timeout_s, case.body.get("transport") == "socketpair",
+                    bool(case.body.get("inherit_extra_fd")), case.body.get("fault"))
+    except FileNotFoundError as e:
+        return [str(e)]
     try:
         for i, step in enumerate(expand(case.body["script"])):
             _step(s, step, i)
