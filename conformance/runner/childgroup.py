@@ -101,6 +101,7 @@ class Session:
         self.sent: dict[str, str] = {}      # our request ids -> methods
         self.fails: list[str] = []
         self.next_id = 1000  # clear of the small ids cases send by hand
+        self.chunks: list[tuple[str, bytes]] = []  # the last request's output, in order
 
     def note_sent(self, msg: Any) -> None:
         if isinstance(msg, dict) and "method" in msg and "id" in msg:
@@ -171,12 +172,15 @@ class Session:
             msg["params"] = step["params"]
         self.send(msg)
         out = {"stdout": b"", "stderr": b""}
+        self.chunks = []
         while True:
             m = self.recv(step.get("wait_s", 20))
             if m is None:
                 return None, {k: v.decode(errors="replace") for k, v in out.items()}, time.monotonic() - start
             if m.get("method") == "output":
-                out[m["params"]["stream"]] += base64.b64decode(m["params"]["data"])
+                data = base64.b64decode(m["params"]["data"])
+                out[m["params"]["stream"]] += data
+                self.chunks.append((m["params"]["stream"], data))
             elif m.get("method") == "host/call":
                 if "host" in step:
                     self.send({"jsonrpc": "2.0", "id": m["id"], **step["host"]})
@@ -190,6 +194,19 @@ class Session:
                 return m, {k: v.decode(errors="replace") for k, v in out.items()}, time.monotonic() - start
             else:
                 self.fails.append(f"unexpected frame during {step['request']}: {json.dumps(m)[:200]}")
+
+
+def runs(chunks: list[tuple[str, bytes]]) -> list[list[str]]:
+    """CHUNKS as [stream, text] runs: consecutive chunks of one stream joined,
+    so that a case sees the cross-stream order and not how the child cut
+    each stream ([REQ-OUT-2])."""
+    out: list[list[Any]] = []
+    for stream, data in chunks:
+        if out and out[-1][0] == stream:
+            out[-1][1] += data
+        else:
+            out.append([stream, data])
+    return [[stream, data.decode(errors="replace")] for stream, data in out]
 
 
 def _step(s: Session, step: dict[str, Any], i: int) -> None:
@@ -208,6 +225,8 @@ def _step(s: Session, step: dict[str, Any], i: int) -> None:
         s.fails += [f"{where}: {f}" for f in match(step.get("expect", {"$any": True}), resp)]
         if "output" in step:
             s.fails += [f"{where} output: {f}" for f in match(step["output"], out)]
+        if "output_order" in step:
+            s.fails += [f"{where} output order: {f}" for f in match(step["output_order"], runs(s.chunks))]
         if "within_s" in step and secs > step["within_s"]:
             s.fails.append(f"{where}: answered after {secs:.1f} s, more than {step['within_s']} s")
     elif "expect" in step:

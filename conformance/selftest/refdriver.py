@@ -4,11 +4,13 @@ docs/conformance.md directly, written from protocol/SPEC.md alone. The
 suite's self-test runs it as the working driver and, with --break, as the
 deliberately broken ones:
 
-  refdriver.py [--break frame-limit|no-timeout|drop-output] [--child PATH] < session.json
+  refdriver.py [--break frame-limit|no-timeout|drop-output|stream-runs] [--child PATH] < session.json
 
   frame-limit   sends frames whatever their size (ignores [REQ-FRAME-8])
   no-timeout    waits for every response forever (ignores [REQ-TIME-3])
   drop-output   loses the output notifications' bytes
+  stream-runs   assumes one stream's chunks are not interleaved with the
+                other's: decodes each run of one stream apart (ignores [REQ-OUT-2])
 """
 
 from __future__ import annotations
@@ -70,6 +72,7 @@ class Parent:
         self.next_id, self.responses = 0, {}
         self.run: Any = None
         self.out = {"stdout": b"", "stderr": b""}
+        self.last_stream: str | None = None
         self.deferred: list[tuple[float, dict[str, Any]]] = []
         self.closing = self.ended = self.broken = False
         self.hosts = {e["target"]: e.get("files", {}) for e in case.get("filesystem") or [] if e.get("type") == "host"}
@@ -179,7 +182,13 @@ class Parent:
         p = msg["params"]
         if p["run"] != self.run or self.breaks == "drop-output":
             return  # [REQ-STATE-7]
-        self.out[p["stream"]] += base64.b64decode(p["data"])
+        data = base64.b64decode(p["data"])
+        if self.breaks == "stream-runs" and self.last_stream not in (None, p["stream"]):
+            # A stream switch taken as the end of the other stream's text so far.
+            other = self.out[self.last_stream]
+            self.out[self.last_stream] = other.decode(errors="replace").encode()
+        self.last_stream = p["stream"]
+        self.out[p["stream"]] += data
         if sum(map(len, self.out.values())) > self.limits.get("output_bytes", 16 << 20):
             raise Failure("protocol", "the child sent more output than output_bytes")
 
@@ -319,6 +328,7 @@ class Parent:
         if "stdin" in x:
             params["stdin_data"] = base64.b64encode(x["stdin"].encode()).decode()
         self.out = {"stdout": b"", "stderr": b""}
+        self.last_stream: str | None = None
         self.run = self.next_id + 1
         try:
             res = self.call(method, params, self.limits["wall_ms"] + 5000)

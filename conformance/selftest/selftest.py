@@ -32,6 +32,10 @@ BROKEN = {
         {"e2e/execute-print", "e2e/execute-stderr", "e2e/stdin-data", "e2e/output-limit", "e2e/host-echo",
          "parent/normal-session", "parent/unknown-fields", "e2e/cancel-idle"},
     ),
+    "stream-runs": (
+        "^(output-streams-interleaved|normal-session|execute-print|execute-stderr|exception-builtin)$",
+        {"parent/output-streams-interleaved"},
+    ),
 }
 
 
