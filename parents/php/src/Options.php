@@ -330,6 +330,11 @@ final class Options
         return $this->childEnvironment;
     }
 
+    public function verbosity(): int
+    {
+        return $this->verbosity;
+    }
+
     public function graceMs(): int
     {
         return $this->graceMs;

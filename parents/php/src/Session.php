@@ -59,10 +59,27 @@ final class Session
      */
     public static function start(Options $options): self
     {
-        $params = $options->toInitializeParams();
-        $process = Process::spawn(ChildLocator::find($options->childPath()), $options->childEnvironment());
+        $path = ChildLocator::find($options->childPath());
+        $process = Process::spawn($path, $options->childEnvironment());
+        $idle = new Peer(new HostFunctions([]), new HostFsServer([]));
+
+        return self::open(new Connection($process, $idle), $options, '1.0');
+    }
+
+    /**
+     * Initializes the child behind CONNECTION (in state `new`, or `warm`
+     * with PROTOCOL_VERSION the version `warm` negotiated) as OPTIONS say.
+     * On any failure the child is abandoned (and reaped) before the
+     * exception propagates.
+     *
+     * @internal Session::start() and Pool use it.
+     * @throws Exception\SandboxException
+     */
+    public static function open(Connection $connection, Options $options, string $protocolVersion): self
+    {
+        $params = ['protocol_version' => $protocolVersion] + $options->toInitializeParams();
         $peer = new Peer(new HostFunctions($options->functions()), new HostFsServer($options->hostDirectories()));
-        $connection = new Connection($process, $peer);
+        $connection->attach($peer);
 
         try {
             $result = $connection->request('initialize', $params, $options->startTimeoutMs());

@@ -49,9 +49,19 @@ final class Connection
     /** Set once `shutdown` is sent: the child's requests get no answer (REQ-SHUT-3). */
     private bool $shuttingDown = false;
 
-    public function __construct(private readonly Process $process, private readonly Dispatcher $dispatcher)
+    public function __construct(private readonly Process $process, private Dispatcher $dispatcher)
     {
         $this->reader = new FrameReader(self::INITIAL_FRAME);
+    }
+
+    /**
+     * Hands the child's requests and notifications to DISPATCHER from now
+     * on: a warm child is started before its session's host functions and
+     * host directories are known.
+     */
+    public function attach(Dispatcher $dispatcher): void
+    {
+        $this->dispatcher = $dispatcher;
     }
 
     public function process(): Process
@@ -99,8 +109,36 @@ final class Connection
      */
     public function request(string $method, array|object $params, int $timeoutMs): array
     {
+        return $this->finish($this->begin($method, $params), $method, $timeoutMs);
+    }
+
+    /**
+     * Sends a request whose answer finish() collects later; until then
+     * the answer waits in the pipe (or in this object, if another wait
+     * reads it first).
+     *
+     * @param array<string, mixed>|object $params
+     * @return int the request's id, for finish()
+     */
+    public function begin(string $method, array|object $params): int
+    {
         $id = $this->send($method, $params);
         $this->awaited[$id] = true;
+
+        return $id;
+    }
+
+    /**
+     * Waits for the answer to request ID that begin() sent, as request()
+     * does.
+     *
+     * @return array<array-key, mixed> the result member
+     * @throws RemoteException when the child answers with an error
+     * @throws TimeoutException when no answer comes within TIMEOUT_MS
+     * @throws ChildExitedException when the child goes away first
+     */
+    public function finish(int $id, string $method, int $timeoutMs): array
+    {
         try {
             $this->waitFor($id, $method, $timeoutMs);
         } catch (\Throwable $e) {

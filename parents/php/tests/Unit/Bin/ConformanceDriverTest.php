@@ -136,9 +136,53 @@ final class ConformanceDriverTest extends TestCase
         self::assertSame('invalid_argument', $out['error']['kind']);
     }
 
+    public function testAWarmCaseRunsThroughAPoolOfOne(): void
+    {
+        $case = [
+            'warm' => ['preload' => ['json', 'decimal']],
+            'steps' => [['invoke' => ['callable' => 'fake.script', 'args' => [[['op' => 'echo_warm']]]]]],
+        ];
+
+        [$status, $stdout] = self::drive(json_encode($case));
+        $out = json_decode($stdout, true);
+
+        self::assertSame(0, $status);
+        self::assertNull($out['error']);
+        self::assertSame('1.1', $out['initialize']['protocol_version']);
+        self::assertSame(['json', 'decimal'], $out['steps'][0]['result']['value']['preload']);
+    }
+
+    public function testAWarmCaseOnAChildWithoutWarmStartsCold(): void
+    {
+        [$status, $stdout] = self::drive('{"warm": {}, "steps": [{"execute": {"code": "[]"}}]}', [
+            '--child',
+            __DIR__ . '/../../fixtures/old-fake-child.php',
+        ]);
+        $out = json_decode($stdout, true);
+
+        self::assertSame(0, $status);
+        self::assertSame('1.0', $out['initialize']['protocol_version']);
+        self::assertSame('ok', $out['steps'][0]['result']['outcome']);
+    }
+
+    public function testARefusedPreloadIsAnErrorOfTheCase(): void
+    {
+        [$status, $stdout] = self::drive('{"warm": {"preload": ["no-dashes"]}}');
+        $out = json_decode($stdout, true);
+
+        self::assertSame(0, $status);
+        self::assertNull($out['initialize']);
+        self::assertSame('invalid_argument', $out['error']['kind']);
+        self::assertStringContainsString("'no-dashes'", $out['error']['message']);
+    }
+
     public function testMalformedCasesExitWithStatus2(): void
     {
-        foreach (['not json', '[1]', '{"limits": {"bogus": 1}}', '{"filesystem": [{"type": "nfs"}]}'] as $input) {
+        $inputs = [
+            'not json', '[1]', '{"limits": {"bogus": 1}}', '{"filesystem": [{"type": "nfs"}]}',
+            '{"warm": [1]}', '{"warm": {"preload": "json"}}',
+        ];
+        foreach ($inputs as $input) {
             [$status, $stdout, $stderr] = self::drive($input);
             self::assertSame(2, $status, $input);
             self::assertSame('', $stdout);

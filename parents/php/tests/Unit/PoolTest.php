@@ -1,0 +1,378 @@
+<?php
+
+declare(strict_types=1);
+
+namespace PythonSandbox\Tests\Unit;
+
+use PHPUnit\Framework\TestCase;
+use PythonSandbox\Exception\ChildExitedException;
+use PythonSandbox\Exception\InvalidOptionException;
+use PythonSandbox\Exception\PoolClosedException;
+use PythonSandbox\Exception\RemoteException;
+use PythonSandbox\Exception\SpawnException;
+use PythonSandbox\Options;
+use PythonSandbox\Pool;
+use PythonSandbox\Session;
+use PythonSandbox\Tests\Fake;
+
+/**
+ * The warm pool against the fake child: warm answered, refused by a 1.0
+ * child, failing, the child dying or silent, and that every child it
+ * started is reaped.
+ */
+final class PoolTest extends TestCase
+{
+    /** @var list<int> processes of this one before the test */
+    private array $before = [];
+
+    /** @var list<Pool> */
+    private array $pools = [];
+
+    /** @var list<Session> */
+    private array $sessions = [];
+
+    protected function setUp(): void
+    {
+        $this->before = Fake::children();
+    }
+
+    protected function tearDown(): void
+    {
+        foreach ($this->sessions as $session) {
+            $session->close();
+        }
+        foreach ($this->pools as $pool) {
+            $pool->close();
+        }
+        self::assertSame([], $this->started(), 'a child of the test was left unreaped');
+    }
+
+    /** @param list<string> $preload */
+    private function pool(int $size, Options $options, array $preload = []): Pool
+    {
+        $pool = new Pool($size, $preload, $options);
+        $this->pools[] = $pool;
+
+        return $pool;
+    }
+
+    private function session(Pool $pool, ?Options $options = null): Session
+    {
+        $session = $pool->session($options);
+        $this->sessions[] = $session;
+
+        return $session;
+    }
+
+    /** @return list<int> children started during the test and not yet reaped */
+    private function started(): array
+    {
+        return array_values(array_diff(Fake::children(), $this->before));
+    }
+
+    /** @param list<array<string, mixed>> $actions */
+    private static function value(Session $session, array $actions): mixed
+    {
+        return $session->execute(Fake::script($actions))->value;
+    }
+
+    public function testStartsSizeChildrenAndSendsEachWarm(): void
+    {
+        $pool = $this->pool(2, Fake::poolOptions()->withVerbosity(2), ['json', 'xml.dom']);
+
+        self::assertCount(2, $this->started());
+        $session = $this->session($pool);
+
+        $warm = self::value($session, [['op' => 'echo_warm']]);
+        self::assertSame(['protocol_version' => '1.1', 'preload' => ['json', 'xml.dom'], 'verbosity' => 2], $warm);
+        self::assertSame('1.1', $session->info()->protocolVersion);
+        self::assertSame(['json', 'xml.dom'], $pool->preload());
+    }
+
+    public function testTheSessionGetsItsOwnOptionsInInitialize(): void
+    {
+        $pool = $this->pool(1, Fake::poolOptions());
+
+        $session = $this->session($pool, Fake::options()->withLimits(wallTime: '7s')->withArgv(['main.py']));
+        $init = self::value($session, [['op' => 'echo_init']]);
+
+        self::assertSame('1.1', $init['protocol_version']);
+        self::assertSame(['wall_ms' => 7000], $init['limits']);
+        self::assertSame(['main.py'], $init['argv']);
+        self::assertSame(7000, $session->info()->limit('wall_ms'));
+    }
+
+    public function testEveryChildServesOneSessionAndIsReplaced(): void
+    {
+        $pool = $this->pool(1, Fake::poolOptions());
+
+        $first = $this->session($pool);
+        $second = $this->session($pool);
+        $stats = $pool->stats();
+
+        self::assertNotSame($first->pid(), $second->pid());
+        self::assertSame([1, 2, 0, 0], [$stats->idle, $stats->warmSessions, $stats->coldSessions, $stats->discarded]);
+        self::assertNull($stats->lastFailure);
+        self::assertCount(3, $this->started());
+    }
+
+    public function testSeveralSessionsAtOnce(): void
+    {
+        $pool = $this->pool(2, Fake::poolOptions());
+
+        $sessions = [$this->session($pool), $this->session($pool), $this->session($pool)];
+        foreach ($sessions as $i => $session) {
+            $printed = $session->execute(Fake::script([['op' => 'print', 'text' => "s$i"]]))->stdout;
+            self::assertSame("s$i", $printed);
+        }
+
+        self::assertCount(3, array_unique(array_map(static fn (Session $s): ?int => $s->pid(), $sessions)));
+        self::assertSame(3, $pool->stats()->warmSessions);
+    }
+
+    /** @return array<string, array{string}> */
+    public static function oldChildren(): array
+    {
+        return ['method_not_found' => ['old'], 'unsupported_version' => ['old-version']];
+    }
+
+    /** @dataProvider oldChildren */
+    public function testAChildThatRefusesWarmGetsAColdInitialize(string $mode): void
+    {
+        $pool = $this->pool(1, Fake::poolOptions($mode));
+
+        $session = $this->session($pool);
+        $stats = $pool->stats();
+
+        self::assertSame('1.0', $session->info()->protocolVersion);
+        self::assertSame('1.0', self::value($session, [['op' => 'echo_init']])['protocol_version']);
+        self::assertNull(self::value($session, [['op' => 'echo_warm']]));
+        self::assertSame([0, 1, 0], [$stats->warmSessions, $stats->coldSessions, $stats->discarded]);
+        // The same child was initialized: only it and its replacement run.
+        self::assertCount(2, $this->started());
+    }
+
+    /** @return array<string, array{string, string}> */
+    public static function failedWarms(): array
+    {
+        return [
+            'setup_failed' => ['setup-failed', "preload: No module named 'x'"],
+            'child died' => ['die', 'exit status 5'],
+            'exited after answering' => ['exit-after', "before answering 'initialize'"],
+            'initialize setup_failed' => ['init-enomem', 'rlimits failed'],
+        ];
+    }
+
+    /** @dataProvider failedWarms */
+    public function testAFailedWarmChildIsReapedAndAColdOneServes(string $mode, string $why): void
+    {
+        $pool = $this->pool(1, Fake::poolOptions($mode));
+        usleep(200000);
+
+        $session = $this->session($pool);
+        $stats = $pool->stats();
+
+        self::assertTrue($session->execute('[]')->isOk());
+        self::assertNull(self::value($session, [['op' => 'echo_warm']]));
+        self::assertSame([0, 1], [$stats->warmSessions, $stats->coldSessions]);
+        self::assertGreaterThanOrEqual(1, $stats->discarded);
+        self::assertStringContainsString($mode === 'exit-after' ? 'exit' : $why, (string) $stats->lastFailure);
+        self::assertCount(1 + $stats->idle, $this->started());
+    }
+
+    public function testAChildExitingWhileItWaitsIsReapedAtTheNextCall(): void
+    {
+        $pool = $this->pool(2, Fake::poolOptions('exit-after'));
+        usleep(300000);
+
+        $stats = $pool->stats();
+
+        self::assertSame([0, 2], [$stats->idle, $stats->discarded]);
+        self::assertSame('a warm child exited while it waited (exit status 0)', $stats->lastFailure);
+        self::assertSame([], $this->started());
+    }
+
+    public function testAChildTakenWhileItExitsIsReplacedToo(): void
+    {
+        $pool = $this->pool(1, Fake::poolOptions('exit-after'));
+
+        $session = $this->session($pool);
+
+        self::assertTrue($session->execute('[]')->isOk());
+        self::assertSame([0, 1, 1], [
+            $pool->stats()->warmSessions,
+            $pool->stats()->coldSessions,
+            $pool->stats()->discarded,
+        ]);
+    }
+
+    public function testASilentWarmTimesOutAndIsReplaced(): void
+    {
+        $pool = $this->pool(1, Fake::poolOptions('silent')->withTimeouts(start: '300ms'));
+
+        $began = hrtime(true);
+        $session = $this->session($pool, Fake::options());
+
+        self::assertLessThan(3e9, hrtime(true) - $began);
+        self::assertTrue($session->execute('[]')->isOk());
+        self::assertStringContainsString("did not answer 'warm'", (string) $pool->stats()->lastFailure);
+    }
+
+    public function testAPendingWarmAnswerIsWaitedFor(): void
+    {
+        $pool = $this->pool(1, Fake::poolOptions('slow'));
+
+        $session = $this->session($pool);
+
+        self::assertSame('1.1', $session->info()->protocolVersion);
+        self::assertSame(1, $pool->stats()->warmSessions);
+    }
+
+    public function testTheErrorSurfacesWhenTheColdStartFailsToo(): void
+    {
+        $pool = $this->pool(1, Fake::poolOptions('setup-failed'));
+
+        try {
+            $this->session($pool, Fake::options('die-init'));
+            self::fail('no exception');
+        } catch (ChildExitedException $e) {
+            self::assertSame(3, $e->exitCode);
+        }
+        self::assertSame(1, $pool->stats()->discarded);
+        self::assertCount($pool->stats()->idle, $this->started());
+    }
+
+    public function testAnInitializeErrorOfTheSessionSurfacesAsInAColdStart(): void
+    {
+        $pool = $this->pool(1, Fake::poolOptions());
+
+        try {
+            $this->session($pool, Fake::options('setup-failed'));
+            self::fail('no exception');
+        } catch (RemoteException $e) {
+            self::assertSame('setup_failed', $e->errorName);
+        }
+        // setup_failed on the warm child is retried cold, which fails alike.
+        $stats = $pool->stats();
+        self::assertSame([1, 0, 0], [$stats->discarded, $stats->warmSessions, $stats->coldSessions]);
+    }
+
+    public function testCloseReapsEveryWaitingChildButNotTheSessions(): void
+    {
+        $pool = $this->pool(3, Fake::poolOptions());
+        $session = $this->session($pool);
+        self::assertCount(4, $this->started());
+
+        $pool->close();
+        $pool->close();
+
+        self::assertSame([$session->pid()], $this->started());
+        self::assertTrue($session->execute('[]')->isOk());
+        self::assertSame(0, $pool->stats()->idle);
+        $this->expectException(PoolClosedException::class);
+        $pool->session();
+    }
+
+    public function testCloseEndsWaitingChildrenByClosingTheirInput(): void
+    {
+        $log = tempnam(sys_get_temp_dir(), 'php-pool-eof-');
+        try {
+            $pool = $this->pool(2, Fake::options()->withChildEnvironment(['FAKE_EOF_LOG' => $log]));
+            $pids = $this->started();
+
+            $pool->close();
+            $seen = array_map('intval', file($log, FILE_IGNORE_NEW_LINES) ?: []);
+        } finally {
+            unlink($log);
+        }
+
+        sort($seen);
+        self::assertSame($pids, $seen);
+    }
+
+    public function testCloseKillsChildrenThatLingerAfterOneSharedGracePeriod(): void
+    {
+        $pool = $this->pool(2, Fake::poolOptions('linger'));
+        usleep(100000);
+
+        $began = hrtime(true);
+        $pool->close();
+        $took = (hrtime(true) - $began) / 1e6;
+
+        self::assertGreaterThanOrEqual(1900, $took);
+        self::assertLessThan(3500, $took);
+        self::assertSame([], $this->started());
+    }
+
+    public function testTheDestructorClosesThePool(): void
+    {
+        $pool = new Pool(2, [], Fake::poolOptions());
+        self::assertCount(2, $this->started());
+
+        unset($pool);
+
+        self::assertSame([], $this->started());
+    }
+
+    /** @return array<string, array{int}> */
+    public static function badSizes(): array
+    {
+        return ['zero' => [0], 'negative' => [-1], 'over the maximum' => [Pool::MAX_SIZE + 1]];
+    }
+
+    /** @dataProvider badSizes */
+    public function testRefusesASizeOutsideTheBounds(int $size): void
+    {
+        $this->expectException(InvalidOptionException::class);
+        $this->expectExceptionMessage(sprintf('invalid pool size: %d is outside 1..64', $size));
+
+        new Pool($size, [], Fake::poolOptions());
+    }
+
+    /** @return array<string, array{array<array-key, mixed>, string}> */
+    public static function badPreloads(): array
+    {
+        return [
+            'dash' => [['json', 'a-b'], "'a-b' is not a dotted module name"],
+            'empty' => [[''], "'' is not a dotted module name"],
+            'trailing dot' => [['os.'], "'os.' is not a dotted module name"],
+            'too long' => [[str_repeat('m', 129)], 'of at most 128 characters'],
+            'not a string' => [[42], "'int' is not a dotted module name"],
+            'not a list' => [['a' => 'json'], 'expected a list of at most 64 module names'],
+            'too many' => [array_fill(0, 65, 'json'), 'expected a list of at most 64 module names'],
+        ];
+    }
+
+    /**
+     * @dataProvider badPreloads
+     * @param array<array-key, mixed> $preload
+     */
+    public function testRefusesABadPreloadList(array $preload, string $why): void
+    {
+        $this->expectException(InvalidOptionException::class);
+        $this->expectExceptionMessage($why);
+
+        new Pool(1, $preload, Fake::poolOptions());
+    }
+
+    public function testRefusesSessionOptionsForAnotherChild(): void
+    {
+        $pool = $this->pool(1, Fake::poolOptions());
+
+        try {
+            $pool->session(Fake::options()->withChildPath('/bin/true'));
+            self::fail('no exception');
+        } catch (InvalidOptionException $e) {
+            self::assertStringContainsString("'/bin/true' is not the pool's child", $e->getMessage());
+        }
+        $this->expectExceptionMessage("invalid child environment: it differs from the pool's");
+        $pool->session(Fake::options()->withChildEnvironment(['OTHER' => '1']));
+    }
+
+    public function testAMissingChildFailsTheConstructor(): void
+    {
+        $this->expectException(SpawnException::class);
+
+        new Pool(1, [], (new Options())->withChildPath('/nonexistent/sandbox'));
+    }
+}
