@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
 #include "config.h"
@@ -562,29 +563,45 @@ static bool version_syntax(const char *s)
 	       strspn(s + major + 1, "0123456789") == strlen(s + major + 1);
 }
 
-static int check_version(struct json_object *params, struct json_object **error)
+static int unsupported(struct json_object **error, const char *message)
+{
+	struct json_object *data, *list = json_object_new_array();
+	int rc = bad(error, SBP_UNSUPPORTED_VERSION, "/protocol_version",
+		     message);
+	int minor;
+
+	for (minor = 0; minor <= SBP_VERSION_MINOR; minor++) {
+		char v[16];
+
+		snprintf(v, sizeof(v), "%d.%d", SBP_VERSION_MAJOR, minor);
+		json_object_array_add(list, json_object_new_string(v));
+	}
+	json_object_object_get_ex(*error, "data", &data);
+	json_object_object_add(data, "supported", list);
+	return rc;
+}
+
+/* The negotiated minor is the smaller of the parent's and ours
+ * (SPEC: REQ-INIT-2). */
+static int check_version(struct json_object *params, int *minor,
+			 struct json_object **error)
 {
 	bool wrong = false;
 	struct json_object *v =
 		sbp_field(params, "protocol_version", json_type_string, &wrong);
-	struct json_object *data;
 	const char *s;
-	int rc;
+	long asked;
 
 	if (!v || !version_syntax(json_object_get_string(v)))
 		return bad(error, SBP_INVALID_PARAMS, "/protocol_version",
 			   "protocol_version must be \"MAJOR.MINOR\"");
 	s = json_object_get_string(v);
-	if (strncmp(s, "1.", 2) == 0)
-		return 0;
+	if (strncmp(s, "1.", 2) != 0)
+		return unsupported(error, "this child speaks protocol 1.x");
 
-	rc = bad(error, SBP_UNSUPPORTED_VERSION, "/protocol_version",
-		 "this child speaks protocol 1.x");
-	json_object_object_get_ex(*error, "data", &data);
-	json_object_object_add(data, "supported", json_object_new_array());
-	json_object_array_add(json_object_object_get(data, "supported"),
-			      json_object_new_string(SBP_VERSION));
-	return rc;
+	asked = strlen(s + 2) > 4 ? SBP_VERSION_MINOR : strtol(s + 2, NULL, 10);
+	*minor = asked < SBP_VERSION_MINOR ? (int)asked : SBP_VERSION_MINOR;
+	return 0;
 }
 
 int config_parse(struct json_object *params, const struct install_paths *ip,
@@ -597,7 +614,7 @@ int config_parse(struct json_object *params, const struct install_paths *ip,
 		return bad(error, SBP_INVALID_PARAMS, "",
 			   "params must be an object");
 
-	rc = check_version(params, error);
+	rc = check_version(params, &cfg->minor, error);
 	if (!rc)
 		rc = parse_limits(params, &cfg->limits, error);
 	if (!rc)
@@ -606,6 +623,120 @@ int config_parse(struct json_object *params, const struct install_paths *ip,
 		rc = parse_functions(params, cfg, error);
 	if (!rc)
 		rc = parse_filesystem(params, ip, cfg, error);
+	return rc;
+}
+
+/* A module name as `import` takes it: dotted identifiers. */
+static bool module_name(const char *s)
+{
+	const char *part = s;
+
+	if (strlen(s) > 128)
+		return false;
+	for (;;) {
+		const char *dot = strchr(part, '.');
+		char buf[129];
+
+		snprintf(buf, sizeof(buf), "%.*s",
+			 (int)(dot ? (size_t)(dot - part) : strlen(part)),
+			 part);
+		if (!identifier(buf))
+			return false;
+		if (!dot)
+			return true;
+		part = dot + 1;
+	}
+}
+
+static int parse_preload(struct json_object *params, struct config *cfg,
+			 struct json_object **error)
+{
+	bool wrong = false;
+	struct json_object *a =
+		sbp_field(params, "preload", json_type_array, &wrong);
+	size_t i, n = a ? json_object_array_length(a) : 0;
+	char field[32];
+
+	if (wrong || n > CONFIG_MAX_PRELOAD)
+		return bad(error, SBP_INVALID_PARAMS, "/preload",
+			   "preload must be an array of at most 64 modules");
+	cfg->preload = json_object_new_array();
+	for (i = 0; i < n; i++) {
+		struct json_object *m = json_object_array_get_idx(a, i);
+
+		snprintf(field, sizeof(field), "/preload/%zu", i);
+		if (!json_object_is_type(m, json_type_string) ||
+		    !module_name(json_object_get_string(m)))
+			return bad(error, SBP_INVALID_PARAMS, field,
+				   "a module name is dotted identifiers, "
+				   "at most 128 characters");
+		json_object_array_add(cfg->preload, json_object_get(m));
+	}
+	return 0;
+}
+
+/* The largest value of limit NAME the jail can be given: its range's
+ * maximum, or the hard limit we run under, which nothing can raise. */
+static void template_limit(struct json_object *limits, const char *name,
+			   int resource, uint64_t extra)
+{
+	const struct limit_spec *spec = NULL;
+	struct rlimit rl;
+	uint64_t value;
+	size_t i;
+
+	for (i = 0; i < NLIMITS; i++)
+		if (strcmp(limit_specs[i].name, name) == 0)
+			spec = &limit_specs[i];
+	value = spec->max;
+	if (resource >= 0 && getrlimit(resource, &rl) == 0 &&
+	    rl.rlim_max != RLIM_INFINITY && rl.rlim_max - extra < value)
+		value = rl.rlim_max - extra;
+	json_object_object_add(limits, name, json_object_new_int64(value));
+}
+
+int config_parse_warm(struct json_object *params,
+		      const struct install_paths *ip, struct config *cfg,
+		      struct json_object **error)
+{
+	struct json_object *tmpl, *limits, *preload = NULL;
+	bool wrong = false;
+	int minor = 0, rc;
+
+	memset(cfg, 0, sizeof(*cfg));
+	if (!params || !json_object_is_type(params, json_type_object))
+		return bad(error, SBP_INVALID_PARAMS, "",
+			   "params must be an object");
+	rc = check_version(params, &minor, error);
+	if (!rc && minor < 1)
+		return unsupported(error, "warm needs protocol 1.1");
+	if (!rc)
+		rc = parse_preload(params, cfg, error);
+	if (rc)
+		return rc;
+	preload = cfg->preload;
+
+	/* Until initialize, the jail gets what a session with every limit
+	 * at its largest would: limits can only be lowered later. */
+	tmpl = json_object_new_object();
+	limits = json_object_new_object();
+	json_object_object_add(tmpl, "protocol_version",
+			       json_object_new_string("1.1"));
+	template_limit(limits, "memory_bytes", RLIMIT_AS, 0);
+	template_limit(limits, "open_files", RLIMIT_NOFILE, 0);
+	template_limit(limits, "threads", RLIMIT_NPROC, 1);
+	template_limit(limits, "file_bytes", RLIMIT_FSIZE, 0);
+	json_object_object_add(tmpl, "limits", limits);
+	if (json_object_object_get_ex(params, "verbosity", NULL))
+		json_object_object_add(
+			tmpl, "verbosity",
+			json_object_get(sbp_field(params, "verbosity",
+						  json_type_int, &wrong)));
+
+	rc = config_parse(tmpl, ip, cfg, error);
+	json_object_put(tmpl);
+	cfg->preload = preload;
+	cfg->minor = minor;
 	return rc;
 }
 
@@ -634,6 +765,7 @@ void config_clear(struct config *cfg)
 	json_object_put(cfg->env);
 	json_object_put(cfg->argv);
 	json_object_put(cfg->host_functions);
+	json_object_put(cfg->preload);
 	memset(cfg, 0, sizeof(*cfg));
 }
 

@@ -32,6 +32,7 @@ struct limits {
 #define CONFIG_MAX_ENV	     1024
 #define CONFIG_MAX_ARGV	     256
 #define CONFIG_MAX_STRING    65536
+#define CONFIG_MAX_PRELOAD   64
 
 struct config {
 	struct limits limits;
@@ -42,6 +43,8 @@ struct config {
 	struct json_object *filesystem; /* the parent's entries, for errors */
 	char cwd[PATH_MAX];
 	int verbosity;
+	int minor; /* the negotiated protocol version is 1.MINOR */
+	struct json_object *preload; /* warm: modules to import, or NULL */
 };
 
 /* Where the child's own files are (the sandbox package, the shim). */
@@ -60,6 +63,16 @@ struct install_paths {
 int config_parse(struct json_object *params, const struct install_paths *ip,
 		 struct config *cfg, struct json_object **error);
 void config_clear(struct config *cfg);
+
+/*
+ * Fills CFG from warm PARAMS (protocol 1.1): the jail a warm child starts
+ * before any session, with the default layout and environment, every
+ * limit at the largest value the jail can be given, and the modules to
+ * preload. Errors as config_parse().
+ */
+int config_parse_warm(struct json_object *params,
+		      const struct install_paths *ip, struct config *cfg,
+		      struct json_object **error);
 
 /* The source of the last bind entry at TARGET, or NULL (borrowed). */
 const char *config_bind_source(const struct config *cfg, const char *target);

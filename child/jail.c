@@ -519,6 +519,20 @@ static void send_result(struct json_object *out)
 	Py_END_ALLOW_THREADS;
 }
 
+/* A warm jail learns its session's frame limit only at configure. */
+static void apply_frame_limit(struct json_object *cmd)
+{
+	struct json_object *t, *v;
+
+	if (!json_object_object_get_ex(cmd, "t", &t) ||
+	    strcmp(json_object_get_string(t), "configure") != 0 ||
+	    !json_object_object_get_ex(cmd, "frame_bytes", &v))
+		return;
+	frame_max = (size_t)json_object_get_int64(v);
+	if (sbp_reader_set_max(control, frame_max) < 0)
+		fail("config", ENOMEM);
+}
+
 static void serve(PyObject *handle)
 {
 	struct json_object *cmd, *out;
@@ -532,11 +546,54 @@ static void serve(PyObject *handle)
 		if (!cmd)
 			continue;
 
+		apply_frame_limit(cmd);
 		out = run_command(handle, cmd);
 		json_object_put(cmd);
 
 		send_result(out);
 		json_object_put(out);
+	}
+}
+
+/* Tells the supervisor which module of preload failed, and why; the
+ * session ends there (SPEC: REQ-WARM-3). */
+static void preload_failed(const char *module)
+{
+	struct json_object *m = json_object_new_object();
+	PyObject *type, *value, *tb, *text;
+
+	PyErr_Fetch(&type, &value, &tb);
+	text = value ? PyObject_Str(value) : NULL;
+	json_object_object_add(m, "t",
+			       json_object_new_string("preload_failed"));
+	json_object_object_add(m, "module", json_object_new_string(module));
+	json_object_object_add(
+		m, "message",
+		json_object_new_string(text && PyUnicode_Check(text)
+					       ? PyUnicode_AsUTF8(text)
+					       : "import failed"));
+	sbp_write(JAIL_CONTROL_FD, m, frame_max);
+	json_object_put(m);
+	_exit(1);
+}
+
+/* A warm jail imports what the parent asked for before any session. */
+static void preload(struct json_object *cfg)
+{
+	struct json_object *list;
+	const char *name;
+	PyObject *module;
+	size_t i;
+
+	if (!json_object_object_get_ex(cfg, "preload", &list))
+		return;
+	for (i = 0; i < json_object_array_length(list); i++) {
+		name = json_object_get_string(
+			json_object_array_get_idx(list, i));
+		module = PyImport_ImportModule(name);
+		if (!module)
+			preload_failed(name);
+		Py_DECREF(module);
 	}
 }
 
@@ -587,7 +644,6 @@ void jail_main(void)
 	/* Untrusted from here on: CPython reads the stdlib through the
 	 * filter like any other code. */
 	start_python(cfg);
-	json_object_put(cfg);
 
 	runner = PyImport_ImportModule("sandbox._runner");
 	handle = runner ? PyObject_GetAttrString(runner, "handle") : NULL;
@@ -595,6 +651,8 @@ void jail_main(void)
 		PyErr_Print();
 		fail("import sandbox._runner", ENOENT);
 	}
+	preload(cfg);
+	json_object_put(cfg);
 	send_ready(abi);
 	serve(handle);
 	_exit(0);

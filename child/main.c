@@ -63,7 +63,7 @@ int main(int argc, char **argv)
 			policy_print_markdown();
 			return 0;
 		case 'V':
-			printf("sandbox (python-sandbox) 1.0.0, protocol 1.0\n");
+			printf("sandbox (python-sandbox) 1.1.0, protocol 1.1\n");
 			return 0;
 		case 'h':
 			fputs(usage, stdout);

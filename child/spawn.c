@@ -275,6 +275,9 @@ static int send_config(int fd, const struct config *cfg)
 	json_object_object_add(m, "limits", config_limits_json(&cfg->limits));
 	json_object_object_add(m, "env", json_object_get(cfg->env));
 	json_object_object_add(m, "argv", json_object_get(cfg->argv));
+	if (cfg->preload)
+		json_object_object_add(m, "preload",
+				       json_object_get(cfg->preload));
 	rc = sbp_write(fd, m, SBP_FRAME_MAX);
 	json_object_put(m);
 	return rc;

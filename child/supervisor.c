@@ -7,7 +7,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <limits.h>
 #include <sys/prctl.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -17,7 +19,7 @@
 #include "policy.h"
 #include "supervisor.h"
 
-#define CHILD_VERSION	 "1.0.0"
+#define CHILD_VERSION	 "1.1.0"
 #define START_TIMEOUT_MS 15000
 
 uint64_t sup_now_us(void)
@@ -87,6 +89,15 @@ static struct json_object *isolation_json(struct sup *s)
 	return o;
 }
 
+/* The negotiated version, "1.MINOR" (SPEC: REQ-INIT-2). */
+static struct json_object *version_json(struct sup *s)
+{
+	char v[16];
+
+	snprintf(v, sizeof(v), "%d.%d", SBP_VERSION_MAJOR, s->cfg.minor);
+	return json_object_new_string(v);
+}
+
 static struct json_object *initialize_result(struct sup *s, const char *python)
 {
 	struct json_object *r = json_object_new_object();
@@ -108,8 +119,7 @@ static struct json_object *initialize_result(struct sup *s, const char *python)
 		json_object_object_add(caps, cap_names[i],
 				       json_object_new_boolean(1));
 
-	json_object_object_add(r, "protocol_version",
-			       json_object_new_string(SBP_VERSION));
+	json_object_object_add(r, "protocol_version", version_json(s));
 	json_object_object_add(r, "child", child);
 	json_object_object_add(r, "python", py);
 	json_object_object_add(r, "capabilities", caps);
@@ -162,6 +172,29 @@ static bool start_notification(struct sup *s)
 	}
 }
 
+/* Which module of preload the jail could not import, and why. The name
+ * is looked up in our own list: the jail's copy is only a hint. */
+static void preload_failure(struct sup *s, struct json_object *m)
+{
+	struct json_object *v, *list = s->cfg.preload;
+	const char *name = "";
+	size_t i;
+
+	if (json_object_object_get_ex(m, "module", &v))
+		name = json_object_get_string(v);
+	for (i = 0; list && i < json_object_array_length(list); i++) {
+		const char *known = json_object_get_string(
+			json_object_array_get_idx(list, i));
+
+		if (strcmp(known, name) == 0)
+			s->preload_module = known;
+	}
+	snprintf(s->preload_error, sizeof(s->preload_error), "%.200s",
+		 json_object_object_get_ex(m, "message", &v)
+			 ? json_object_get_string(v)
+			 : "import failed");
+}
+
 /* Serves the jail's forwarded calls until it reports "ready". */
 static int wait_ready(struct sup *s, char *python, size_t size,
 		      const char **step)
@@ -207,6 +240,13 @@ static int wait_ready(struct sup *s, char *python, size_t size,
 			json_object_put(m);
 			return 0;
 		}
+		if (m && json_object_object_get_ex(m, "t", &t) &&
+		    strcmp(json_object_get_string(t), "preload_failed") == 0) {
+			preload_failure(s, m);
+			*step = "preload";
+			json_object_put(m);
+			return -ENOPKG;
+		}
 		if (m && json_object_object_get_ex(m, "step", &v)) {
 			*step = "jail setup";
 			log_error("jail setup failed at %s",
@@ -218,7 +258,9 @@ static int wait_ready(struct sup *s, char *python, size_t size,
 	return -ETIMEDOUT;
 }
 
-static int configure_jail(struct sup *s)
+/* A warm jail started with the default environment, argv and frame
+ * limit: it gets the session's now. */
+static int configure_jail(struct sup *s, bool warm)
 {
 	struct json_object *m = json_object_new_object();
 	const char *line;
@@ -227,6 +269,13 @@ static int configure_jail(struct sup *s)
 	json_object_object_add(m, "t", json_object_new_string("configure"));
 	json_object_object_add(m, "host_functions",
 			       json_object_get(s->cfg.host_functions));
+	if (warm) {
+		json_object_object_add(m, "env", json_object_get(s->cfg.env));
+		json_object_object_add(m, "argv", json_object_get(s->cfg.argv));
+		json_object_object_add(
+			m, "frame_bytes",
+			json_object_new_int64(s->cfg.limits.frame_bytes));
+	}
 	if (run_send_to_jail(s, m) < 0)
 		return -EPIPE;
 
@@ -328,8 +377,8 @@ static void confine_supervisor(struct sup *s)
 	seccomp_release(ctx);
 }
 
-static int start_session(struct sup *s, const char **step, char *python,
-			 size_t size)
+/* Confines the jail and starts CPython in it, up to its "ready". */
+static int start_jail(struct sup *s, const char **step)
 {
 	uint64_t t0 = sup_now_us();
 	int rc = confine(s, step);
@@ -357,14 +406,20 @@ static int start_session(struct sup *s, const char **step, char *python,
 	if (!rc && !s->ctl)
 		rc = -ENOMEM;
 	if (!rc)
-		rc = wait_ready(s, python, size, step);
+		rc = wait_ready(s, s->python, sizeof(s->python), step);
 	log_debug("timing: python ready %llu us, %llu forwarded calls",
 		  (unsigned long long)(sup_now_us() - t0),
 		  (unsigned long long)s->notify.forwarded);
-	if (!rc) {
-		*step = "jail configure";
-		rc = configure_jail(s);
-	}
+	return rc;
+}
+
+/* Hands the session to the ready jail and closes what setup needed. */
+static int finish_start(struct sup *s, bool warm, const char **step)
+{
+	int rc;
+
+	*step = "jail configure";
+	rc = configure_jail(s, warm);
 	if (!rc)
 		rc = spawn_file_override(false);
 	if (!rc)
@@ -377,50 +432,241 @@ static int start_session(struct sup *s, const char **step, char *python,
 	return rc;
 }
 
-static void do_initialize(struct sup *s, struct json_object *id,
-			  struct json_object *params)
+/* A parameter error of initialize or warm; only a filesystem that cannot
+ * be built ends the session, like any other setup failure. */
+static void params_failed(struct sup *s, struct json_object *id, int code,
+			  struct json_object *error)
 {
-	struct json_object *error = NULL, *msg, *data;
-	const char *step = "";
-	char python[32] = "";
-	int rc;
+	struct json_object *msg, *data;
 
-	rc = config_parse(params, &s->ip, &s->cfg, &error);
-	s->have_cfg = true;
-	if (rc) {
-		json_object_object_get_ex(error, "message", &msg);
-		json_object_object_get_ex(error, "data", &data);
-		sup_reply_error(s, id, rc, json_object_get_string(msg),
-				json_object_get(data));
-		if (rc == SBP_FILESYSTEM_ERROR) {
-			/* A filesystem that cannot be built ends the
-			 * session, like any other setup failure. */
-			s->state = ST_ENDED;
-			s->ended_reason = "setup_failed";
-			snprintf(s->ended_message, sizeof(s->ended_message),
-				 "%s", json_object_get_string(msg));
-		}
-		json_object_put(error);
-		config_clear(&s->cfg);
-		s->have_cfg = false;
-		return;
+	json_object_object_get_ex(error, "message", &msg);
+	json_object_object_get_ex(error, "data", &data);
+	sup_reply_error(s, id, code, json_object_get_string(msg),
+			json_object_get(data));
+	if (code == SBP_FILESYSTEM_ERROR) {
+		s->state = ST_ENDED;
+		s->ended_reason = "setup_failed";
+		snprintf(s->ended_message, sizeof(s->ended_message), "%s",
+			 json_object_get_string(msg));
 	}
-	log_verbosity = s->cfg.verbosity;
+	json_object_put(error);
+}
 
-	rc = start_session(s, &step, python, sizeof(python));
-	if (rc && step == step_filesystem) {
+static void start_failed(struct sup *s, struct json_object *id,
+			 const char *step, int rc)
+{
+	if (step == step_filesystem)
 		filesystem_failed(s, id, -rc);
-		return;
-	}
-	if (rc) {
+	else
 		setup_failed(s, id, step, -rc);
-		return;
-	}
+}
 
+static void session_ready(struct sup *s, struct json_object *id)
+{
 	s->frame_max = s->cfg.limits.frame_bytes;
 	sbp_reader_set_max(s->in, s->frame_max);
 	s->state = ST_READY;
-	sup_send(s, sbp_response(id, initialize_result(s, python)));
+	sup_send(s, sbp_response(id, initialize_result(s, s->python)));
+}
+
+static void initialize_warm(struct sup *s, struct json_object *id,
+			    struct json_object *params);
+
+static void do_initialize(struct sup *s, struct json_object *id,
+			  struct json_object *params)
+{
+	struct json_object *error = NULL;
+	const char *step = "";
+	int rc;
+
+	if (s->state == ST_WARM) {
+		initialize_warm(s, id, params);
+		return;
+	}
+	rc = config_parse(params, &s->ip, &s->cfg, &error);
+	if (rc) {
+		params_failed(s, id, rc, error);
+		config_clear(&s->cfg);
+		return;
+	}
+	s->have_cfg = true;
+	log_verbosity = s->cfg.verbosity;
+
+	rc = start_jail(s, &step);
+	if (!rc)
+		rc = finish_start(s, false, &step);
+	if (rc) {
+		start_failed(s, id, step, rc);
+		return;
+	}
+	session_ready(s, id);
+}
+
+/* ---- warm (protocol 1.1) ------------------------------------------------ */
+
+static struct json_object *warm_result(struct sup *s)
+{
+	struct json_object *r = json_object_new_object();
+	struct json_object *py = json_object_new_object();
+
+	json_object_object_add(py, "version",
+			       json_object_new_string(s->python));
+	json_object_object_add(py, "implementation",
+			       json_object_new_string("cpython"));
+	json_object_object_add(r, "protocol_version", version_json(s));
+	json_object_object_add(r, "python", py);
+	json_object_object_add(r, "preloaded", json_object_get(s->cfg.preload));
+	return r;
+}
+
+static void preload_failed(struct sup *s, struct json_object *id)
+{
+	struct json_object *d = json_object_new_object();
+	char msg[400];
+
+	snprintf(msg, sizeof(msg), "preload: %s", s->preload_error);
+	json_object_object_add(d, "step", json_object_new_string("preload"));
+	if (s->preload_module)
+		json_object_object_add(
+			d, "module", json_object_new_string(s->preload_module));
+	sup_reply_error(s, id, SBP_SETUP_FAILED, msg, d);
+	s->ended_reason = "setup_failed";
+	snprintf(s->ended_message, sizeof(s->ended_message), "%.250s", msg);
+	if (s->jail_alive)
+		spawn_kill(&s->jail);
+	s->jail_alive = false;
+	s->state = ST_ENDED;
+}
+
+/* Starts the jail before the session is known (SPEC: REQ-WARM-3). */
+static void do_warm(struct sup *s, struct json_object *id,
+		    struct json_object *params)
+{
+	struct json_object *error = NULL;
+	const char *step = "";
+	int rc = config_parse_warm(params, &s->ip, &s->cfg, &error);
+
+	if (rc) {
+		params_failed(s, id, rc, error);
+		config_clear(&s->cfg);
+		return;
+	}
+	s->have_cfg = true;
+	log_verbosity = s->cfg.verbosity;
+
+	rc = start_jail(s, &step);
+	if (rc == -ENOPKG && strcmp(step, "preload") == 0)
+		preload_failed(s, id);
+	else if (rc)
+		start_failed(s, id, step, rc);
+	else {
+		s->state = ST_WARM;
+		sup_send(s, sbp_response(id, warm_result(s)));
+	}
+}
+
+/* The jail's address space in bytes, from /proc: what it already uses. */
+static uint64_t jail_vm_bytes(struct sup *s)
+{
+	char path[64];
+	unsigned long long pages = 0;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%d/statm", s->jail.pid);
+	f = fopen(path, "re");
+	if (!f)
+		return UINT64_MAX;
+	if (fscanf(f, "%llu", &pages) != 1)
+		pages = ULLONG_MAX / 4096;
+	fclose(f);
+	return (uint64_t)pages * (uint64_t)sysconf(_SC_PAGESIZE);
+}
+
+/* The warm jail runs with every limit at its largest; the session's are
+ * set from outside, where the jail cannot undo them (REQ-WARM-5/6). */
+static int lower_limits(struct sup *s)
+{
+	const struct limits *l = &s->cfg.limits;
+	const struct {
+		int resource;
+		uint64_t value;
+	} set[] = {
+		{RLIMIT_AS, l->memory_bytes},
+		{RLIMIT_NOFILE, l->open_files},
+		{RLIMIT_FSIZE, l->file_bytes},
+		{RLIMIT_NPROC, l->threads + 1},
+	};
+	size_t i;
+
+	if (jail_vm_bytes(s) > l->memory_bytes)
+		return -ENOMEM;
+	for (i = 0; i < sizeof(set) / sizeof(set[0]); i++) {
+		struct rlimit rl = {set[i].value, set[i].value};
+
+		if (prlimit(s->jail.pid, set[i].resource, &rl, NULL) < 0)
+			return -errno;
+	}
+	return 0;
+}
+
+/* Applies a parsed session to the warm jail: its filesystem replaces the
+ * default layout the jail started with, then its limits and process. */
+static int apply_session(struct sup *s, const char **step)
+{
+	int rc = open_filesystem(s, step);
+
+	if (rc)
+		return rc;
+	s->notify.vfs = s->cfg.vfs;
+	snprintf(s->notify.cwd, sizeof(s->notify.cwd), "%s", s->cfg.cwd);
+	sbp_reader_set_max(s->ctl, s->cfg.limits.frame_bytes);
+
+	*step = "rlimits";
+	rc = lower_limits(s);
+	if (!rc)
+		rc = finish_start(s, true, step);
+	return rc;
+}
+
+static void initialize_warm(struct sup *s, struct json_object *id,
+			    struct json_object *params)
+{
+	struct json_object *error = NULL;
+	struct config next, warm;
+	const char *step = "";
+	int rc = config_parse(params, &s->ip, &next, &error);
+
+	if (!rc && next.minor != s->cfg.minor) {
+		json_object_put(error);
+		error = json_object_new_object();
+		json_object_object_add(
+			error, "message",
+			json_object_new_string("protocol_version: warm "
+					       "negotiated another version"));
+		json_object_object_add(error, "data",
+				       field_data("/protocol_version"));
+		rc = SBP_INVALID_PARAMS;
+	}
+	if (rc) {
+		params_failed(s, id, rc, error);
+		config_clear(&next);
+		return;
+	}
+
+	/* The warm jail's layout is dropped: the notify handler gets the
+	 * session's tree before anything of the session runs. */
+	warm = s->cfg;
+	s->cfg = next;
+	s->cfg.preload = warm.preload;
+	warm.preload = NULL;
+	log_verbosity = s->cfg.verbosity;
+	rc = apply_session(s, &step);
+	config_clear(&warm);
+	if (rc) {
+		start_failed(s, id, step, rc);
+		return;
+	}
+	session_ready(s, id);
 }
 
 /* ---- the other requests ----------------------------------------------- */
@@ -483,13 +729,15 @@ static const struct method {
 	unsigned states;
 	void (*fn)(struct sup *, struct json_object *, struct json_object *);
 } methods[] = {
-	{"initialize", IN(ST_NEW), do_initialize},
+	{"warm", IN(ST_NEW), do_warm},
+	{"initialize", IN(ST_NEW) | IN(ST_WARM), do_initialize},
 	{"execute", IN(ST_READY), do_execute},
 	{"invoke", IN(ST_READY), do_invoke},
 	{"tmpfs/list", IN(ST_READY), export_list},
 	{"tmpfs/read", IN(ST_READY), export_read},
 	{"cancel", IN(ST_READY) | IN(ST_RUNNING), do_cancel},
-	{"shutdown", IN(ST_READY) | IN(ST_RUNNING) | IN(ST_ENDED), do_shutdown},
+	{"shutdown", IN(ST_WARM) | IN(ST_READY) | IN(ST_RUNNING) | IN(ST_ENDED),
+	 do_shutdown},
 };
 
 /* The error for METHOD arriving in the wrong state. */
@@ -501,10 +749,11 @@ static void wrong_state(struct sup *s, struct json_object *id,
 				"the session has ended; only shutdown is "
 				"accepted",
 				NULL);
-	else if (strcmp(m->name, "initialize") == 0)
+	else if (strcmp(m->name, "initialize") == 0 ||
+		 strcmp(m->name, "warm") == 0)
 		sup_reply_error(s, id, SBP_ALREADY_INITIALIZED,
 				"the session is already initialized", NULL);
-	else if (s->state == ST_NEW)
+	else if (s->state == ST_NEW || s->state == ST_WARM)
 		sup_reply_error(s, id, SBP_NOT_INITIALIZED, "initialize first",
 				NULL);
 	else

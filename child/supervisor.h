@@ -26,6 +26,7 @@
 
 enum sup_state {
 	ST_NEW,
+	ST_WARM, /* protocol 1.1: the jail started, no session yet */
 	ST_READY,
 	ST_RUNNING,
 	ST_ENDED,
@@ -63,6 +64,9 @@ struct sup {
 	int hostfs_scratch;
 	uint64_t hostfs_listings;
 	char fs_bad_target[PATH_MAX]; /* the entry vfs_finalize refused */
+	char python[32];	      /* the jail's version, once ready */
+	char preload_error[256];      /* why a module of preload failed */
+	const char *preload_module;   /* that module (in cfg.preload) */
 	const char *ended_reason;     /* for the "ended" notification */
 	char ended_message[256];
 	uid_t drop_uid;

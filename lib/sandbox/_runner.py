@@ -165,5 +165,10 @@ def handle(command: dict[str, Any]) -> dict[str, Any]:
     """Runs one command from the supervisor; returns the answer."""
     if command.get("t") == "configure":
         sandbox._functions = tuple(command.get("host_functions", ()))
+        if "env" in command:  # a warm jail started with the default environment
+            os.environ.clear()
+            os.environ.update(command["env"])
+        if "argv" in command:
+            sys.argv = list(command["argv"])
         return {"t": "configured"}
     return _execute(command)

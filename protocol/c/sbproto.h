@@ -22,9 +22,9 @@
 
 #include <json-c/json.h>
 
-#define SBP_VERSION	  "1.0"
+#define SBP_VERSION	  "1.1"
 #define SBP_VERSION_MAJOR 1
-#define SBP_VERSION_MINOR 0
+#define SBP_VERSION_MINOR 1
 
 /* Frame limits (bytes, LF included): before initialize, and allowed range
  * of limits.frame_bytes. */
