@@ -964,6 +964,371 @@ START_TEST(strerror_covers_codes)
 }
 END_TEST
 
+/* ---- warm pools ---------------------------------------------------------- */
+
+/* A pool of SIZE fake children warmed with the modules of PRELOAD
+ * (NULL-terminated, may be NULL). */
+static struct pysandbox_pool *fake_pool(int size, const char *const *preload)
+{
+	struct pysandbox_options *o = fake_options(NULL);
+	struct pysandbox_pool *p = pysandbox_pool_new(o);
+
+	pysandbox_options_free(o);
+	ck_assert_ptr_nonnull(p);
+	ck_assert_int_eq(pysandbox_pool_set_size(p, size), 0);
+	for (; preload && *preload; preload++)
+		ck_assert_int_eq(pysandbox_pool_add_preload(p, *preload), 0);
+	return p;
+}
+
+/* A session with OPTIONS (freed) started from P. */
+static struct pysandbox *pooled(struct pysandbox_pool *p,
+				struct pysandbox_options *o)
+{
+	struct pysandbox *s = pysandbox_new(o);
+	int ret;
+
+	ck_assert_ptr_nonnull(s);
+	pysandbox_options_free(o);
+	ret = pysandbox_pool_start(p, s);
+	ck_assert_msg(ret == 0, "pool start: %d %s", ret, pysandbox_errmsg(s));
+	return s;
+}
+
+static struct pysandbox_pool_stats stats_of(struct pysandbox_pool *p)
+{
+	struct pysandbox_pool_stats st;
+
+	pysandbox_pool_stats(p, &st);
+	return st;
+}
+
+static const char *info_str(struct pysandbox *s, const char *key)
+{
+	return json_object_to_json_string_ext(
+		json_object_object_get(pysandbox_info(s), key), PLAIN);
+}
+
+START_TEST(pool_session_is_warm)
+{
+	const char *const preload[] = {"json", "xml.etree", NULL};
+	struct pysandbox_pool *p = fake_pool(2, preload);
+	struct pysandbox_options *o = fake_options(NULL);
+	struct pysandbox_result *r;
+	struct pysandbox *s;
+
+	ck_assert_int_eq(pysandbox_pool_fill(p), 0);
+	ck_assert_uint_eq(stats_of(p).idle, 2);
+	ck_assert_int_eq(pysandbox_options_set_cwd(o, "/work"), 0);
+	s = pooled(p, o);
+
+	ck_assert_str_eq(info_str(s, "fake_warm"), "[\"json\",\"xml.etree\"]");
+	ck_assert_str_eq(info_str(s, "protocol_version"), "\"1.1\"");
+	ck_assert_str_eq(json_object_get_string(echo(s, "protocol_version")),
+			 "1.1");
+	ck_assert_str_eq(json_object_get_string(echo(s, "cwd")), "/work");
+	r = run(s, "print warm");
+	ck_assert_str_eq(out(r), "warm\n");
+	pysandbox_result_free(r);
+
+	ck_assert_uint_eq(stats_of(p).warm, 1);
+	ck_assert_uint_eq(stats_of(p).cold, 0);
+	ck_assert_uint_eq(stats_of(p).idle, 2);
+	ck_assert_uint_eq(stats_of(p).spawned, 3);
+	ck_assert_int_eq(pysandbox_pool_start(p, s), -EINVAL);
+	ck_assert_int_eq(pysandbox_close(s), 0);
+	ck_assert_int_eq(pysandbox_pool_close(p), 0);
+	assert_no_children();
+}
+END_TEST
+
+START_TEST(pool_starts_cold_when_empty)
+{
+	struct pysandbox_pool *p = fake_pool(1, NULL);
+	struct pysandbox *s = pooled(p, fake_options(NULL));
+
+	/* Nothing was filled: this one started cold, and the pool refilled
+	 * meanwhile. */
+	ck_assert_ptr_null(
+		json_object_object_get(pysandbox_info(s), "fake_warm"));
+	ck_assert_uint_eq(stats_of(p).cold, 1);
+	ck_assert_uint_eq(stats_of(p).idle, 1);
+	ck_assert_int_eq(pysandbox_close(s), 0);
+	ck_assert_int_eq(pysandbox_pool_close(p), 0);
+	assert_no_children();
+}
+END_TEST
+
+/* A pool whose children misbehave as PRELOAD says still starts sessions:
+ * the session runs code, its initialize said VERSION (NULL: the cold
+ * default); return the pool's stats after one session. */
+static struct pysandbox_pool_stats one_session(const char *preload,
+					       const char *version)
+{
+	const char *const list[] = {preload, NULL};
+	struct pysandbox_pool *p = fake_pool(1, list);
+	struct pysandbox_pool_stats st;
+	struct pysandbox_result *r;
+	struct pysandbox *s;
+
+	ck_assert_int_eq(pysandbox_pool_fill(p), 0);
+	s = pooled(p, fake_options(NULL));
+	if (version)
+		ck_assert_str_eq(
+			json_object_get_string(echo(s, "protocol_version")),
+			version);
+	ck_assert_str_eq(pysandbox_errmsg(s), "");
+	r = run(s, "print ok");
+	ck_assert_str_eq(out(r), "ok\n");
+	pysandbox_result_free(r);
+
+	st = stats_of(p);
+	ck_assert_int_eq(pysandbox_close(s), 0);
+	if (st.discarded)
+		ck_assert_str_ne(pysandbox_pool_errmsg(p), "");
+	ck_assert_int_eq(pysandbox_pool_close(p), 0);
+	assert_no_children();
+	return st;
+}
+
+START_TEST(pool_refused_warm_starts_as_1_0)
+{
+	struct pysandbox_pool_stats st = one_session("fake_warm_old", "1.0");
+
+	ck_assert_uint_eq(st.warm, 0);
+	ck_assert_uint_eq(st.cold, 1);
+	ck_assert_uint_eq(st.discarded, 0);
+
+	st = one_session("fake_warm_unsupported", "1.0");
+	ck_assert_uint_eq(st.cold, 1);
+	ck_assert_uint_eq(st.discarded, 0);
+}
+END_TEST
+
+START_TEST(pool_failed_warm_is_discarded)
+{
+	static const char *const modes[] = {
+		"fake_warm_missing", "fake_warm_die", "fake_warm_silence"};
+	struct pysandbox_pool_stats st;
+	size_t i;
+
+	for (i = 0; i < 3; i++) {
+		st = one_session(modes[i], NULL);
+		ck_assert_msg(st.discarded == 1 && st.cold == 1 && st.warm == 0,
+			      "%s: discarded %llu cold %llu", modes[i],
+			      (unsigned long long)st.discarded,
+			      (unsigned long long)st.cold);
+	}
+}
+END_TEST
+
+START_TEST(pool_warm_failure_message)
+{
+	const char *const list[] = {"fake_warm_missing", NULL};
+	struct pysandbox_pool *p = fake_pool(1, list);
+	struct pysandbox *s;
+
+	ck_assert_int_eq(pysandbox_pool_fill(p), 0);
+	s = pooled(p, fake_options(NULL));
+	ck_assert_ptr_nonnull(
+		strstr(pysandbox_pool_errmsg(p), "No module named"));
+	ck_assert_int_eq(pysandbox_close(s), 0);
+	ck_assert_int_eq(pysandbox_pool_close(p), 0);
+	assert_no_children();
+}
+END_TEST
+
+START_TEST(pool_child_dies_while_idle)
+{
+	const char *const list[] = {"fake_warm_dieafter", NULL};
+	struct pysandbox_pool *p = fake_pool(3, list);
+	struct timespec pause = {0, 200 * 1000000L};
+	struct pysandbox_result *r;
+	struct pysandbox *s;
+
+	ck_assert_int_eq(pysandbox_pool_fill(p), 0);
+	nanosleep(&pause, NULL);
+	s = pooled(p, fake_options(NULL));
+	r = run(s, "print alive");
+	ck_assert_str_eq(out(r), "alive\n");
+	pysandbox_result_free(r);
+
+	/* The three died idle: swept unused, none handed out warm. */
+	ck_assert_uint_ge(stats_of(p).discarded, 3);
+	ck_assert_uint_eq(stats_of(p).warm, 0);
+	ck_assert_int_eq(pysandbox_close(s), 0);
+	ck_assert_int_eq(pysandbox_pool_close(p), 0);
+	assert_no_children();
+}
+END_TEST
+
+START_TEST(pool_waits_for_a_pending_warm)
+{
+	const char *const list[] = {"fake_warm_slow", NULL};
+	struct pysandbox_pool *p = fake_pool(1, list);
+	struct pysandbox *s;
+
+	ck_assert_int_eq(pysandbox_pool_fill(p), 0);
+	s = pooled(p, fake_options(NULL));
+	ck_assert_str_eq(info_str(s, "fake_warm"), "[\"fake_warm_slow\"]");
+	ck_assert_uint_eq(stats_of(p).warm, 1);
+	ck_assert_int_eq(pysandbox_close(s), 0);
+	ck_assert_int_eq(pysandbox_pool_close(p), 0);
+	assert_no_children();
+}
+END_TEST
+
+START_TEST(pool_close_reaps_idle_children_only)
+{
+	struct pysandbox_pool *p = fake_pool(5, NULL);
+	struct pysandbox_result *r;
+	struct pysandbox *s;
+
+	ck_assert_int_eq(pysandbox_pool_fill(p), 0);
+	s = pooled(p, fake_options(NULL));
+	ck_assert_uint_eq(stats_of(p).idle, 5);
+	ck_assert_int_eq(pysandbox_pool_close(p), 0);
+
+	/* The session handed out outlives its pool. */
+	r = run(s, "print still here");
+	ck_assert_str_eq(out(r), "still here\n");
+	pysandbox_result_free(r);
+	ck_assert_int_eq(pysandbox_close(s), 0);
+	assert_no_children();
+	ck_assert_int_eq(pysandbox_pool_close(NULL), 0);
+}
+END_TEST
+
+START_TEST(pool_configuration_is_validated)
+{
+	struct pysandbox_pool *p = fake_pool(1, NULL);
+	char long_name[200];
+	int i;
+
+	ck_assert_int_eq(pysandbox_pool_set_size(p, 0), -EINVAL);
+	ck_assert_str_eq(pysandbox_pool_errmsg(p),
+			 "pool size 0 is outside 1..64");
+	ck_assert_int_eq(pysandbox_pool_set_size(p, PYSANDBOX_POOL_MAX + 1),
+			 -EINVAL);
+	ck_assert_int_eq(pysandbox_pool_set_size(p, PYSANDBOX_POOL_MAX), 0);
+
+	ck_assert_int_eq(pysandbox_pool_add_preload(p, ""), -EINVAL);
+	ck_assert_int_eq(pysandbox_pool_add_preload(p, "1abc"), -EINVAL);
+	ck_assert_int_eq(pysandbox_pool_add_preload(p, "a..b"), -EINVAL);
+	ck_assert_int_eq(pysandbox_pool_add_preload(p, "a."), -EINVAL);
+	ck_assert_int_eq(pysandbox_pool_add_preload(p, "os;x"), -EINVAL);
+	ck_assert_int_eq(pysandbox_pool_add_preload(p, NULL), -EINVAL);
+	ck_assert_ptr_nonnull(strstr(pysandbox_pool_errmsg(p), "dotted name"));
+	memset(long_name, 'a', 129);
+	long_name[129] = '\0';
+	ck_assert_int_eq(pysandbox_pool_add_preload(p, long_name), -EINVAL);
+	long_name[128] = '\0';
+	ck_assert_int_eq(pysandbox_pool_add_preload(p, long_name), 0);
+	for (i = 1; i < 64; i++)
+		ck_assert_int_eq(pysandbox_pool_add_preload(p, "x.y_2"), 0);
+	ck_assert_int_eq(pysandbox_pool_add_preload(p, "x"), -E2BIG);
+
+	ck_assert_int_eq(pysandbox_pool_set_size(p, 1), 0);
+	ck_assert_int_eq(pysandbox_pool_fill(p), 0);
+	ck_assert_int_eq(pysandbox_pool_set_size(p, 2), -EBUSY);
+	ck_assert_int_eq(pysandbox_pool_add_preload(p, "json"), -EBUSY);
+	ck_assert_int_eq(pysandbox_pool_close(p), 0);
+	assert_no_children();
+}
+END_TEST
+
+START_TEST(pool_with_missing_child)
+{
+	struct pysandbox_options *o = pysandbox_options_new();
+	struct pysandbox_pool *p;
+	struct pysandbox *s;
+
+	ck_assert_int_eq(pysandbox_options_set_child(o, "/nonexistent/x"), 0);
+	p = pysandbox_pool_new(o);
+	ck_assert_int_eq(pysandbox_pool_fill(p), PYSANDBOX_ESPAWN);
+	ck_assert_ptr_nonnull(strstr(pysandbox_pool_errmsg(p), "/nonexistent"));
+
+	s = pysandbox_new(o);
+	pysandbox_options_free(o);
+	ck_assert_int_eq(pysandbox_pool_start(p, s), PYSANDBOX_ESPAWN);
+	ck_assert_ptr_nonnull(strstr(pysandbox_errmsg(s), "/nonexistent"));
+	ck_assert_int_eq(
+		pysandbox_execute(s, "x", &(struct pysandbox_result *){NULL}),
+		PYSANDBOX_EENDED);
+	pysandbox_close(s);
+	ck_assert_int_eq(pysandbox_pool_close(p), 0);
+	assert_no_children();
+}
+END_TEST
+
+START_TEST(pool_session_errors_are_the_sessions)
+{
+	struct pysandbox_pool *p = fake_pool(1, NULL);
+	struct pysandbox *s;
+
+	ck_assert_int_eq(pysandbox_pool_fill(p), 0);
+	s = pysandbox_new(fake_options("error"));
+	ck_assert_int_eq(pysandbox_pool_start(p, s), PYSANDBOX_EREMOTE);
+	ck_assert_int_eq(pysandbox_rpc_code(s), -32006);
+	pysandbox_close(s);
+
+	/* A refusal of the session's configuration is not retried. */
+	ck_assert_uint_eq(stats_of(p).discarded, 0);
+	ck_assert_uint_eq(stats_of(p).cold + stats_of(p).warm, 0);
+	ck_assert_int_eq(pysandbox_pool_close(p), 0);
+	assert_no_children();
+}
+END_TEST
+
+struct pool_worker {
+	struct pysandbox_pool *pool;
+	int pids[3];
+};
+
+static void *pool_thread(void *arg)
+{
+	struct pool_worker *w = arg;
+	struct pysandbox_result *r;
+	struct pysandbox *s;
+	int i;
+
+	for (i = 0; i < 3; i++) {
+		s = pooled(w->pool, fake_options(NULL));
+		r = run(s, "pid");
+		w->pids[i] = atoi(out(r));
+		pysandbox_result_free(r);
+		ck_assert_int_eq(pysandbox_close(s), 0);
+	}
+	return NULL;
+}
+
+START_TEST(pool_serves_threads_one_child_each)
+{
+	struct pysandbox_pool *p = fake_pool(2, NULL);
+	struct pool_worker w[4];
+	pthread_t t[4];
+	int i, j;
+
+	ck_assert_int_eq(pysandbox_pool_fill(p), 0);
+	for (i = 0; i < 4; i++) {
+		w[i].pool = p;
+		pthread_create(&t[i], NULL, pool_thread, &w[i]);
+	}
+	for (i = 0; i < 4; i++)
+		pthread_join(t[i], NULL);
+
+	/* Twelve sessions, twelve children: none served two. */
+	for (i = 0; i < 12; i++)
+		for (j = i + 1; j < 12; j++)
+			ck_assert_int_ne(w[i / 3].pids[i % 3],
+					 w[j / 3].pids[j % 3]);
+	ck_assert_uint_eq(stats_of(p).warm + stats_of(p).cold, 12);
+	ck_assert_uint_ge(stats_of(p).warm, 2);
+	ck_assert_int_eq(pysandbox_pool_close(p), 0);
+	assert_no_children();
+}
+END_TEST
+
 /* ---- the real child ------------------------------------------------------ */
 
 static struct pysandbox *real(void)
@@ -1133,6 +1498,22 @@ static Suite *suite(void)
 	tcase_add_test(t, close_kills_a_lingering_child);
 	tcase_add_test(t, sessions_in_parallel_threads);
 	tcase_add_test(t, strerror_covers_codes);
+	suite_add_tcase(s, t);
+
+	t = tcase_create("pool");
+	tcase_set_timeout(t, 20);
+	tcase_add_test(t, pool_session_is_warm);
+	tcase_add_test(t, pool_starts_cold_when_empty);
+	tcase_add_test(t, pool_refused_warm_starts_as_1_0);
+	tcase_add_test(t, pool_failed_warm_is_discarded);
+	tcase_add_test(t, pool_warm_failure_message);
+	tcase_add_test(t, pool_child_dies_while_idle);
+	tcase_add_test(t, pool_waits_for_a_pending_warm);
+	tcase_add_test(t, pool_close_reaps_idle_children_only);
+	tcase_add_test(t, pool_configuration_is_validated);
+	tcase_add_test(t, pool_with_missing_child);
+	tcase_add_test(t, pool_session_errors_are_the_sessions);
+	tcase_add_test(t, pool_serves_threads_one_child_each);
 	suite_add_tcase(s, t);
 	return s;
 }

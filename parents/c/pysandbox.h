@@ -3,10 +3,10 @@
  * pysandbox.h - libpysandbox, the C parent of python-sandbox.
  *
  * The library starts the sandbox binary (the "child") as a process and
- * speaks protocol v1.0 (protocol/SPEC.md) with it on the child's fds 3 and
- * 4. A session is one child process: one Python interpreter whose state
- * persists across runs (pysandbox_execute, pysandbox_invoke) until it is
- * closed or a fatal outcome ends it.
+ * speaks protocol v1.1 (protocol/SPEC.md; 1.0 with older children) with
+ * it on the child's fds 3 and 4. A session is one child process: one Python
+ *interpreter whose state persists across runs (pysandbox_execute,
+ *pysandbox_invoke) until it is closed or a fatal outcome ends it.
  *
  * Typical use:
  *
@@ -406,6 +406,128 @@ int pysandbox_tmpfs_read(struct pysandbox *s, const char *path, size_t max,
  * when it had to be killed, or the error of the shutdown request. S may
  * be NULL. */
 int pysandbox_close(struct pysandbox *s);
+
+/* ---- warm pools ------------------------------------------------------ */
+
+/*
+ * A warm pool keeps children started ahead of need (SPEC.md "warm"): each
+ * is spawned and sent warm, so that it confines its jail, starts Python
+ * and imports the preload modules before any session is known. A session
+ * started from the pool then costs only initialize, about a millisecond
+ * instead of a cold start's tens.
+ *
+ * Each child serves one session only (REQ-WARM-8): a session started
+ * from the pool owns its child exactly as pysandbox_start() would have
+ * it, is closed with pysandbox_close(), and its child is never returned
+ * to the pool. Nothing of one session is visible in the next; what a
+ * warm session can see that a cold one could not is the interpreter's
+ * state after the preload imports (REQ-WARM-7).
+ *
+ * Refill. The library has no thread or event loop of its own: the pool
+ * refills on the calling thread. pysandbox_pool_start() sends initialize
+ * to the child it takes, then, while that child configures its jail,
+ * spawns the replacement and sends it warm without waiting for the
+ * answer, which is read when a session takes that child. A start thus
+ * costs a fork and exec on top of initialize, not a cold start.
+ * pysandbox_pool_fill() starts the children up front.
+ *
+ * Fallbacks. A child that refuses warm as a 1.0 child does
+ * (method_not_found, unsupported_version) is started with initialize as
+ * 1.0 says (REQ-WARM-1). A warm that failed (setup_failed, e.g. a
+ * preload module that does not exist; the child exited; no answer within
+ * the session's initialize backstop) discards that child and starts the
+ * session on a fresh cold child: the error reaches the caller only when
+ * that fails too. pysandbox_pool_errmsg() tells why the last child was
+ * discarded.
+ *
+ * Idle children that exit are reaped at the next pysandbox_pool_start()
+ * or pysandbox_pool_fill(), and all others by pysandbox_pool_close().
+ * A C library has no destructor at process exit: a program that exits
+ * without closing its pool leaves no session behind, since every idle
+ * child gets end of input when the program's descriptors close and
+ * exits, but they are then reaped by init rather than by the program.
+ *
+ * Root. A child started as root drops its privileges in warm, before the
+ * session is known (REQ-WARM-9): the sources of a pooled session's bind
+ * entries must be readable by the dropped identity (uid 65534), or
+ * pysandbox_pool_start() fails with PYSANDBOX_EREMOTE / filesystem_error.
+ *
+ * Threads. pysandbox_pool_start(), pysandbox_pool_fill() and
+ * pysandbox_pool_stats() may be called from several threads at once on
+ * one pool; a mutex guards the idle children, and no lock is held while
+ * a child is spawned or a session waits for its child. Configure the
+ * pool (set_size, add_preload) before any of them, from one thread;
+ * pysandbox_pool_close() must not run concurrently with any other call
+ * on the pool. Sessions started from a pool follow the session rules
+ * above and may outlive it.
+ */
+
+/* The largest pool size. */
+#define PYSANDBOX_POOL_MAX 64
+
+struct pysandbox_pool;
+
+/* A new pool of size 2 without preload modules, starting its children
+ * with the child binary, verbosity and backstop of a copy of O (NULL:
+ * the defaults); the rest of O is ignored, each session brings its own
+ * options. Nothing is started yet. NULL on allocation failure. Free it
+ * with pysandbox_pool_close(). */
+struct pysandbox_pool *pysandbox_pool_new(const struct pysandbox_options *o);
+
+/* The message of the last failed pysandbox_pool_* call on P, or why the
+ * last warm child was discarded ("" if none). Valid until the next call
+ * on P from any thread. */
+const char *pysandbox_pool_errmsg(const struct pysandbox_pool *p);
+
+/* How many warm children P keeps ready, 1 ..= PYSANDBOX_POOL_MAX
+ * (-EINVAL otherwise). -EBUSY once the pool has started children. */
+int pysandbox_pool_set_size(struct pysandbox_pool *p, int size);
+
+/* Adds MODULE (copied) to the modules each child imports in warm, in
+ * order: a dotted name of ASCII identifiers of at most 128 characters
+ * (-EINVAL otherwise), at most 64 modules (-E2BIG). -EBUSY once the pool
+ * has started children. */
+int pysandbox_pool_add_preload(struct pysandbox_pool *p, const char *module);
+
+/* Starts children, without waiting for their warm answers, until the
+ * pool's size are idle or starting. 0, or the first failure
+ * (PYSANDBOX_ESPAWN when the child cannot be executed, -ENOMEM), with
+ * the message in pysandbox_pool_errmsg(). Optional: pysandbox_pool_start()
+ * fills the pool as well. */
+int pysandbox_pool_fill(struct pysandbox_pool *p);
+
+/*
+ * Starts the session S (new from pysandbox_new(), not started) on an
+ * idle child of P: waits for that child's warm answer if it has not come
+ * yet (bounded by S's initialize backstop), sends initialize with S's
+ * options, and refills the pool. With no idle child, S starts cold on a
+ * new child. The child binary is P's; the rest is S's. Returns and
+ * leaves S exactly as pysandbox_start() does: 0 when the child accepted
+ * the configuration; otherwise the same errors, S has ended, close it.
+ * The pool itself stays usable either way.
+ */
+int pysandbox_pool_start(struct pysandbox_pool *p, struct pysandbox *s);
+
+/* Counters of a pool since pysandbox_pool_new(). */
+struct pysandbox_pool_stats {
+	uint64_t warm;	    /* sessions started on a warm child */
+	uint64_t cold;	    /* sessions started cold: the pool was empty,
+			     * a child refused warm, or one was discarded */
+	uint64_t discarded; /* idle children reaped unused: their warm
+			     * failed, or they exited while idle */
+	uint64_t spawned;   /* children started ahead of need */
+	unsigned int idle;  /* children waiting now (warm or warming) */
+};
+
+/* Copies P's counters into *STATS. */
+void pysandbox_pool_stats(struct pysandbox_pool *p,
+			  struct pysandbox_pool_stats *stats);
+
+/* Closes P: every idle child gets end of input, those still running
+ * after 2 s get SIGKILL, and all are reaped; then P is freed. Sessions
+ * started from P are not touched. 0, or PYSANDBOX_ETIMEDOUT when a child
+ * had to be killed. P may be NULL. */
+int pysandbox_pool_close(struct pysandbox_pool *p);
 
 /* ---- results --------------------------------------------------------- */
 

@@ -29,6 +29,10 @@
 #define CLOSE_WAIT_MS 2000
 /* Longest wait for replies other than initialize and runs (REQ-TIME-3). */
 #define OTHER_REQUEST_MS 5000
+/* Bounds of a warm pool (REQ-WARM-8) and of its preload list, the
+ * protocol's (schema/warm.json). */
+#define MAX_PRELOAD	64
+#define MAX_MODULE_NAME 128
 
 struct host_fn {
 	char *name;
@@ -106,6 +110,8 @@ struct pysandbox {
 	bool closing; /* shutdown sent: no child request is answered */
 	struct json_object *info;
 	int64_t wall_ms, output_bytes, host_call_bytes, file_bytes;
+	int64_t warm_id; /* our unanswered warm request, 0 when none */
+	char version[8]; /* for initialize; "" for SBP_VERSION */
 
 	pysandbox_output_fn output_fn;
 	void *output_ud;
@@ -130,6 +136,13 @@ int __psb_fail(struct pysandbox *s, int code, const char *fmt, ...)
 int __psb_opt_fail(struct pysandbox_options *o, int code, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 int64_t __psb_now_ms(void);
+
+/* session.c */
+const char *__psb_child_path(const struct pysandbox_options *o);
+int __psb_launch(struct pysandbox *s, const char *path);
+int __psb_send_initialize(struct pysandbox *s, int64_t deadline, int64_t *id);
+int __psb_finish_initialize(struct pysandbox *s, int64_t id, int64_t deadline);
+void __psb_forget_child(struct pysandbox *s);
 
 /* options.c */
 struct pysandbox_options *__psb_options_copy(const struct pysandbox_options *o);

@@ -41,12 +41,12 @@ EXPORT struct pysandbox *pysandbox_new(const struct pysandbox_options *o)
 
 /* The child binary: explicit option, then $PYSANDBOX_CHILD (not trusted
  * in setuid programs, hence secure_getenv), then the install location. */
-static const char *child_path(const struct pysandbox *s)
+const char *__psb_child_path(const struct pysandbox_options *o)
 {
 	const char *env = secure_getenv("PYSANDBOX_CHILD");
 
-	if (s->o->child)
-		return s->o->child;
+	if (o->child)
+		return o->child;
 	if (env && env[0])
 		return env;
 	return INSTALLED_CHILD;
@@ -98,10 +98,9 @@ static int apply_info(struct pysandbox *s, struct json_object *info)
 	return 0;
 }
 
-static int start(struct pysandbox *s)
+/* Starts the child at PATH, with a reader on its output. */
+int __psb_launch(struct pysandbox *s, const char *path)
 {
-	const char *path = child_path(s);
-	struct json_object *info;
 	int ret;
 
 	if (access(path, X_OK) < 0)
@@ -115,9 +114,28 @@ static int start(struct pysandbox *s)
 	s->reader = sbp_reader_new(s->from_child, SBP_FRAME_INITIAL);
 	if (!s->reader)
 		return __psb_fail(s, -ENOMEM, "out of memory");
+	return 0;
+}
 
-	ret = __psb_request(s, "initialize", __psb_init_params(s),
-			    __psb_now_ms() + s->o->request_ms, &info);
+/* Sends initialize without waiting, so that a warm pool can start the
+ * next child while this one configures its jail. */
+int __psb_send_initialize(struct pysandbox *s, int64_t deadline, int64_t *id)
+{
+	struct json_object *p = __psb_init_params(s);
+
+	/* A warm child holds the version its warm negotiated (REQ-WARM-2);
+	 * one that refused warm is started as 1.0 says (REQ-WARM-1). */
+	if (p && s->version[0])
+		json_object_object_add(p, "protocol_version",
+				       json_object_new_string(s->version));
+	return __psb_send_request(s, "initialize", p, deadline, id);
+}
+
+int __psb_finish_initialize(struct pysandbox *s, int64_t id, int64_t deadline)
+{
+	struct json_object *info;
+	int ret = __psb_wait_reply(s, id, deadline, &info);
+
 	if (ret == PYSANDBOX_ECHILD)
 		ret = PYSANDBOX_ESPAWN;
 	if (ret)
@@ -126,6 +144,44 @@ static int start(struct pysandbox *s)
 	if (ret)
 		json_object_put(info);
 	return ret;
+}
+
+static int start(struct pysandbox *s)
+{
+	int64_t deadline = __psb_now_ms() + s->o->request_ms, id;
+	int ret = __psb_launch(s, __psb_child_path(s->o));
+
+	if (!ret)
+		ret = __psb_send_initialize(s, deadline, &id);
+	if (!ret)
+		ret = __psb_finish_initialize(s, id, deadline);
+	return ret;
+}
+
+/* After a failed warm child: everything of it gone, so that the session
+ * can start on another (the child itself was reaped by __psb_broken or
+ * __psb_end_child). */
+void __psb_forget_child(struct pysandbox *s)
+{
+	__psb_kill(s);
+	if (s->to_child >= 0)
+		close(s->to_child);
+	if (s->from_child >= 0)
+		close(s->from_child);
+	s->to_child = s->from_child = -1;
+	sbp_reader_free(s->reader);
+	s->reader = NULL;
+	json_object_put(s->rpc_data);
+	s->rpc_data = NULL;
+	s->rpc_code = 0;
+	s->next_id = 1;
+	s->frame_max = SBP_FRAME_INITIAL;
+	s->malformed = 0;
+	s->closing = false;
+	s->warm_id = 0;
+	s->version[0] = '\0';
+	s->ended[0] = '\0';
+	s->errmsg[0] = '\0';
 }
 
 EXPORT int pysandbox_start(struct pysandbox *s)

@@ -11,6 +11,15 @@
  * (reports invoke, tmpfs, hostfs and cancel false), noexec (reports
  * execute false). The initialize answer echoes the params under "echo".
  *
+ * warm (protocol 1.1) answers with the preload list as imported, and the
+ * initialize that follows reports it under "fake_warm" and answers
+ * protocol_version 1.1 (refusing any other with invalid_params). A
+ * preload module named fake_warm_MODE misbehaves instead: old
+ * (method_not_found, as a 1.0 child), unsupported (unsupported_version),
+ * missing (setup_failed, step preload; the session has ended), die,
+ * silence, dieafter (answers, then exits 20 ms later), slow (answers
+ * after 300 ms).
+ *
  * Code to execute (inline, or an inline file given by path) is a script
  * of commands, one per line or separated by ';': print TEXT, eprint
  * TEXT, exception TYPE MSG, exit N, outcome NAME, host FUNC JSONARGS,
@@ -18,7 +27,8 @@
  * request, garbage, oversized N, die, silence (exits at end of input),
  * deaf (does not), flood, bigout N, wait (until cancel), stdin, sleep MS,
  * badresult, badresponse, badoutput, badtypes, errorreply, wrongid,
- * notify, fds (lists its descriptors and counts its environment). Invoke echoes
+ * notify, fds (lists its descriptors and counts its environment), pid
+ * (prints its process id). Invoke echoes
  * callable, args and kwargs as its value.
  */
 #include <dirent.h>
@@ -41,6 +51,8 @@ static struct json_object *run_id;
 static const char *init_mode = "";
 static int64_t frame = 4194304;
 static size_t out_bytes;
+static struct json_object *warmed; /* preload list of a warm, or NULL */
+static bool warm_failed;	   /* a warm failed: the session ended */
 
 static void send_msg(struct json_object *msg)
 {
@@ -401,7 +413,12 @@ static void do_misc(const char *cmd)
 		do_host_other_run();
 	else if (!strcmp(cmd, "fds"))
 		do_fds();
-	else if (!strcmp(cmd, "garbage"))
+	else if (!strcmp(cmd, "pid")) {
+		char buf[32];
+
+		snprintf(buf, sizeof(buf), "%d", (int)getpid());
+		print_line("stdout", buf);
+	} else if (!strcmp(cmd, "garbage"))
 		send_raw("garbage{\n", 9);
 	else if (!strcmp(cmd, "wrongid"))
 		send_msg(sbp_response(json_object_new_int(99999), NULL));
@@ -613,10 +630,35 @@ static void chatter(void)
 	}
 }
 
+/* Initialize after warm: the version warm negotiated, or invalid_params
+ * (REQ-WARM-2); after a failed warm, session_ended. 1 when answered. */
+static int refuse_after_warm(struct sbp_message *m)
+{
+	struct json_object *v = NULL;
+
+	if (warm_failed) {
+		send_msg(sbp_error(m->id, SBP_SESSION_ENDED,
+				   "the session has ended (setup failed)",
+				   NULL));
+		return 1;
+	}
+	json_object_object_get_ex(m->params, "protocol_version", &v);
+	if (!warmed || (v && !strcmp(json_object_get_string(v), "1.1")))
+		return 0;
+	send_msg(sbp_error(
+		m->id, SBP_INVALID_PARAMS,
+		"protocol_version: warm negotiated 1.1",
+		json_tokener_parse("{\"field\":\"/protocol_version\"}")));
+	return 1;
+}
+
 static void initialize(struct sbp_message *m)
 {
-	struct json_object *r = json_object_new_object();
+	struct json_object *r;
 
+	if (refuse_after_warm(m))
+		return;
+	r = json_object_new_object();
 	pick_mode(m->params);
 	misbehave_at_start(m);
 	if (!strcmp(init_mode, "error")) {
@@ -628,9 +670,12 @@ static void initialize(struct sbp_message *m)
 		return;
 	}
 	remember_files(m->params);
-	json_object_object_add(
-		r, "protocol_version",
-		jstr(strcmp(init_mode, "version") ? "1.0" : "2.0"));
+	json_object_object_add(r, "protocol_version",
+			       jstr(!strcmp(init_mode, "version") ? "2.0"
+				    : warmed			  ? "1.1"
+								  : "1.0"));
+	if (warmed)
+		json_object_object_add(r, "fake_warm", json_object_get(warmed));
 	json_object_object_add(r, "child",
 			       json_tokener_parse("{\"name\":\"fake-child\","
 						  "\"version\":\"0\"}"));
@@ -727,11 +772,79 @@ static void shutdown_session(struct sbp_message *m)
 	_exit(0);
 }
 
+/* The misbehaviour a preload module fake_warm_MODE asks for, or "". */
+static const char *warm_mode(struct json_object *preload)
+{
+	const char *name;
+	size_t i;
+
+	for (i = 0; i < json_object_array_length(preload); i++) {
+		name = json_object_get_string(
+			json_object_array_get_idx(preload, i));
+		if (!strncmp(name, "fake_warm_", 10))
+			return name + 10;
+	}
+	return "";
+}
+
+static void warm_error(struct sbp_message *m, int code, const char *msg)
+{
+	send_msg(sbp_error(m->id, code, msg, NULL));
+}
+
+static void warm(struct sbp_message *m)
+{
+	struct json_object *preload = NULL, *r;
+	const char *mode;
+
+	json_object_object_get_ex(m->params, "preload", &preload);
+	mode = warm_mode(preload);
+	if (!strcmp(mode, "old") || !strcmp(mode, "unsupported")) {
+		warm_error(m,
+			   mode[0] == 'o' ? SBP_METHOD_NOT_FOUND
+					  : SBP_UNSUPPORTED_VERSION,
+			   mode[0] == 'o' ? "method_not_found"
+					  : "protocol_version: warm needs 1.1");
+		return;
+	}
+	if (!strcmp(mode, "die"))
+		_exit(3);
+	if (!strcmp(mode, "silence"))
+		hang();
+	if (!strcmp(mode, "missing")) {
+		warm_failed = true;
+		send_msg(sbp_error(
+			m->id, SBP_SETUP_FAILED,
+			"preload: No module named 'fake_warm_missing'",
+			json_tokener_parse("{\"step\":\"preload\",\"module\":"
+					   "\"fake_warm_missing\"}")));
+		return;
+	}
+	if (!strcmp(mode, "slow"))
+		sleep_ms(300);
+
+	warmed = preload ? json_object_get(preload) : json_object_new_array();
+	r = json_object_new_object();
+	json_object_object_add(r, "protocol_version", jstr("1.1"));
+	json_object_object_add(
+		r, "python",
+		json_tokener_parse("{\"version\":\"3.11.2\","
+				   "\"implementation\":\"cpython\"}"));
+	json_object_object_add(r, "preloaded", json_object_get(warmed));
+	send_msg(sbp_response(m->id, r));
+	if (!strcmp(mode, "dieafter")) {
+		sleep_ms(20);
+		_exit(4);
+	}
+}
+
 static void dispatch(struct sbp_message *m)
 {
 	run_id = m->id;
 	if (!strcmp(m->method, "initialize"))
 		initialize(m);
+	else if (!strcmp(m->method, "warm"))
+		warm(m);
 	else if (!strcmp(m->method, "execute"))
 		execute(m);
 	else if (!strcmp(m->method, "invoke"))

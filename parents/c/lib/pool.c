@@ -1,0 +1,458 @@
+/* SPDX-License-Identifier: MIT */
+/* pool.c - warm pools: children started and warmed ahead of need. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "internal.h"
+
+#define DEFAULT_POOL_SIZE 2
+/* The version warm needs (REQ-WARM-2), whatever a cold initialize says. */
+#define WARM_VERSION "1.1"
+
+/* An idle child is a session object that never started: it owns the
+ * process, its descriptors and its reader, and the id of its warm
+ * request, whose answer is read when a session takes it. */
+struct pysandbox_pool {
+	struct pysandbox_options *o; /* child, verbosity, backstop */
+	int size;
+	struct json_object *preload; /* array of strings */
+	bool frozen;		     /* configuration used: no more changes */
+
+	pthread_mutex_t lock; /* guards everything below */
+	struct pysandbox *idle[PYSANDBOX_POOL_MAX];
+	size_t nidle; /* idle[0] is the oldest, taken first */
+	int spawning; /* children being started outside the lock */
+	struct pysandbox_pool_stats stats;
+	char errmsg[512];
+};
+
+static int pool_fail(struct pysandbox_pool *p, int code, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+static int pool_fail(struct pysandbox_pool *p, int code, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(p->errmsg, sizeof(p->errmsg), fmt, ap);
+	va_end(ap);
+	return code;
+}
+
+EXPORT struct pysandbox_pool *
+pysandbox_pool_new(const struct pysandbox_options *o)
+{
+	struct pysandbox_pool *p = calloc(1, sizeof(*p));
+
+	if (!p)
+		return NULL;
+
+	p->size = DEFAULT_POOL_SIZE;
+	p->o = o ? __psb_options_copy(o) : pysandbox_options_new();
+	p->preload = json_object_new_array();
+	if (!p->o || !p->preload || pthread_mutex_init(&p->lock, NULL) != 0) {
+		pysandbox_options_free(p->o);
+		json_object_put(p->preload);
+		free(p);
+		return NULL;
+	}
+	return p;
+}
+
+EXPORT const char *pysandbox_pool_errmsg(const struct pysandbox_pool *p)
+{
+	return p->errmsg;
+}
+
+EXPORT int pysandbox_pool_set_size(struct pysandbox_pool *p, int size)
+{
+	if (p->frozen)
+		return pool_fail(
+			p, -EBUSY,
+			"the pool has started children: its size is fixed");
+	if (size < 1 || size > PYSANDBOX_POOL_MAX)
+		return pool_fail(p, -EINVAL, "pool size %d is outside 1..%d",
+				 size, PYSANDBOX_POOL_MAX);
+	p->size = size;
+	return 0;
+}
+
+/* A dotted name of ASCII identifiers ("json", "xml.etree.ElementTree"). */
+static bool valid_module(const char *name)
+{
+	size_t i, len = strlen(name);
+	bool start = true;
+
+	if (len == 0 || len > MAX_MODULE_NAME)
+		return false;
+	for (i = 0; i < len; i++) {
+		char c = name[i];
+
+		if (c == '.' && !start) {
+			start = true;
+			continue;
+		}
+		if (!(c == '_' || (c >= 'a' && c <= 'z') ||
+		      (c >= 'A' && c <= 'Z') ||
+		      (!start && c >= '0' && c <= '9')))
+			return false;
+		start = false;
+	}
+	return !start;
+}
+
+EXPORT int pysandbox_pool_add_preload(struct pysandbox_pool *p,
+				      const char *module)
+{
+	if (p->frozen)
+		return pool_fail(
+			p, -EBUSY,
+			"the pool has started children: its preload list is fixed");
+	if (!module || !valid_module(module))
+		return pool_fail(
+			p, -EINVAL,
+			"preload module '%s' is not a dotted name of at most %d ASCII characters",
+			module ? module : "(null)", MAX_MODULE_NAME);
+	if (json_object_array_length(p->preload) >= MAX_PRELOAD)
+		return pool_fail(p, -E2BIG, "more than %d preload modules",
+				 MAX_PRELOAD);
+	if (json_object_array_add(p->preload, json_object_new_string(module)))
+		return pool_fail(p, -ENOMEM, "out of memory");
+	return 0;
+}
+
+static struct json_object *warm_params(const struct pysandbox_pool *p)
+{
+	struct json_object *params = json_object_new_object();
+
+	json_object_object_add(params, "protocol_version",
+			       json_object_new_string(WARM_VERSION));
+	json_object_object_add(params, "preload", json_object_get(p->preload));
+	json_object_object_add(params, "verbosity",
+			       json_object_new_int(p->o->verbosity));
+	return params;
+}
+
+/* A new child with warm sent, its answer left for the session that takes
+ * it. NULL on failure, with the reason in *ERR / ERRMSG. */
+static struct pysandbox *warm_child(struct pysandbox_pool *p, int *err,
+				    char *errmsg, size_t size)
+{
+	struct pysandbox *w = pysandbox_new(p->o);
+	int64_t deadline = __psb_now_ms() + OTHER_REQUEST_MS;
+	int ret;
+
+	if (!w) {
+		*err = -ENOMEM;
+		snprintf(errmsg, size, "out of memory");
+		return NULL;
+	}
+	ret = __psb_launch(w, __psb_child_path(p->o));
+	if (!ret)
+		ret = __psb_send_request(w, "warm", warm_params(p), deadline,
+					 &w->warm_id);
+	if (!ret)
+		return w;
+
+	*err = ret;
+	snprintf(errmsg, size, "%s", pysandbox_errmsg(w));
+	__psb_end_child(w);
+	pysandbox_close(w);
+	return NULL;
+}
+
+/* Frees an idle child whose process has already been reaped. */
+static void free_idle(struct pysandbox *w)
+{
+	w->warm_id = 0;
+	pysandbox_close(w);
+}
+
+/* Reaps, without waiting, the idle children that have exited (REQ-WARM-8:
+ * a warm child may exit at any time), so that none lingers as a zombie
+ * and none is handed to a session. Called with the lock held. */
+static void sweep_locked(struct pysandbox_pool *p)
+{
+	size_t i, kept = 0;
+	int st;
+
+	for (i = 0; i < p->nidle; i++) {
+		struct pysandbox *w = p->idle[i];
+
+		if (waitpid(w->pid, &st, WNOHANG) == w->pid) {
+			w->pid = 0;
+			free_idle(w);
+			p->stats.discarded++;
+			continue;
+		}
+		p->idle[kept++] = w;
+	}
+	p->nidle = kept;
+}
+
+/* Starts children until SIZE are idle or being started. Returns the
+ * first failure (0 when all started). Spawning happens outside the lock:
+ * other threads keep taking children meanwhile. */
+static int refill(struct pysandbox_pool *p)
+{
+	struct pysandbox *w;
+	char msg[512];
+	int n, err = 0, first = 0;
+
+	pthread_mutex_lock(&p->lock);
+	p->frozen = true;
+	sweep_locked(p);
+	n = p->size - (int)p->nidle - p->spawning;
+	if (n > 0)
+		p->spawning += n;
+	pthread_mutex_unlock(&p->lock);
+
+	for (; n > 0; n--) {
+		w = warm_child(p, &err, msg, sizeof(msg));
+
+		pthread_mutex_lock(&p->lock);
+		p->spawning--;
+		if (w) {
+			p->idle[p->nidle++] = w;
+			p->stats.spawned++;
+		} else if (!first) {
+			first = err;
+			pool_fail(p, err, "%s", msg);
+		}
+		pthread_mutex_unlock(&p->lock);
+	}
+	return first;
+}
+
+EXPORT int pysandbox_pool_fill(struct pysandbox_pool *p)
+{
+	return refill(p);
+}
+
+/* The oldest idle child, or NULL. */
+static struct pysandbox *take(struct pysandbox_pool *p)
+{
+	struct pysandbox *w = NULL;
+
+	pthread_mutex_lock(&p->lock);
+	p->frozen = true;
+	if (p->nidle > 0) {
+		w = p->idle[0];
+		p->nidle--;
+		memmove(p->idle, p->idle + 1, p->nidle * sizeof(p->idle[0]));
+	}
+	pthread_mutex_unlock(&p->lock);
+	return w;
+}
+
+/* Moves W's process into the session S, which has none yet. */
+static void adopt(struct pysandbox *s, struct pysandbox *w)
+{
+	s->pid = w->pid;
+	s->to_child = w->to_child;
+	s->from_child = w->from_child;
+	s->reader = w->reader;
+	s->next_id = w->next_id;
+	s->warm_id = w->warm_id;
+
+	w->pid = 0;
+	w->to_child = w->from_child = -1;
+	w->reader = NULL;
+	free_idle(w);
+}
+
+/* A warm answer whose version is 1.x, x >= 1. */
+static int accept_warm(struct pysandbox *s, struct json_object *res)
+{
+	struct json_object *ver = NULL;
+	const char *v;
+
+	json_object_object_get_ex(res, "protocol_version", &ver);
+	v = json_object_is_type(ver, json_type_string)
+		    ? json_object_get_string(ver)
+		    : "";
+	if (strncmp(v, "1.", 2) != 0 || !strcmp(v, "1.0") ||
+	    strlen(v) >= sizeof(s->version)) {
+		json_object_put(res);
+		return __psb_broken(
+			s, PYSANDBOX_EPROTO,
+			"child answered warm with protocol_version '%s', not 1.1 or later",
+			v);
+	}
+	snprintf(s->version, sizeof(s->version), "%s", v);
+	json_object_put(res);
+	return 0;
+}
+
+/* Reads the answer to warm: 0 when the child is warm, 1 when it refused
+ * warm as a 1.0 child does (it is still new and takes initialize as 1.0
+ * says, REQ-WARM-1), or the failure, after which it has been reaped. */
+static int await_warm(struct pysandbox *s, int64_t deadline)
+{
+	struct json_object *res;
+	int ret = __psb_wait_reply(s, s->warm_id, deadline, &res);
+
+	s->warm_id = 0;
+	if (ret == PYSANDBOX_EREMOTE &&
+	    (s->rpc_code == SBP_METHOD_NOT_FOUND ||
+	     s->rpc_code == SBP_UNSUPPORTED_VERSION)) {
+		snprintf(s->version, sizeof(s->version), "1.0");
+		s->rpc_code = 0;
+		json_object_put(s->rpc_data);
+		s->rpc_data = NULL;
+		s->errmsg[0] = '\0';
+		return 1;
+	}
+	if (ret == PYSANDBOX_EREMOTE)
+		__psb_end_child(s);
+	if (ret)
+		return ret;
+	return accept_warm(s, res);
+}
+
+/* Starts S on the idle child W. *RETRY tells a failure of the child
+ * before the session reached it (the warm failed, or the child died
+ * while idle): then a fresh child is worth a try. Refills the pool while
+ * the child configures its jail. */
+static int start_warm(struct pysandbox_pool *p, struct pysandbox *s,
+		      struct pysandbox *w, bool *was_warm, bool *retry)
+{
+	int64_t deadline = __psb_now_ms() + s->o->request_ms, id;
+	int ret;
+
+	adopt(s, w);
+	ret = await_warm(s, deadline);
+	*retry = ret < 0;
+	if (ret < 0)
+		return ret;
+	*was_warm = ret == 0;
+
+	ret = __psb_send_initialize(s, deadline, &id);
+	refill(p);
+	if (!ret)
+		ret = __psb_finish_initialize(s, id, deadline);
+
+	/* Initialize maps a closed child to ESPAWN; one that died idle
+	 * says nothing of the session's configuration. */
+	*retry = ret == PYSANDBOX_ESPAWN || ret == PYSANDBOX_ECHILD;
+	return ret;
+}
+
+static int start_cold(struct pysandbox_pool *p, struct pysandbox *s)
+{
+	int64_t deadline = __psb_now_ms() + s->o->request_ms, id;
+	int ret = __psb_launch(s, __psb_child_path(p->o));
+
+	if (!ret)
+		ret = __psb_send_initialize(s, deadline, &id);
+	refill(p);
+	if (!ret)
+		ret = __psb_finish_initialize(s, id, deadline);
+	return ret;
+}
+
+static void count(struct pysandbox_pool *p, uint64_t *counter)
+{
+	pthread_mutex_lock(&p->lock);
+	(*counter)++;
+	pthread_mutex_unlock(&p->lock);
+}
+
+/* Starts S on the oldest idle child. A child that fails before the
+ * session reaches it is discarded, and a fresh cold child is the last
+ * resort: only its failure is the session's. One warm attempt at most,
+ * so that a pool of broken children (a preload module that is missing)
+ * costs one failed answer, not all of them. */
+static int start_pooled(struct pysandbox_pool *p, struct pysandbox *s)
+{
+	struct pysandbox *w = take(p);
+	bool was_warm = false, retry = false;
+	int ret;
+
+	if (w) {
+		ret = start_warm(p, s, w, &was_warm, &retry);
+		if (!ret) {
+			count(p, was_warm ? &p->stats.warm : &p->stats.cold);
+			return 0;
+		}
+		if (!retry)
+			return ret;
+
+		pthread_mutex_lock(&p->lock);
+		p->stats.discarded++;
+		pool_fail(p, ret, "warm child discarded: %s",
+			  pysandbox_errmsg(s));
+		pthread_mutex_unlock(&p->lock);
+		__psb_end_child(s);
+		__psb_forget_child(s);
+	}
+
+	ret = start_cold(p, s);
+	if (!ret)
+		count(p, &p->stats.cold);
+	return ret;
+}
+
+EXPORT int pysandbox_pool_start(struct pysandbox_pool *p, struct pysandbox *s)
+{
+	int ret;
+
+	if (s->state != ST_NEW)
+		return __psb_fail(s, -EINVAL, "session already started");
+
+	/* As in pysandbox_start(): ended until initialize succeeds. */
+	s->state = ST_ENDED;
+	ret = start_pooled(p, s);
+	if (ret) {
+		__psb_end_child(s);
+		return ret;
+	}
+	s->state = ST_READY;
+	return 0;
+}
+
+EXPORT void pysandbox_pool_stats(struct pysandbox_pool *p,
+				 struct pysandbox_pool_stats *stats)
+{
+	pthread_mutex_lock(&p->lock);
+	*stats = p->stats;
+	stats->idle = (unsigned int)p->nidle;
+	pthread_mutex_unlock(&p->lock);
+}
+
+/* End of input for every idle child at once, then one shared grace
+ * period for all of them (REQ-TIME-4), then SIGKILL for the rest. */
+EXPORT int pysandbox_pool_close(struct pysandbox_pool *p)
+{
+	int64_t deadline, left;
+	size_t i;
+	int ret = 0;
+
+	if (!p)
+		return 0;
+
+	for (i = 0; i < p->nidle; i++) {
+		close(p->idle[i]->to_child);
+		p->idle[i]->to_child = -1;
+	}
+	deadline = __psb_now_ms() + CLOSE_WAIT_MS;
+	for (i = 0; i < p->nidle; i++) {
+		left = deadline - __psb_now_ms();
+		if (__psb_reap(p->idle[i], left > 0 ? left : 0, NULL) ==
+		    -ETIMEDOUT) {
+			__psb_kill(p->idle[i]);
+			ret = PYSANDBOX_ETIMEDOUT;
+		}
+		free_idle(p->idle[i]);
+	}
+
+	json_object_put(p->preload);
+	pysandbox_options_free(p->o);
+	pthread_mutex_destroy(&p->lock);
+	free(p);
+	return ret;
+}
