@@ -1438,6 +1438,138 @@ START_TEST(real_cancel)
 }
 END_TEST
 
+/* ---- the real child's warm pool ------------------------------------------ */
+
+static struct pysandbox_pool *real_pool(int size, const char *preload)
+{
+	struct pysandbox_options *o = pysandbox_options_new();
+	struct pysandbox_pool *p;
+
+	ck_assert_int_eq(pysandbox_options_set_child(o, REAL_CHILD), 0);
+	p = pysandbox_pool_new(o);
+	pysandbox_options_free(o);
+	ck_assert_ptr_nonnull(p);
+	ck_assert_int_eq(pysandbox_pool_set_size(p, size), 0);
+	if (preload)
+		ck_assert_int_eq(pysandbox_pool_add_preload(p, preload), 0);
+	ck_assert_int_eq(pysandbox_pool_fill(p), 0);
+	return p;
+}
+
+static struct pysandbox *real_pooled(struct pysandbox_pool *p)
+{
+	struct pysandbox_options *o = pysandbox_options_new();
+
+	ck_assert_int_eq(pysandbox_options_set_child(o, REAL_CHILD), 0);
+	ck_assert_int_eq(pysandbox_options_expose(o, "add", add, NULL), 0);
+	ck_assert_int_eq(pysandbox_options_set_env(o, "GREETING", "hello"), 0);
+	return pooled(p, o);
+}
+
+START_TEST(real_pool_session_runs_with_preload)
+{
+	struct pysandbox_pool *p = real_pool(1, "decimal");
+	struct pysandbox *s = real_pooled(p);
+	struct pysandbox_result *r;
+
+	r = run(s, "import os, sys, sandbox\n"
+		   "print('decimal' in sys.modules, os.environ['GREETING'])\n"
+		   "print(sandbox.call('add', 2, 3))");
+	ck_assert_int_eq(pysandbox_result_outcome(r), PYSANDBOX_OK);
+	ck_assert_str_eq(out(r), "True hello\n5\n");
+	pysandbox_result_free(r);
+	ck_assert_str_eq(info_str(s, "protocol_version"), "\"1.1\"");
+	ck_assert_uint_eq(stats_of(p).warm, 1);
+	ck_assert_int_eq(pysandbox_close(s), 0);
+	ck_assert_int_eq(pysandbox_pool_close(p), 0);
+	assert_no_children();
+}
+END_TEST
+
+/* Session 1 leaves a global, a file in /tmp, an environment variable, a
+ * working directory and a thread behind; session 2, from the same pool,
+ * sees none of them. */
+START_TEST(real_pool_sessions_share_nothing)
+{
+	struct pysandbox_pool *p = real_pool(1, "json");
+	struct pysandbox *s = real_pooled(p);
+	struct pysandbox_result *r;
+
+	r = run(s, "import os, threading, time\n"
+		   "LEFT = 1\n"
+		   "open('/tmp/left.txt', 'w').write('x')\n"
+		   "os.environ['LEFT'] = '1'\n"
+		   "os.mkdir('/tmp/d'); os.chdir('/tmp/d')\n"
+		   "threading.Thread(target=time.sleep, args=(60,),\n"
+		   "                 daemon=True, name='left').start()\n"
+		   "print(threading.active_count())");
+	ck_assert_str_eq(out(r), "2\n");
+	pysandbox_result_free(r);
+	ck_assert_int_eq(pysandbox_close(s), 0);
+
+	s = real_pooled(p);
+	r = run(s,
+		"import os, threading\n"
+		"print('LEFT' in globals(), os.path.exists('/tmp/left.txt'),\n"
+		"      'LEFT' in os.environ, os.getcwd(),\n"
+		"      [t.name for t in threading.enumerate()\n"
+		"       if t.name == 'left'], threading.active_count())");
+	ck_assert_int_eq(pysandbox_result_outcome(r), PYSANDBOX_OK);
+	ck_assert_str_eq(out(r), "False False False /tmp [] 1\n");
+	pysandbox_result_free(r);
+	ck_assert_uint_eq(stats_of(p).warm, 2);
+	ck_assert_int_eq(pysandbox_close(s), 0);
+	ck_assert_int_eq(pysandbox_pool_close(p), 0);
+	assert_no_children();
+}
+END_TEST
+
+static void *real_pool_thread(void *arg)
+{
+	struct pysandbox *s = real_pooled(arg);
+	struct pysandbox_result *r = run(s, "print(6 * 7)");
+
+	ck_assert_str_eq(out(r), "42\n");
+	pysandbox_result_free(r);
+	ck_assert_int_eq(pysandbox_close(s), 0);
+	return NULL;
+}
+
+START_TEST(real_pool_sessions_at_once)
+{
+	struct pysandbox_pool *p = real_pool(2, NULL);
+	pthread_t t[3];
+	int i;
+
+	for (i = 0; i < 3; i++)
+		pthread_create(&t[i], NULL, real_pool_thread, p);
+	for (i = 0; i < 3; i++)
+		pthread_join(t[i], NULL);
+	ck_assert_uint_eq(stats_of(p).warm + stats_of(p).cold, 3);
+	ck_assert_uint_ge(stats_of(p).warm, 2);
+	ck_assert_int_eq(pysandbox_pool_close(p), 0);
+	assert_no_children();
+}
+END_TEST
+
+START_TEST(real_pool_missing_preload_falls_back)
+{
+	struct pysandbox_pool *p = real_pool(1, "no_such_module_xyz");
+	struct pysandbox *s = real_pooled(p);
+	struct pysandbox_result *r = run(s, "print('cold')");
+
+	ck_assert_str_eq(out(r), "cold\n");
+	pysandbox_result_free(r);
+	ck_assert_uint_eq(stats_of(p).discarded, 1);
+	ck_assert_uint_eq(stats_of(p).cold, 1);
+	ck_assert_ptr_nonnull(
+		strstr(pysandbox_pool_errmsg(p), "no_such_module_xyz"));
+	ck_assert_int_eq(pysandbox_close(s), 0);
+	ck_assert_int_eq(pysandbox_pool_close(p), 0);
+	assert_no_children();
+}
+END_TEST
+
 static Suite *real_suite(void)
 {
 	Suite *s = suite_create("real-child");
@@ -1449,6 +1581,10 @@ static Suite *real_suite(void)
 	tcase_add_test(t, real_state_persists_and_invoke);
 	tcase_add_test(t, real_tmpfs_and_stdin);
 	tcase_add_test(t, real_cancel);
+	tcase_add_test(t, real_pool_session_runs_with_preload);
+	tcase_add_test(t, real_pool_sessions_share_nothing);
+	tcase_add_test(t, real_pool_sessions_at_once);
+	tcase_add_test(t, real_pool_missing_preload_falls_back);
 	suite_add_tcase(s, t);
 	return s;
 }

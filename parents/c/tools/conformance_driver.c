@@ -7,6 +7,10 @@
  *
  *	conformance-driver [--child PATH] < session.json
  *
+ * An optional top-level "warm": {"preload": [MODULE, ...]} runs the
+ * session through a warm pool of size 1 with that preload
+ * (pysandbox_pool_start); the output is that of a cold session.
+ *
  * Exit status 0 whenever the session ran, whatever happened in it; 2 when
  * the input or the command line is not of the contract.
  */
@@ -581,21 +585,61 @@ static struct json_object *init_of(struct pysandbox *s)
 	return init;
 }
 
+/* A pool of size 1 warmed with WARM's preload, filled, in *POOL; 0 or
+ * the API's refusal of the preload list. */
+static int make_pool(struct pysandbox_options *o, struct json_object *warm,
+		     struct pysandbox_pool **pool)
+{
+	struct json_object *preload = get(warm, "preload");
+	size_t i;
+	int ret = 0;
+
+	*pool = pysandbox_pool_new(o);
+	if (!*pool)
+		return -ENOMEM;
+	ret = pysandbox_pool_set_size(*pool, 1);
+	for (i = 0; !ret && i < count(preload); i++)
+		ret = pysandbox_pool_add_preload(
+			*pool, json_object_get_string(
+				       json_object_array_get_idx(preload, i)));
+
+	/* A child that cannot start fails the session's start below, with
+	 * the session's message, as a cold start would. */
+	if (!ret)
+		pysandbox_pool_fill(*pool);
+	return ret;
+}
+
+/* Starts S, through a warm pool when the case asks for one. */
+static int start(struct pysandbox *s, struct pysandbox_pool *pool)
+{
+	return pool ? pysandbox_pool_start(pool, s) : pysandbox_start(s);
+}
+
 static struct json_object *run_session(struct json_object *in,
 				       const char *child)
 {
 	struct json_object *out = json_object_new_object();
 	struct json_object *steps = NULL, *error = NULL, *init = NULL;
+	struct json_object *warm = get(in, "warm");
 	struct pysandbox_options *o = pysandbox_options_new();
+	struct pysandbox_pool *pool = NULL;
 	struct pysandbox *s = NULL;
 	int ret = configure(o, in, child);
 
-	if (ret) {
+	if (!ret && warm) {
+		ret = make_pool(o, warm, &pool);
+		if (ret)
+			error = error_object(kind_of(ret, CONFIGURING),
+					     pool ? pysandbox_pool_errmsg(pool)
+						  : "out of memory");
+	} else if (ret) {
 		error = error_object(kind_of(ret, CONFIGURING),
 				     pysandbox_options_errmsg(o));
-	} else {
+	}
+	if (!ret) {
 		s = pysandbox_new(o);
-		ret = pysandbox_start(s);
+		ret = start(s, pool);
 		error = ret ? session_error(s, ret, RUNNING) : NULL;
 	}
 	if (!ret) {
@@ -608,8 +652,28 @@ static struct json_object *run_session(struct json_object *in,
 			       steps ? steps : json_object_new_array());
 	json_object_object_add(out, "error", error);
 	pysandbox_close(s);
+	pysandbox_pool_close(pool);
 	pysandbox_options_free(o);
 	return out;
+}
+
+/* The "warm" member is absent, or an object whose "preload" is absent
+ * or an array of strings. */
+static bool valid_warm(struct json_object *warm)
+{
+	struct json_object *preload = get(warm, "preload");
+	size_t i;
+
+	if (!warm)
+		return true;
+	if (!json_object_is_type(warm, json_type_object) ||
+	    (preload && !json_object_is_type(preload, json_type_array)))
+		return false;
+	for (i = 0; i < count(preload); i++)
+		if (!json_object_is_type(json_object_array_get_idx(preload, i),
+					 json_type_string))
+			return false;
+	return true;
 }
 
 int main(int argc, char **argv)
@@ -636,6 +700,12 @@ int main(int argc, char **argv)
 		return 2;
 	}
 
+	if (!valid_warm(get(in, "warm"))) {
+		fputs("conformance-driver: \"warm\" is not an object whose \"preload\" is an array of strings\n",
+		      stderr);
+		json_object_put(in);
+		return 2;
+	}
 	out = run_session(in, child);
 	puts(json_object_to_json_string_ext(out, PLAIN));
 	json_object_put(out);
