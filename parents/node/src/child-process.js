@@ -59,6 +59,25 @@ export async function resolveChildPath(explicit, env = process.env) {
  * @property {Error} [spawnError] set when the child could not be started at all
  */
 
+/**
+ * The error that says why a child ended: ERR_SPAWN when it never started,
+ * ERR_CHILD_EXITED with its status and the last line of its stderr otherwise.
+ * @param {ChildProcess} child
+ * @param {ExitInfo} exit
+ * @returns {SandboxError}
+ */
+export function exitError(child, exit) {
+  const stderr = child.stderrTail;
+  if (exit.spawnError) {
+    return new SandboxError('ERR_SPAWN', `cannot start the sandbox child '${child.file}': ${exit.spawnError.message}`,
+      { cause: exit.spawnError, stderr });
+  }
+  const how = exit.signal ? `was killed by ${exit.signal}` : `exited with code ${exit.code}`;
+  const last = stderr.trim().split('\n').pop();
+  return new SandboxError('ERR_CHILD_EXITED', `the sandbox child ${how}${last ? `: ${last}` : ''}`,
+    { exitCode: exit.code, signal: exit.signal, stderr });
+}
+
 export class ChildProcess {
   #proc;
   #tail = '';

@@ -112,6 +112,15 @@ export class Connection {
     return this.#maxFrame;
   }
 
+  /**
+   * Routes the child's messages to HANDLERS from now on: a warm child is
+   * watched by its pool until a Sandbox adopts it.
+   * @param {ConnectionHandlers} handlers
+   */
+  setHandlers(handlers) {
+    this.#handlers = handlers;
+  }
+
   /** @param {number} max */
   setMaxFrame(max) {
     this.#maxFrame = max;

@@ -1,9 +1,10 @@
 /**
  * python-sandbox: run untrusted Python from Node through the python-sandbox
- * child process (protocol v1.0). See docs/node.md.
+ * child process (protocol v1.0, and 1.1 for the warm pool). See docs/node.md.
  */
 
 export { Sandbox } from './sandbox.js';
+export { SandboxPool } from './pool.js';
 export { SandboxError, RPC_CODES } from './errors.js';
 export { Result, OUTCOMES, FATAL_OUTCOMES } from './result.js';
 export { Run } from './run.js';
@@ -13,6 +14,9 @@ export { PYTHON_TYPES, pythonTypeOf } from './host.js';
 
 /**
  * @typedef {import('./options.js').SandboxOptions} SandboxOptions
+ * @typedef {import('./options.js').PoolOptions} PoolOptions
+ * @typedef {import('./pool.js').PoolStats} PoolStats
+ * @typedef {import('./warm-child.js').WarmInfo} WarmInfo
  * @typedef {import('./options.js').Limits} Limits
  * @typedef {import('./options.js').FilesystemEntry} FilesystemEntry
  * @typedef {import('./options.js').HostDirectory} HostDirectory

@@ -487,3 +487,58 @@ export function normalizeOptions(options = {}) {
     grace: parseDuration('grace', options.grace ?? 5_000),
   };
 }
+
+/**
+ * @typedef {object} PoolOptions
+ * @property {number} [size] warm children kept ready, 1..64; default 1
+ * @property {string[]} [preload] modules each warm child imports before its session (at most 64)
+ * @property {string} [child] path of the sandbox binary, as for Sandbox
+ * @property {Duration} [startTimeout] how long a child may take to answer `warm`; default 30s
+ * @property {number} [verbosity] 0..3, detail of the children's diagnostics until their session sets its own
+ */
+
+/**
+ * @typedef {object} NormalizedPoolOptions
+ * @property {number} size
+ * @property {string[]} preload
+ * @property {string | undefined} child
+ * @property {number} startTimeout
+ * @property {number | undefined} verbosity
+ */
+
+/** The largest pool: each warm child is a process with its interpreter loaded. */
+export const MAX_POOL_SIZE = 64;
+const POOL_KEYS = new Set(['size', 'preload', 'child', 'startTimeout', 'verbosity']);
+const MODULE_NAME = /^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*$/;
+
+/**
+ * Checks the options of a SandboxPool.
+ * @param {unknown} options
+ * @returns {NormalizedPoolOptions}
+ */
+export function normalizePoolOptions(options = {}) {
+  if (!isPlainObject(options)) {
+    throw invalid(`pool options must be an object, got ${describe(options)}`);
+  }
+  checkKeys('', options, POOL_KEYS);
+  const size = options.size ?? 1;
+  if (typeof size !== 'number' || !Number.isInteger(size) || size < 1 || size > MAX_POOL_SIZE) {
+    throw invalid(`option 'size' must be an integer from 1 to ${MAX_POOL_SIZE}, got ${describe(size)}`);
+  }
+  const preload = checkStrings('preload', options.preload ?? [], 64, 128);
+  preload.forEach((name, i) => {
+    if (!MODULE_NAME.test(name)) {
+      throw invalid(`option 'preload[${i}]' must be a dotted module name, got ${describe(name)}`);
+    }
+  });
+  /** @type {Record<string, unknown>} */
+  const session = {};
+  normalizeSession({ verbosity: options.verbosity }, session);
+  return {
+    size,
+    preload,
+    child: options.child === undefined ? undefined : checkString('child', options.child),
+    startTimeout: parseDuration('startTimeout', options.startTimeout ?? 30_000),
+    verbosity: /** @type {number | undefined} */ (session.verbosity),
+  };
+}

@@ -10,7 +10,7 @@ import { debuglog } from 'node:util';
 import {
   abortedError, addRunOptions, checkPathArg, checkSignal, executeParams, invokeParams, parseCancel,
 } from './arguments.js';
-import { ChildProcess, resolveChildPath } from './child-process.js';
+import { ChildProcess, exitError, resolveChildPath } from './child-process.js';
 import { Connection, RpcReply } from './connection.js';
 import { RPC_CODES, SandboxError } from './errors.js';
 import { errorMessage } from './framing.js';
@@ -42,7 +42,19 @@ const DEFAULT_FILE_BYTES = 67108864;
  * @typedef {import('./session-info.js').TmpfsEntry} TmpfsEntry
  * @typedef {import('./arguments.js').RunOptions} RunOptions
  * @typedef {import('./arguments.js').ExecuteSource} ExecuteSource
+ * @typedef {import('./warm-child.js').WarmChild} WarmChild
+ * @typedef {import('./warm-child.js').WarmInfo} WarmInfo
  */
+
+/**
+ * Where a pooled Sandbox gets its child (SandboxPool): a warm child to adopt,
+ * or the path to start one cold.
+ * @typedef {object} Lender
+ * @property {(signal: AbortSignal | undefined) => Promise<{ lease?: WarmChild, file: string }>} take
+ */
+
+/** @type {(sandbox: Sandbox, lender: Lender) => void} */
+let setLender = () => {};
 
 /**
  * A Run that failed before anything was sent.
@@ -94,6 +106,14 @@ export class Sandbox extends EventEmitter {
   #terminating;
   /** @type {Promise<import('./child-process.js').ExitInfo> | undefined} */
   #exited;
+  /** @type {Lender | undefined} */
+  #lender;
+  /** @type {WarmInfo | undefined} */
+  #warm;
+
+  static {
+    setLender = (sandbox, lender) => { sandbox.#lender = lender; };
+  }
 
   /**
    * Checks the options; nothing starts until start().
@@ -113,6 +133,11 @@ export class Sandbox extends EventEmitter {
   /** What the child reported at start: versions, capabilities, isolation layers in force, effective limits. */
   get info() {
     return this.#info;
+  }
+
+  /** What the warm child of a SandboxPool reported for this session; undefined for a cold start. */
+  get warm() {
+    return this.#warm;
   }
 
   /** The child's process id while it runs. */
@@ -146,7 +171,8 @@ export class Sandbox extends EventEmitter {
   }
 
   /**
-   * Starts the child and initializes the session.
+   * Starts the child and initializes the session. A Sandbox of a SandboxPool
+   * takes a warm child from the pool instead, or starts one cold.
    * @param {{ signal?: AbortSignal }} [options]
    * @returns {Promise<SessionInfo>}
    */
@@ -161,13 +187,21 @@ export class Sandbox extends EventEmitter {
     }
     this.#state = 'starting';
     try {
-      const file = await resolveChildPath(this.#options.child);
+      const { file, lease } = this.#lender ? await this.#lender.take(options.signal)
+        : { file: await resolveChildPath(this.#options.child), lease: undefined };
       if (this.#failure) {
+        lease?.discard();
         throw this.#failure; // closed while the child was being looked up
       }
-      this.#spawn(file);
       /** @type {Record<string, unknown>} */
       const params = { ...this.#options.initParams };
+      if (lease) {
+        this.#attach(lease.child, lease.conn);
+        this.#warm = lease.info;
+        params.protocol_version = lease.protocolVersion;
+      } else {
+        this.#spawn(file);
+      }
       params.host_functions = [...this.#functions.keys()].map((name) => ({ name }));
       const raw = await this.#deadline(this.#request('initialize', params), this.#options.startTimeout,
         "an answer to 'initialize'", options.signal);
@@ -369,19 +403,35 @@ export class Sandbox extends EventEmitter {
   /** @param {string} file */
   #spawn(file) {
     const child = new ChildProcess(file);
-    this.#child = child;
     debug('started %s as pid %s', file, child.pid);
-    this.#conn = new Connection(child.output, child.input, {
+    this.#attach(child, new Connection(child.output, child.input, this.#handlers()));
+  }
+
+  /**
+   * Takes CHILD and its connection as this session's: their messages and
+   * exit are this Sandbox's from now on.
+   * @param {ChildProcess} child
+   * @param {Connection} conn
+   */
+  #attach(child, conn) {
+    this.#child = child;
+    this.#conn = conn;
+    conn.setHandlers(this.#handlers());
+    this.#exited = child.exited.then((exit) => {
+      this.#onExit(exit);
+      return exit;
+    });
+  }
+
+  /** @returns {import('./connection.js').ConnectionHandlers} */
+  #handlers() {
+    return {
       onRequest: (method, params, id) => this.#onRequest(method, params, id),
       onNotification: (method, params) => this.#onNotification(method, params),
       onFatal: (error) => { this.#fail(error); },
       onOversized: (error) => { this.#dropped = error; },
       onEnd: () => this.#onEnd(),
-    });
-    this.#exited = child.exited.then((exit) => {
-      this.#onExit(exit);
-      return exit;
-    });
+    };
   }
 
   /**
@@ -399,20 +449,9 @@ export class Sandbox extends EventEmitter {
 
   /** @param {import('./child-process.js').ExitInfo} exit */
   #onExit(exit) {
-    const file = this.#child?.file;
-    const stderr = this.#child?.stderrTail ?? '';
-    let error;
-    if (exit.spawnError) {
-      error = new SandboxError('ERR_SPAWN', `cannot start the sandbox child '${file}': ${exit.spawnError.message}`,
-        { cause: exit.spawnError, stderr });
-    } else if (this.#closing) {
-      error = new SandboxError('ERR_CLOSED', 'the sandbox was closed');
-    } else {
-      const how = exit.signal ? `was killed by ${exit.signal}` : `exited with code ${exit.code}`;
-      const last = stderr.trim().split('\n').pop();
-      error = new SandboxError('ERR_CHILD_EXITED', `the sandbox child ${how}${last ? `: ${last}` : ''}`,
-        { exitCode: exit.code, signal: exit.signal, stderr });
-    }
+    const child = /** @type {ChildProcess} */ (this.#child);
+    const error = this.#closing && !exit.spawnError ? new SandboxError('ERR_CLOSED', 'the sandbox was closed')
+      : exitError(child, exit);
     this.#fail(error);
     this.#emitSafely('exit', { code: exit.code, signal: exit.signal });
   }
@@ -747,4 +786,13 @@ function delay(ms) {
   return new Promise((resolve) => {
     setTimeout(() => resolve(undefined), ms).unref();
   });
+}
+
+/**
+ * Makes SANDBOX take its child from LENDER when it starts (SandboxPool).
+ * @param {Sandbox} sandbox
+ * @param {Lender} lender
+ */
+export function lendFrom(sandbox, lender) {
+  setLender(sandbox, lender);
 }

@@ -50,6 +50,34 @@ export function reportingChild(report) {
   return file;
 }
 
+/**
+ * A fake child in MODE that appends its process id to REPORT when it starts.
+ * @param {string} mode
+ * @param {string} report the file to append to
+ * @returns {string}
+ */
+export function recordingChild(mode, report) {
+  const file = path.join(dir, `fake-recording-${mode}-${path.basename(report)}`);
+  writeFileSync(file, `#!/bin/sh\necho $$ >> ${shellQuote(report)}\n` +
+    `exec ${shellQuote(process.execPath)} ${shellQuote(FAKE)} ${shellQuote(mode)}\n`);
+  chmodSync(file, 0o755);
+  return file;
+}
+
+/**
+ * True while a process PID exists (a zombie counts: it is not reaped yet).
+ * @param {number} pid
+ * @returns {boolean}
+ */
+export function processExists(pid) {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return /** @type {NodeJS.ErrnoException} */ (err).code !== 'ESRCH';
+  }
+}
+
 /** A directory for the test's own files. */
 export const scratch = dir;
 

@@ -6,14 +6,22 @@
  * @returns {Promise<string>}
  */
 export function resolveChildPath(explicit: string | undefined, env?: NodeJS.ProcessEnv): Promise<string>;
-/** Where `make install` puts the child, searched after the option and PYSANDBOX_CHILD. */
-export const INSTALL_LOCATIONS: readonly string[];
 /**
  * @typedef {object} ExitInfo
  * @property {number | null} code
  * @property {string | null} signal
  * @property {Error} [spawnError] set when the child could not be started at all
  */
+/**
+ * The error that says why a child ended: ERR_SPAWN when it never started,
+ * ERR_CHILD_EXITED with its status and the last line of its stderr otherwise.
+ * @param {ChildProcess} child
+ * @param {ExitInfo} exit
+ * @returns {SandboxError}
+ */
+export function exitError(child: ChildProcess, exit: ExitInfo): SandboxError;
+/** Where `make install` puts the child, searched after the option and PYSANDBOX_CHILD. */
+export const INSTALL_LOCATIONS: readonly string[];
 export class ChildProcess {
     /**
      * Spawns FILE. Failures to start are reported through `exited` (spawnError).
@@ -45,3 +53,4 @@ export type ExitInfo = {
      */
     spawnError?: Error | undefined;
 };
+import { SandboxError } from './errors.js';

@@ -24,6 +24,12 @@ export class Connection {
     constructor(input: import("node:stream").Readable, output: import("node:stream").Writable, handlers: ConnectionHandlers);
     /** The frame limit in both directions (limits.frame_bytes once initialized). */
     get maxFrame(): number;
+    /**
+     * Routes the child's messages to HANDLERS from now on: a warm child is
+     * watched by its pool until a Sandbox adopts it.
+     * @param {ConnectionHandlers} handlers
+     */
+    setHandlers(handlers: ConnectionHandlers): void;
     /** @param {number} max */
     setMaxFrame(max: number): void;
     /**

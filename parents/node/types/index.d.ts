@@ -1,6 +1,10 @@
 export { Sandbox } from "./sandbox.js";
+export { SandboxPool } from "./pool.js";
 export { Run } from "./run.js";
 export type SandboxOptions = import("./options.js").SandboxOptions;
+export type PoolOptions = import("./options.js").PoolOptions;
+export type PoolStats = import("./pool.js").PoolStats;
+export type WarmInfo = import("./warm-child.js").WarmInfo;
 export type Limits = import("./options.js").Limits;
 export type FilesystemEntry = import("./options.js").FilesystemEntry;
 export type HostDirectory = import("./options.js").HostDirectory;

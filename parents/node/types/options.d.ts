@@ -18,6 +18,30 @@ export function checkFunctionName(name: unknown): string;
  */
 export function normalizeOptions(options?: unknown): NormalizedOptions;
 /**
+ * Checks the options of a SandboxPool.
+ * @param {unknown} options
+ * @returns {NormalizedPoolOptions}
+ */
+export function normalizePoolOptions(options?: unknown): NormalizedPoolOptions;
+/**
+ * @typedef {object} PoolOptions
+ * @property {number} [size] warm children kept ready, 1..64; default 1
+ * @property {string[]} [preload] modules each warm child imports before its session (at most 64)
+ * @property {string} [child] path of the sandbox binary, as for Sandbox
+ * @property {Duration} [startTimeout] how long a child may take to answer `warm`; default 30s
+ * @property {number} [verbosity] 0..3, detail of the children's diagnostics until their session sets its own
+ */
+/**
+ * @typedef {object} NormalizedPoolOptions
+ * @property {number} size
+ * @property {string[]} preload
+ * @property {string | undefined} child
+ * @property {number} startTimeout
+ * @property {number | undefined} verbosity
+ */
+/** The largest pool: each warm child is a process with its interpreter loaded. */
+export const MAX_POOL_SIZE: 64;
+/**
  * bytes, or a string like '256M'
  */
 export type Size = number | string;
@@ -176,4 +200,33 @@ export type NormalizedOptions = {
     startTimeout: number;
     requestTimeout: number;
     grace: number;
+};
+export type PoolOptions = {
+    /**
+     * warm children kept ready, 1..64; default 1
+     */
+    size?: number | undefined;
+    /**
+     * modules each warm child imports before its session (at most 64)
+     */
+    preload?: string[] | undefined;
+    /**
+     * path of the sandbox binary, as for Sandbox
+     */
+    child?: string | undefined;
+    /**
+     * how long a child may take to answer `warm`; default 30s
+     */
+    startTimeout?: Duration | undefined;
+    /**
+     * 0..3, detail of the children's diagnostics until their session sets its own
+     */
+    verbosity?: number | undefined;
+};
+export type NormalizedPoolOptions = {
+    size: number;
+    preload: string[];
+    child: string | undefined;
+    startTimeout: number;
+    verbosity: number | undefined;
 };

@@ -1,4 +1,10 @@
 /**
+ * Makes SANDBOX take its child from LENDER when it starts (SandboxPool).
+ * @param {Sandbox} sandbox
+ * @param {Lender} lender
+ */
+export function lendFrom(sandbox: Sandbox, lender: Lender): void;
+/**
  * Events: 'output' (OutputChunk, while a run writes), 'ended' (the child ended
  * the session: { reason, message }), 'exit' (the child process exited).
  * @typedef {object} SandboxEvents
@@ -18,6 +24,8 @@ export class Sandbox extends EventEmitter<SandboxEvents> {
     get state(): SandboxState;
     /** What the child reported at start: versions, capabilities, isolation layers in force, effective limits. */
     get info(): import("./session-info.js").SessionInfo | undefined;
+    /** What the warm child of a SandboxPool reported for this session; undefined for a cold start. */
+    get warm(): import("./warm-child.js").WarmInfo | undefined;
     /** The child's process id while it runs. */
     get pid(): number | undefined;
     /**
@@ -32,7 +40,8 @@ export class Sandbox extends EventEmitter<SandboxEvents> {
      */
     expose(name: string, fn: HostFunction): this;
     /**
-     * Starts the child and initializes the session.
+     * Starts the child and initializes the session. A Sandbox of a SandboxPool
+     * takes a warm child from the pool instead, or starts one cold.
      * @param {{ signal?: AbortSignal }} [options]
      * @returns {Promise<SessionInfo>}
      */
@@ -98,6 +107,18 @@ export type SessionInfo = import("./session-info.js").SessionInfo;
 export type TmpfsEntry = import("./session-info.js").TmpfsEntry;
 export type RunOptions = import("./arguments.js").RunOptions;
 export type ExecuteSource = import("./arguments.js").ExecuteSource;
+export type WarmChild = import("./warm-child.js").WarmChild;
+export type WarmInfo = import("./warm-child.js").WarmInfo;
+/**
+ * Where a pooled Sandbox gets its child (SandboxPool): a warm child to adopt,
+ * or the path to start one cold.
+ */
+export type Lender = {
+    take: (signal: AbortSignal | undefined) => Promise<{
+        lease?: WarmChild;
+        file: string;
+    }>;
+};
 /**
  * Events: 'output' (OutputChunk, while a run writes), 'ended' (the child ended
  * the session: { reason, message }), 'exit' (the child process exited).

@@ -1,7 +1,7 @@
 // Compiled by `tsc --noEmit` only (never run): the shipped declarations must
 // let a TypeScript user write the documented examples, and refuse misuse.
-import { Sandbox, SandboxError } from 'python-sandbox';
-import type { OutputChunk, Result, SandboxOptions } from 'python-sandbox';
+import { Sandbox, SandboxError, SandboxPool } from 'python-sandbox';
+import type { OutputChunk, PoolOptions, PoolStats, Result, SandboxOptions, WarmInfo } from 'python-sandbox';
 
 const options: SandboxOptions = {
   limits: { memory: '256M', wallTime: '5s', cpuTime: 2000 },
@@ -49,3 +49,21 @@ export async function example(): Promise<string> {
 
 // @ts-expect-error unknown filesystem entry type
 export const bad: SandboxOptions = { filesystem: [{ type: 'nfs', target: '/x' }] };
+
+export async function pooled(): Promise<number> {
+  const poolOptions: PoolOptions = { size: 4, preload: ['json'], startTimeout: '10s' };
+  await using pool = new SandboxPool(poolOptions);
+  const sandbox = pool.sandbox({ limits: { wallTime: '5s' } });
+  sandbox.expose('now', () => Date.now());
+  await sandbox.start({ signal: AbortSignal.timeout(30_000) });
+  const warm: WarmInfo | undefined = sandbox.warm;
+  const preloaded: readonly string[] = warm?.preloaded ?? [];
+  await sandbox.close();
+  await using other = await pool.session({ env: { A: 'b' } });
+  void other;
+  const stats: Readonly<PoolStats> = pool.stats;
+  return stats.warm + stats.cold + preloaded.length;
+}
+
+// @ts-expect-error the pool's size is a number
+export const badPool: PoolOptions = { size: '4' };

@@ -1,0 +1,293 @@
+import assert from 'node:assert/strict';
+import { existsSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { describe, it } from 'node:test';
+import { setTimeout as sleep } from 'node:timers/promises';
+
+import { SandboxPool } from '../src/index.js';
+import { fakeChild, processExists, recordingChild, scratch, within } from './helpers.js';
+
+let reports = 0;
+
+/**
+ * A fake child in MODE that records its pid, and a function that reads the pids recorded so far.
+ * @param {string} mode
+ * @returns {{ child: string, pids: () => number[] }}
+ */
+function recorded(mode) {
+  const report = path.join(scratch, `pids-${process.pid}-${reports++}`);
+  const child = recordingChild(mode, report);
+  const pids = () => (existsSync(report) ? readFileSync(report, 'utf8').split('\n').filter(Boolean).map(Number) : []);
+  return { child, pids };
+}
+
+/**
+ * Waits until CHECK holds, polling; fails the test after MS.
+ * @param {() => boolean} check
+ * @param {number} [ms]
+ */
+async function until(check, ms = 10_000) {
+  const end = Date.now() + ms;
+  while (!check()) {
+    if (Date.now() > end) {
+      throw new Error(`condition not met within ${ms} ms`);
+    }
+    await sleep(20);
+  }
+}
+
+/**
+ * Runs FN with a pool and always closes it.
+ * @param {import('../src/index.js').PoolOptions} options
+ * @param {(pool: SandboxPool) => Promise<void>} fn
+ */
+async function withPool(options, fn) {
+  const pool = new SandboxPool(options);
+  try {
+    await fn(pool);
+  } finally {
+    await within(pool.close());
+  }
+}
+
+describe('SandboxPool against the fake child', () => {
+  it('serves a session from a warm child: warm first, then initialize at 1.1 with the options', () =>
+    withPool({ size: 2, preload: ['json', 'xml.dom'], child: fakeChild('warm') }, async (pool) => {
+      await within(pool.ready());
+      assert.equal(pool.stats.ready, 2);
+      const sandbox = await within(pool.session({ env: { A: 'b' }, limits: { wallTime: '5s' } }));
+      try {
+        assert.deepEqual(sandbox.warm, { protocolVersion: '1.1', python: { version: '3.11.2',
+          implementation: 'cpython' }, preloaded: ['json', 'xml.dom'] });
+        assert.equal(sandbox.info?.protocolVersion, '1.1');
+        const [init, warmed] = (await within(sandbox.execute('init\nwarmed'))).stdout.trim().split('\n');
+        assert.deepEqual(JSON.parse(init), { protocol_version: '1.1', limits: { wall_ms: 5000 }, env: { A: 'b' },
+          host_functions: [] });
+        assert.deepEqual(JSON.parse(warmed), { protocol_version: '1.1', preload: ['json', 'xml.dom'] });
+      } finally {
+        await within(sandbox.close());
+      }
+      assert.equal(pool.stats.warm, 1);
+      assert.equal(pool.stats.cold, 0);
+      await until(() => pool.stats.ready === 2);
+    }));
+
+  it('gives every session its own child, and reaps it when the session closes', () => {
+    const { child, pids } = recorded('warm');
+    return withPool({ size: 2, child }, async (pool) => {
+      const sandboxes = await within(Promise.all([1, 2, 3, 4, 5].map(async (i) => {
+        const sandbox = await pool.session();
+        assert.equal((await sandbox.execute(`print ${i}`)).stdout, `${i}\n`);
+        return sandbox;
+      })));
+      const used = sandboxes.map((s) => /** @type {number} */ (s.pid));
+      assert.equal(new Set(used).size, 5);
+      await within(Promise.all(sandboxes.map((s) => s.close())));
+      assert.ok(used.every((pid) => !processExists(pid)), 'a closed session left its child');
+      assert.equal(pool.stats.warm + pool.stats.cold, 5);
+      assert.ok(pool.stats.warm >= 2, JSON.stringify(pool.stats));
+      assert.ok(pids().length >= 5);
+    });
+  });
+
+  it('exposes host functions on a pooled Sandbox before start', () =>
+    withPool({ child: fakeChild('warm') }, async (pool) => {
+      const sandbox = pool.sandbox();
+      sandbox.expose('add', ([a, b]) => Number(a) + Number(b));
+      await within(sandbox.start());
+      try {
+        assert.equal((await within(sandbox.execute('call add [2,3] {}'))).stdout, '{"value":5}\n');
+        assert.ok(sandbox.warm);
+      } finally {
+        await within(sandbox.close());
+      }
+    }));
+
+  for (const [mode, rpcName] of [['normal', 'method_not_found'], ['warm-unsupported', 'unsupported_version']]) {
+    it(`starts cold at 1.0 on a child that answers warm with ${rpcName} (REQ-WARM-1)`, () =>
+      withPool({ size: 2, preload: ['json'], child: fakeChild(mode) }, async (pool) => {
+        await within(pool.ready());
+        const sandbox = await within(pool.session());
+        try {
+          assert.equal(sandbox.warm, undefined);
+          assert.equal(sandbox.info?.protocolVersion, '1.0');
+          const init = JSON.parse((await within(sandbox.execute('init'))).stdout);
+          assert.equal(init.protocol_version, '1.0');
+        } finally {
+          await within(sandbox.close());
+        }
+        assert.deepEqual({ warm: pool.stats.warm, cold: pool.stats.cold, failed: pool.stats.failed },
+          { warm: 0, cold: 1, failed: 0 });
+        // The replacement is started without warm: it is ready at once, in `new`.
+        await until(() => pool.stats.ready === 2);
+      }));
+  }
+
+  it('discards children whose warm fails, reaps them, and starts the session cold', () => {
+    const { child, pids } = recorded('warm-failed');
+    return withPool({ size: 2, preload: ['nope'], child }, async (pool) => {
+      await within(pool.ready());
+      await until(() => pool.stats.failed === 2);
+      const err = pool.stats.lastError;
+      assert.equal(err?.code, 'ERR_REMOTE');
+      assert.equal(err?.rpcName, 'setup_failed');
+      assert.deepEqual(err?.data, { step: 'preload', module: 'nope' });
+      const sandbox = await within(pool.session());
+      try {
+        assert.equal(sandbox.warm, undefined);
+        assert.equal((await within(sandbox.execute('print cold'))).stdout, 'cold\n');
+      } finally {
+        await within(sandbox.close());
+      }
+      assert.equal(pool.stats.cold, 1);
+      const warmed = pids().filter((pid) => pid !== sandbox.pid);
+      await until(() => warmed.every((pid) => !processExists(pid)));
+    });
+  });
+
+  it('replaces a child that dies while warm, after a pause, and reaps it', () => {
+    const { child, pids } = recorded('warm-dies');
+    return withPool({ size: 1, child }, async (pool) => {
+      await until(() => pool.stats.failed >= 2);
+      const err = pool.stats.lastError;
+      assert.equal(err?.code, 'ERR_CHILD_EXITED');
+      assert.equal(err?.exitCode, 7);
+      assert.match(err?.stderr ?? '', /warm child gave up/);
+      // Failures back off: 200 ms, then 400 ms, ...; no tight restart loop.
+      assert.ok(pids().length <= 4, `${pids().length} children started`);
+      const before = pids();
+      const sandbox = await within(pool.session());
+      await within(sandbox.close());
+      await within(pool.close());
+      assert.ok(before.every((pid) => !processExists(pid)), 'a dead warm child was not reaped');
+    });
+  });
+
+  it('gives up on a child that does not answer warm within startTimeout, and starts cold', () => {
+    const { child, pids } = recorded('warm-silent');
+    return withPool({ size: 1, child, startTimeout: 300 }, async (pool) => {
+      const started = Date.now();
+      const sandbox = await within(pool.session());
+      try {
+        assert.ok(Date.now() - started >= 250, 'the session did not wait for the warm child');
+        assert.equal(sandbox.warm, undefined);
+        assert.equal(pool.stats.lastError?.code, 'ERR_TIMEOUT');
+        assert.match(pool.stats.lastError?.message ?? '', /no answer to 'warm' within 300 ms/);
+        assert.equal((await within(sandbox.execute('print ok'))).stdout, 'ok\n');
+      } finally {
+        await within(sandbox.close());
+      }
+      const first = pids()[0];
+      await until(() => !processExists(first));
+    });
+  });
+
+  it('waits for a child still warming rather than starting another', () =>
+    withPool({ size: 1, child: fakeChild('warm-slow') }, async (pool) => {
+      const sandbox = await within(pool.session());
+      try {
+        assert.ok(sandbox.warm);
+        assert.deepEqual({ warm: pool.stats.warm, cold: pool.stats.cold }, { warm: 1, cold: 0 });
+      } finally {
+        await within(sandbox.close());
+      }
+    }));
+
+  it('close reaps every idle child and leaves sessions already started alone', async () => {
+    const { child, pids } = recorded('warm');
+    const pool = new SandboxPool({ size: 3, child });
+    await within(pool.ready());
+    const sandbox = await within(pool.session());
+    await until(() => pool.stats.ready === 3);
+    await within(pool.close());
+    const idle = pids().filter((pid) => pid !== sandbox.pid);
+    assert.equal(idle.length, 3);
+    assert.ok(idle.every((pid) => !processExists(pid)), 'close left an idle child');
+    assert.deepEqual({ ready: pool.stats.ready, warming: pool.stats.warming }, { ready: 0, warming: 0 });
+    const pid = /** @type {number} */ (sandbox.pid);
+    try {
+      assert.equal((await within(sandbox.execute('print still here'))).stdout, 'still here\n');
+    } finally {
+      await within(sandbox.close());
+    }
+    assert.equal(processExists(pid), false);
+    await within(pool.close());
+  });
+
+  it('close during warming reaps children that never answered', async () => {
+    const { child, pids } = recorded('warm-silent');
+    const pool = new SandboxPool({ size: 2, child });
+    await until(() => pids().length === 2);
+    await within(pool.close(), 5_000);
+    assert.ok(pids().every((pid) => !processExists(pid)));
+  });
+
+  it('refuses sessions once closed', async () => {
+    const pool = new SandboxPool({ child: fakeChild('warm') });
+    await within(pool.close());
+    assert.equal(pool.closed, true);
+    assert.throws(() => pool.sandbox(), { code: 'ERR_CLOSED', message: /the pool is closed/ });
+    await assert.rejects(pool.session(), { code: 'ERR_CLOSED' });
+  });
+
+  it('a Sandbox created before close cannot start after it', async () => {
+    const pool = new SandboxPool({ child: fakeChild('warm') });
+    const sandbox = pool.sandbox();
+    await within(pool.close());
+    await assert.rejects(sandbox.start(), { code: 'ERR_CLOSED', message: /pool is closed/ });
+    assert.equal(sandbox.state, 'closed');
+  });
+
+  it('honours an AbortSignal, before and while waiting for a warm child', async () => {
+    const { child, pids } = recorded('warm-slow');
+    await withPool({ size: 1, child }, async (pool) => {
+      await assert.rejects(pool.session({}, { signal: AbortSignal.abort() }), { code: 'ERR_ABORTED' });
+      await until(() => pids().length === 1);
+      const controller = new AbortController();
+      const starting = pool.session({}, { signal: controller.signal });
+      setTimeout(() => controller.abort(), 50);
+      await assert.rejects(within(starting), { code: 'ERR_ABORTED' });
+      await until(() => !processExists(pids()[0]));
+      assert.equal(pool.stats.failed, 0);
+    });
+  });
+
+  it('checks its options', () => {
+    const bad = [
+      [{ size: 0 }, /'size' must be an integer from 1 to 64, got 0/],
+      [{ size: 65 }, /'size' must be an integer from 1 to 64, got 65/],
+      [{ size: 1.5 }, /'size'/],
+      [{ size: '2' }, /'size'/],
+      [{ preload: 'json' }, /'preload' must be an array/],
+      [{ preload: ['os; import x'] }, /'preload\[0\]' must be a dotted module name/],
+      [{ preload: ['a..b'] }, /'preload\[0\]'/],
+      [{ preload: Array(65).fill('json') }, /'preload' has 65 items, at most 64/],
+      [{ verbosity: 9 }, /'verbosity'/],
+      [{ startTimeout: -1 }, /'startTimeout'/],
+      [{ limits: {} }, /unknown option 'limits'/],
+      [null, /pool options must be an object/],
+    ];
+    for (const [options, message] of bad) {
+      assert.throws(() => new SandboxPool(/** @type {any} */ (options)), { code: 'ERR_INVALID_OPTION', message },
+        JSON.stringify(options));
+    }
+  });
+
+  it('checks the session options, and keeps the child option to the pool', () =>
+    withPool({ child: fakeChild('warm') }, async (pool) => {
+      assert.throws(() => pool.sandbox({ child: '/bin/true' }), { code: 'ERR_INVALID_OPTION',
+        message: /option 'child' is the pool's/ });
+      assert.throws(() => pool.sandbox({ cwd: 'relative' }), { code: 'ERR_INVALID_OPTION', message: /'cwd'/ });
+      await assert.rejects(pool.session({}, { signal: /** @type {any} */ ('nope') }), { code: 'ERR_INVALID_ARG' });
+    }));
+
+  it('reports a missing child when a session is asked for', async () => {
+    const pool = new SandboxPool({ child: path.join(scratch, 'no-such-child') });
+    try {
+      await assert.rejects(within(pool.session()), { code: 'ERR_SPAWN' });
+      assert.ok(pool.stats.failed >= 1);
+    } finally {
+      await within(pool.close());
+    }
+  });
+});
