@@ -522,21 +522,23 @@ static int parse_process(struct json_object *params, struct config *cfg,
 	bool wrong = false;
 	struct json_object *env, *argv, *cwd, *verb;
 
+	/* Each member is checked on its own, so data.field names the one
+	 * that is wrong (SPEC: REQ-BAD-9). */
 	env = sbp_field(params, "env", json_type_object, &wrong);
-	argv = sbp_field(params, "argv", json_type_array, &wrong);
-	cwd = sbp_field(params, "cwd", json_type_string, &wrong);
-	verb = sbp_field(params, "verbosity", json_type_int, &wrong);
 	if (wrong || (env && !env_valid(env)))
 		return bad(error, SBP_INVALID_PARAMS, "/env",
 			   "env must map at most 1024 names to strings");
-	if (argv && !string_array(argv, CONFIG_MAX_ARGV))
+	argv = sbp_field(params, "argv", json_type_array, &wrong);
+	if (wrong || (argv && !string_array(argv, CONFIG_MAX_ARGV)))
 		return bad(error, SBP_INVALID_PARAMS, "/argv",
 			   "argv must be at most 256 strings");
-	if (cwd && (!valid_target(json_object_get_string(cwd))))
+	cwd = sbp_field(params, "cwd", json_type_string, &wrong);
+	if (wrong || (cwd && !valid_target(json_object_get_string(cwd))))
 		return bad(error, SBP_INVALID_PARAMS, "/cwd",
 			   "cwd must be an absolute, normalized path");
-	if (verb &&
-	    (json_object_get_int(verb) < 0 || json_object_get_int(verb) > 3))
+	verb = sbp_field(params, "verbosity", json_type_int, &wrong);
+	if (wrong || (verb && (json_object_get_int(verb) < 0 ||
+			       json_object_get_int(verb) > 3)))
 		return bad(error, SBP_INVALID_PARAMS, "/verbosity",
 			   "verbosity must be 0..3");
 
@@ -699,8 +701,7 @@ int config_parse_warm(struct json_object *params,
 		      const struct install_paths *ip, struct config *cfg,
 		      struct json_object **error)
 {
-	struct json_object *tmpl, *limits, *preload = NULL;
-	bool wrong = false;
+	struct json_object *tmpl, *limits, *verbosity, *preload = NULL;
 	int minor = 0, rc;
 
 	memset(cfg, 0, sizeof(*cfg));
@@ -727,11 +728,9 @@ int config_parse_warm(struct json_object *params,
 	template_limit(limits, "threads", RLIMIT_NPROC, 1);
 	template_limit(limits, "file_bytes", RLIMIT_FSIZE, 0);
 	json_object_object_add(tmpl, "limits", limits);
-	if (json_object_object_get_ex(params, "verbosity", NULL))
-		json_object_object_add(
-			tmpl, "verbosity",
-			json_object_get(sbp_field(params, "verbosity",
-						  json_type_int, &wrong)));
+	if (json_object_object_get_ex(params, "verbosity", &verbosity))
+		json_object_object_add(tmpl, "verbosity",
+				       json_object_get(verbosity));
 
 	rc = config_parse(tmpl, ip, cfg, error);
 	json_object_put(tmpl);

@@ -28,6 +28,24 @@ static int parse(const char *text, struct config *cfg, char *field)
 	return rc;
 }
 
+/* As parse(), for warm params. */
+static int parse_warm(const char *text, struct config *cfg, char *field)
+{
+	struct json_object *params = json_tokener_parse(text);
+	struct json_object *err = NULL, *data, *f;
+	int rc;
+
+	ck_assert_ptr_nonnull(params);
+	rc = config_parse_warm(params, &ip, cfg, &err);
+	field[0] = '\0';
+	if (err && json_object_object_get_ex(err, "data", &data) &&
+	    json_object_object_get_ex(data, "field", &f))
+		strcpy(field, json_object_get_string(f));
+	json_object_put(err);
+	json_object_put(params);
+	return rc;
+}
+
 START_TEST(defaults)
 {
 	struct config cfg;
@@ -86,6 +104,13 @@ static const struct {
 	 SBP_INVALID_PARAMS, "/cwd"},
 	{"{\"protocol_version\":\"1.0\",\"verbosity\":9}", SBP_INVALID_PARAMS,
 	 "/verbosity"},
+	/* A member of the wrong type is named itself, not a neighbour. */
+	{"{\"protocol_version\":\"1.0\",\"verbosity\":\"high\"}",
+	 SBP_INVALID_PARAMS, "/verbosity"},
+	{"{\"protocol_version\":\"1.0\",\"argv\":\"x\"}", SBP_INVALID_PARAMS,
+	 "/argv"},
+	{"{\"protocol_version\":\"1.0\",\"cwd\":7}", SBP_INVALID_PARAMS,
+	 "/cwd"},
 	{"{\"protocol_version\":\"1.0\",\"host_functions\":[{\"name\":"
 	 "\"1x\"}]}",
 	 SBP_INVALID_PARAMS, "/host_functions"},
@@ -185,6 +210,83 @@ START_TEST(limits_json_round_trip)
 }
 END_TEST
 
+START_TEST(negotiates_minor)
+{
+	struct config cfg;
+	char field[256];
+
+	ck_assert_int_eq(parse("{\"protocol_version\":\"1.0\"}", &cfg, field),
+			 0);
+	ck_assert_int_eq(cfg.minor, 0);
+	config_clear(&cfg);
+	ck_assert_int_eq(
+		parse("{\"protocol_version\":\"1.99999\"}", &cfg, field), 0);
+	ck_assert_int_eq(cfg.minor, SBP_VERSION_MINOR);
+	config_clear(&cfg);
+}
+END_TEST
+
+/* The warm jail: every limit at its largest (or our hard limit), the
+ * default process, the preload list kept. */
+START_TEST(warm_template)
+{
+	struct config cfg;
+	char field[256];
+
+	ck_assert_int_eq(parse_warm("{\"protocol_version\":\"1.1\","
+				    "\"preload\":[\"json\",\"email.mime\"]}",
+				    &cfg, field),
+			 0);
+	ck_assert_int_eq(cfg.minor, 1);
+	ck_assert_uint_ge(cfg.limits.memory_bytes, 512u << 20);
+	ck_assert_uint_eq(cfg.limits.threads, 1024);
+	ck_assert_uint_eq(cfg.limits.frame_bytes, 4u << 20);
+	ck_assert_str_eq(cfg.cwd, "/tmp");
+	ck_assert_int_eq(json_object_array_length(cfg.preload), 2);
+	ck_assert_int_eq(json_object_array_length(cfg.host_functions), 0);
+	config_clear(&cfg);
+}
+END_TEST
+
+static const struct {
+	const char *params;
+	int code;
+	const char *field;
+} bad_warm[] = {
+	{"{\"protocol_version\":\"1.0\"}", SBP_UNSUPPORTED_VERSION,
+	 "/protocol_version"},
+	{"{\"protocol_version\":\"2.1\"}", SBP_UNSUPPORTED_VERSION,
+	 "/protocol_version"},
+	{"{}", SBP_INVALID_PARAMS, "/protocol_version"},
+	{"{\"protocol_version\":\"1.1\",\"preload\":\"json\"}",
+	 SBP_INVALID_PARAMS, "/preload"},
+	{"{\"protocol_version\":\"1.1\",\"preload\":[\"json\",\"a..b\"]}",
+	 SBP_INVALID_PARAMS, "/preload/1"},
+	{"{\"protocol_version\":\"1.1\",\"preload\":[\"1x\"]}",
+	 SBP_INVALID_PARAMS, "/preload/0"},
+	{"{\"protocol_version\":\"1.1\",\"preload\":[\"x.\"]}",
+	 SBP_INVALID_PARAMS, "/preload/0"},
+	{"{\"protocol_version\":\"1.1\",\"preload\":[7]}", SBP_INVALID_PARAMS,
+	 "/preload/0"},
+	{"{\"protocol_version\":\"1.1\",\"verbosity\":9}", SBP_INVALID_PARAMS,
+	 "/verbosity"},
+	{"{\"protocol_version\":\"1.1\",\"verbosity\":\"x\"}",
+	 SBP_INVALID_PARAMS, "/verbosity"},
+};
+
+START_TEST(rejects_bad_warm)
+{
+	struct config cfg;
+	char field[256];
+	int rc;
+
+	rc = parse_warm(bad_warm[_i].params, &cfg, field);
+	ck_assert_msg(rc == bad_warm[_i].code, "case %d: code %d", _i, rc);
+	ck_assert_str_eq(field, bad_warm[_i].field);
+	config_clear(&cfg);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("config");
@@ -198,6 +300,10 @@ int main(void)
 	tcase_add_test(tc, accepts_every_entry_kind);
 	tcase_add_test(tc, host_call_bytes_capped_at_frame_bytes);
 	tcase_add_test(tc, limits_json_round_trip);
+	tcase_add_test(tc, negotiates_minor);
+	tcase_add_test(tc, warm_template);
+	tcase_add_loop_test(tc, rejects_bad_warm, 0,
+			    sizeof(bad_warm) / sizeof(bad_warm[0]));
 	suite_add_tcase(s, tc);
 
 	sr = srunner_create(s);
