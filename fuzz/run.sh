@@ -11,12 +11,22 @@ frames) max_len=8192 ;;
 *) max_len=9000 ;;
 esac
 
+dict=()
+if [ -f "fuzz/$name.dict" ]; then
+	dict=(-dict="$root/fuzz/$name.dict")
+fi
+
+# Known leaks in code under test, each with its report (one list for the
+# fuzz targets and the ASan builds).
+export LSAN_OPTIONS="suppressions=$root/tests/san/lsan.supp"
+
 mkdir -p "$build/fuzz/corpus-$name"
 cd "$build/fuzz"
 echo "fuzz: $name for $seconds s"
 if ! "./fuzz_$name" -max_total_time="$seconds" -timeout=10 \
 	-rss_limit_mb=1024 -max_len="$max_len" -print_final_stats=1 \
-	"corpus-$name" "$root/fuzz/corpus/$name" >"$name.log" 2>&1; then
+	"${dict[@]}" "corpus-$name" "$root/fuzz/corpus/$name" \
+	>"$name.log" 2>&1; then
 	tail -40 "$name.log"
 	echo "fuzz: $name failed; the input is in $build/fuzz/" >&2
 	exit 1
