@@ -156,8 +156,9 @@ final class Pool
         }
         if ($version === null) {
             // A 1.0 child, still in `new` (REQ-WARM-1).
+            $session = Session::open($child->connection(), $options, '1.0');
             $this->coldSessions++;
-            return Session::open($child->connection(), $options, '1.0');
+            return $session;
         }
 
         try {

@@ -130,6 +130,21 @@ final class PoolTest extends TestCase
         self::assertSame(3, $pool->stats()->warmSessions);
     }
 
+    public function testAChildHoldsNoPipeOfTheOthersItWasStartedAlongside(): void
+    {
+        $pool = $this->pool(3, Fake::poolOptions());
+        $this->session($pool);
+
+        $fds = self::value($this->session($pool), [['op' => 'fds']]);
+
+        $own = [$fds[2], $fds[3], $fds[4]];
+        foreach ($fds as $fd => $target) {
+            if (str_starts_with($target, 'pipe:')) {
+                self::assertContains($target, $own, sprintf('fd %d is a pipe of another child', $fd));
+            }
+        }
+    }
+
     /** @return array<string, array{string}> */
     public static function oldChildren(): array
     {
