@@ -21,6 +21,8 @@
  *                      | {"name": N, "echo": true}        returns [args, kwargs]
  *                      | {"name": N, "add": true}         returns the sum of args
  *                      | {"name": N, "raises": {"type": T, "message": S}}],
+ *     "warm": {"preload": [MODULE, ...]},   optional: the session comes from
+ *                                   a SandboxPool of size 1 with that preload
  *     "steps": [{"execute": {"code": S | "path": P, "filename": S, "stdin": S}}
  *             | {"invoke": {"callable": S, "args": [...], "kwargs": {...}, "stdin": S}}
  *             | {"tmpfs_list": PATH} | {"tmpfs_read": PATH} | {"cancel": true}]
@@ -43,7 +45,7 @@
 
 import { text } from 'node:stream/consumers';
 
-import { Sandbox, SandboxError } from './src/index.js';
+import { Sandbox, SandboxError, SandboxPool } from './src/index.js';
 
 /** Protocol limit → option name. */
 /** @type {Record<string, string>} */
@@ -196,11 +198,31 @@ function defined(o) {
 }
 
 /**
+ * The case's optional "warm": undefined for a cold session, else the pool's options.
+ * @param {Record<string, any>} c
+ * @param {string | undefined} child
+ * @returns {import('./src/index.js').PoolOptions | undefined}
+ */
+function warmOf(c, child) {
+  if (c.warm === undefined) {
+    return undefined;
+  }
+  if (typeof c.warm !== 'object' || c.warm === null || Array.isArray(c.warm)) {
+    throw new MalformedCase('"warm" is not a JSON object');
+  }
+  if (c.warm.preload !== undefined && !Array.isArray(c.warm.preload)) {
+    throw new MalformedCase('"warm.preload" is not a JSON array');
+  }
+  return defined({ size: 1, preload: c.warm.preload, child });
+}
+
+/**
  * @param {Record<string, any>} c the case
  * @param {string | undefined} child
+ * @param {SandboxPool | undefined} pool where the session's child comes from, if warm
  * @returns {Sandbox}
  */
-function build(c, child) {
+function build(c, child, pool) {
   /** @type {Record<string, unknown>} */
   const limits = {};
   for (const [name, value] of Object.entries(c.limits ?? {})) {
@@ -209,12 +231,12 @@ function build(c, child) {
     }
     limits[LIMIT_NAMES[name]] = value;
   }
-  const sandbox = new Sandbox(defined({
-    child: child ?? c.child,
+  const options = defined({
     limits,
     filesystem: (c.filesystem ?? []).map((/** @type {Record<string, any>} */ e) => defined(entry(e))),
     defaults: c.defaults, env: c.env, argv: c.argv, cwd: c.cwd,
-  }));
+  });
+  const sandbox = pool ? pool.sandbox(options) : new Sandbox({ ...options, ...defined({ child }) });
   for (const spec of c.host_functions ?? []) {
     sandbox.expose(spec.name, hostFunction(spec));
   }
@@ -321,11 +343,16 @@ async function main(args) {
     if (typeof c !== 'object' || c === null || Array.isArray(c)) {
       throw new MalformedCase('the case is not a JSON object');
     }
+    const poolOptions = warmOf(c, child ?? c.child);
+    /** @type {SandboxPool | undefined} */
+    let pool;
     /** @type {Sandbox} */
     let sandbox;
     try {
-      sandbox = build(c, child);
+      pool = poolOptions && new SandboxPool(poolOptions);
+      sandbox = build(c, child ?? c.child, pool);
     } catch (err) {
+      await pool?.close();
       // Options this parent refuses before starting are the case's result, not a malformed case.
       if (!(err instanceof SandboxError)) {
         throw err;
@@ -333,7 +360,7 @@ async function main(args) {
       process.stdout.write(`${JSON.stringify({ initialize: null, steps: [], error: describe(err) })}\n`);
       return 0;
     }
-    const out = await run(c, sandbox);
+    const out = await run(c, sandbox).finally(() => pool?.close());
     process.stdout.write(`${JSON.stringify(out)}\n`);
     return 0;
   } catch (err) {

@@ -94,9 +94,32 @@ it('reports options this parent refuses as the outcome', async () => {
   assert.equal(JSON.parse(stdout).error.node_code, 'ERR_INVALID_OPTION');
 });
 
+it('runs a case with "warm" through a pool of size 1, with the same output', async () => {
+  const c = { warm: { preload: ['json'] }, env: { A: 'b' }, steps: [{ execute: { code: 'warmed\ninit' } }] };
+  const { status, stdout } = await drive(JSON.stringify(c), ['--child', fakeChild('warm')]);
+  assert.equal(status, 0);
+  const out = JSON.parse(stdout);
+  assert.equal(out.error, null);
+  assert.equal(out.initialize.protocol_version, '1.1');
+  const [warmed, init] = out.steps[0].result.stdout.trim().split('\n').map((/** @type {string} */ l) => JSON.parse(l));
+  assert.deepEqual(warmed, { protocol_version: '1.1', preload: ['json'] });
+  assert.deepEqual(init, { protocol_version: '1.1', limits: {}, filesystem: [], env: { A: 'b' }, host_functions: [] });
+});
+
+it('runs a "warm" case on a 1.0 child cold, and reports a preload the pool refuses', async () => {
+  const cold = await drive('{"warm":{},"steps":[{"execute":{"code":"print cold"}}]}', ['--child', fakeChild()]);
+  const out = JSON.parse(cold.stdout);
+  assert.equal(out.initialize.protocol_version, '1.0');
+  assert.equal(out.steps[0].result.stdout, 'cold\n');
+  const refused = await drive('{"warm":{"preload":["no such"]}}', ['--child', fakeChild('warm')]);
+  assert.equal(refused.status, 0);
+  assert.equal(JSON.parse(refused.stdout).error.node_code, 'ERR_INVALID_OPTION');
+});
+
 it('exits 2 for a malformed case or bad arguments', async () => {
   for (const [input, args] of [['not json', []], ['[1]', []], ['{"limits":{"nope":1}}', []],
-    ['{"filesystem":[{"type":"nfs"}]}', []], ['{}', ['--bogus']]]) {
+    ['{"filesystem":[{"type":"nfs"}]}', []], ['{}', ['--bogus']], ['{"warm":[]}', []],
+    ['{"warm":{"preload":"json"}}', []]]) {
     const { status, stderr } = await drive(String(input), /** @type {string[]} */ (args));
     assert.equal(status, 2, String(input));
     assert.match(stderr, /conformance-driver/);
