@@ -384,6 +384,35 @@ final class PoolTest extends TestCase
         $pool->session(Fake::options()->withChildEnvironment(['OTHER' => '1']));
     }
 
+    public function testAChildBinaryRemovedAfterTheStartFailsTheColdStartThatReplacesAFailedWarm(): void
+    {
+        $dir = sys_get_temp_dir() . '/php-pool-child-' . getmypid();
+        mkdir($dir);
+        // fake-child.php requires FakeChild.php beside it.
+        foreach (['fake-child.php', 'FakeChild.php'] as $file) {
+            copy(dirname(Fake::CHILD) . '/' . $file, $dir . '/' . $file);
+        }
+        chmod($dir . '/fake-child.php', 0o755);
+        $options = Fake::poolOptions('die')->withChildPath($dir . '/fake-child.php');
+        try {
+            $pool = $this->pool(1, $options);
+        } finally {
+            array_map('unlink', glob($dir . '/*') ?: []);
+            rmdir($dir);
+        }
+
+        try {
+            $pool->session();
+            self::fail('no exception');
+        } catch (SpawnException $e) {
+            self::assertStringContainsString('does not exist', $e->getMessage());
+        }
+        $stats = $pool->stats();
+        self::assertSame([0, 0], [$stats->warmSessions, $stats->coldSessions]);
+        // The replacement started after the failure cannot start either; it may be reaped already.
+        self::assertGreaterThanOrEqual(1, $stats->discarded);
+    }
+
     public function testAMissingChildFailsTheConstructor(): void
     {
         $this->expectException(SpawnException::class);
