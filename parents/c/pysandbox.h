@@ -423,13 +423,20 @@ int pysandbox_close(struct pysandbox *s);
  * warm session can see that a cold one could not is the interpreter's
  * state after the preload imports (REQ-WARM-7).
  *
- * Refill. The library has no thread or event loop of its own: the pool
- * refills on the calling thread. pysandbox_pool_start() sends initialize
- * to the child it takes, then, while that child configures its jail,
- * spawns the replacement and sends it warm without waiting for the
- * answer, which is read when a session takes that child. A start thus
- * costs a fork and exec on top of initialize, not a cold start.
- * pysandbox_pool_fill() starts the children up front.
+ * Refill. Each pool has one thread of its own, started by the first
+ * pysandbox_pool_fill() or pysandbox_pool_start() and joined by
+ * pysandbox_pool_close(), with every signal blocked. It spawns a
+ * replacement whenever the pool is short of children and sends it warm
+ * without waiting for the answer, which is read when a session takes
+ * that child; it also reaps idle children that exited, within a second.
+ * pysandbox_pool_start() wakes it only once its own child has answered
+ * initialize, so that the replacement's fork, exec and jail set-up do not
+ * compete with that initialize for the CPU. A start thus costs the
+ * initialize of a warm child and nothing else. After a failed spawn the
+ * thread waits for the next pysandbox_pool_start() or _fill() rather
+ * than retrying in a loop. If the thread cannot be created, the pool
+ * refills on the thread that called pysandbox_pool_start(), after its
+ * session has started.
  *
  * Fallbacks. A child that refuses warm as a 1.0 child does
  * (method_not_found, unsupported_version) is started with initialize as
@@ -440,8 +447,8 @@ int pysandbox_close(struct pysandbox *s);
  * that fails too. pysandbox_pool_errmsg() tells why the last child was
  * discarded.
  *
- * Idle children that exit are reaped at the next pysandbox_pool_start()
- * or pysandbox_pool_fill(), and all others by pysandbox_pool_close().
+ * Idle children that exit are reaped by the refill thread, and all
+ * others by pysandbox_pool_close().
  * A C library has no destructor at process exit: a program that exits
  * without closing its pool leaves no session behind, since every idle
  * child gets end of input when the program's descriptors close and
@@ -455,7 +462,9 @@ int pysandbox_close(struct pysandbox *s);
  * Threads. pysandbox_pool_start(), pysandbox_pool_fill() and
  * pysandbox_pool_stats() may be called from several threads at once on
  * one pool; a mutex guards the idle children, and no lock is held while
- * a child is spawned or a session waits for its child. Configure the
+ * a child is spawned or a session waits for its child. The children are
+ * forked from the refill thread as from any other: between fork and exec
+ * the library calls only async-signal-safe functions. Configure the
  * pool (set_size, add_preload) before any of them, from one thread;
  * pysandbox_pool_close() must not run concurrently with any other call
  * on the pool. Sessions started from a pool follow the session rules
@@ -489,19 +498,20 @@ int pysandbox_pool_set_size(struct pysandbox_pool *p, int size);
  * has started children. */
 int pysandbox_pool_add_preload(struct pysandbox_pool *p, const char *module);
 
-/* Starts children, without waiting for their warm answers, until the
- * pool's size are idle or starting. 0, or the first failure
- * (PYSANDBOX_ESPAWN when the child cannot be executed, -ENOMEM), with
- * the message in pysandbox_pool_errmsg(). Optional: pysandbox_pool_start()
- * fills the pool as well. */
+/* Starts children on the calling thread, without waiting for their warm
+ * answers, until the pool's size are idle or starting, and starts the
+ * refill thread. 0, or the first failure (PYSANDBOX_ESPAWN when the
+ * child cannot be executed, -ENOMEM), with the message in
+ * pysandbox_pool_errmsg(). Optional: the refill thread, which
+ * pysandbox_pool_start() starts too, fills the pool as well. */
 int pysandbox_pool_fill(struct pysandbox_pool *p);
 
 /*
  * Starts the session S (new from pysandbox_new(), not started) on an
  * idle child of P: waits for that child's warm answer if it has not come
  * yet (bounded by S's initialize backstop), sends initialize with S's
- * options, and refills the pool. With no idle child, S starts cold on a
- * new child. The child binary is P's; the rest is S's. Returns and
+ * options, then wakes the refill thread. With no idle child, S starts
+ * cold on a new child. The child binary is P's; the rest is S's. Returns and
  * leaves S exactly as pysandbox_start() does: 0 when the child accepted
  * the configuration; otherwise the same errors, S has ended, close it.
  * The pool itself stays usable either way.
@@ -510,21 +520,23 @@ int pysandbox_pool_start(struct pysandbox_pool *p, struct pysandbox *s);
 
 /* Counters of a pool since pysandbox_pool_new(). */
 struct pysandbox_pool_stats {
-	uint64_t warm;	    /* sessions started on a warm child */
-	uint64_t cold;	    /* sessions started cold: the pool was empty,
-			     * a child refused warm, or one was discarded */
-	uint64_t discarded; /* idle children reaped unused: their warm
-			     * failed, or they exited while idle */
-	uint64_t spawned;   /* children started ahead of need */
-	unsigned int idle;  /* children waiting now (warm or warming) */
+	uint64_t warm;	       /* sessions started on a warm child */
+	uint64_t cold;	       /* sessions started cold: the pool was empty,
+				* a child refused warm, or one was discarded */
+	uint64_t discarded;    /* idle children reaped unused: their warm
+				* failed, or they exited while idle */
+	uint64_t spawned;      /* children started ahead of need */
+	unsigned int idle;     /* children waiting now (warm or warming) */
+	unsigned int starting; /* children being spawned now */
 };
 
 /* Copies P's counters into *STATS. */
 void pysandbox_pool_stats(struct pysandbox_pool *p,
 			  struct pysandbox_pool_stats *stats);
 
-/* Closes P: every idle child gets end of input, those still running
- * after 2 s get SIGKILL, and all are reaped; then P is freed. Sessions
+/* Closes P: joins the refill thread (waiting for a spawn in progress),
+ * then every idle child gets end of input, those still running after
+ * 2 s get SIGKILL, and all are reaped; then P is freed. Sessions
  * started from P are not touched. 0, or PYSANDBOX_ETIMEDOUT when a child
  * had to be killed. P may be NULL. */
 int pysandbox_pool_close(struct pysandbox_pool *p);

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* pool.c - warm pools: children started and warmed ahead of need. */
 #include <errno.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -10,6 +11,8 @@
 #include "internal.h"
 
 #define DEFAULT_POOL_SIZE 2
+/* How often the refill thread looks for idle children that exited. */
+#define SWEEP_MS 1000
 /* The version warm needs (REQ-WARM-2), whatever a cold initialize says. */
 #define WARM_VERSION "1.1"
 
@@ -23,6 +26,11 @@ struct pysandbox_pool {
 	bool frozen;		     /* configuration used: no more changes */
 
 	pthread_mutex_t lock; /* guards everything below */
+	pthread_cond_t wake;  /* the refill thread waits on it */
+	pthread_t thread;
+	bool thread_running;
+	bool stopping; /* pysandbox_pool_close() is waiting for the thread */
+	bool paused;   /* a start failed: no refill until the next call */
 	struct pysandbox *idle[PYSANDBOX_POOL_MAX];
 	size_t nidle; /* idle[0] is the oldest, taken first */
 	int spawning; /* children being started outside the lock */
@@ -43,10 +51,27 @@ static int pool_fail(struct pysandbox_pool *p, int code, const char *fmt, ...)
 	return code;
 }
 
+/* A condition variable on the monotonic clock: timed waits must not
+ * follow changes of the wall clock. */
+static int init_cond(pthread_cond_t *cond)
+{
+	pthread_condattr_t attr;
+	int ret;
+
+	if (pthread_condattr_init(&attr) != 0)
+		return -1;
+	ret = pthread_condattr_setclock(&attr, CLOCK_MONOTONIC);
+	if (!ret)
+		ret = pthread_cond_init(cond, &attr);
+	pthread_condattr_destroy(&attr);
+	return ret ? -1 : 0;
+}
+
 EXPORT struct pysandbox_pool *
 pysandbox_pool_new(const struct pysandbox_options *o)
 {
 	struct pysandbox_pool *p = calloc(1, sizeof(*p));
+	bool locked = false;
 
 	if (!p)
 		return NULL;
@@ -54,13 +79,18 @@ pysandbox_pool_new(const struct pysandbox_options *o)
 	p->size = DEFAULT_POOL_SIZE;
 	p->o = o ? __psb_options_copy(o) : pysandbox_options_new();
 	p->preload = json_object_new_array();
-	if (!p->o || !p->preload || pthread_mutex_init(&p->lock, NULL) != 0) {
-		pysandbox_options_free(p->o);
-		json_object_put(p->preload);
-		free(p);
-		return NULL;
+	if (p->o && p->preload && pthread_mutex_init(&p->lock, NULL) == 0) {
+		locked = true;
+		if (init_cond(&p->wake) == 0)
+			return p;
 	}
-	return p;
+
+	if (locked)
+		pthread_mutex_destroy(&p->lock);
+	pysandbox_options_free(p->o);
+	json_object_put(p->preload);
+	free(p);
+	return NULL;
 }
 
 EXPORT const char *pysandbox_pool_errmsg(const struct pysandbox_pool *p)
@@ -194,43 +224,105 @@ static void sweep_locked(struct pysandbox_pool *p)
 	p->nidle = kept;
 }
 
-/* Starts children until SIZE are idle or being started. Returns the
- * first failure (0 when all started). Spawning happens outside the lock:
- * other threads keep taking children meanwhile. */
-static int refill(struct pysandbox_pool *p)
+/* Starts one child outside the lock and adds it to the idle list; the
+ * lock is held on entry and on return. 0 or the failure, recorded. */
+static int spawn_one_locked(struct pysandbox_pool *p)
 {
 	struct pysandbox *w;
 	char msg[512];
-	int n, err = 0, first = 0;
+	int err = 0;
+
+	p->spawning++;
+	pthread_mutex_unlock(&p->lock);
+	w = warm_child(p, &err, msg, sizeof(msg));
+	pthread_mutex_lock(&p->lock);
+	p->spawning--;
+
+	if (!w)
+		return pool_fail(p, err, "%s", msg);
+	p->idle[p->nidle++] = w;
+	p->stats.spawned++;
+	return 0;
+}
+
+static bool full_locked(const struct pysandbox_pool *p)
+{
+	return (int)p->nidle + p->spawning >= p->size;
+}
+
+/*
+ * The refill thread: starts a child whenever the pool is short of one,
+ * so that a session's start never waits for a fork and exec, and reaps
+ * idle children that exited (REQ-WARM-8) every SWEEP_MS. After a failed
+ * start it pauses until the next pysandbox_pool_start() or _fill(), so
+ * that a child that cannot start is not retried in a loop.
+ */
+static void *refill_thread(void *arg)
+{
+	struct pysandbox_pool *p = arg;
+	struct timespec until;
 
 	pthread_mutex_lock(&p->lock);
-	p->frozen = true;
-	sweep_locked(p);
-	n = p->size - (int)p->nidle - p->spawning;
-	if (n > 0)
-		p->spawning += n;
-	pthread_mutex_unlock(&p->lock);
-
-	for (; n > 0; n--) {
-		w = warm_child(p, &err, msg, sizeof(msg));
-
-		pthread_mutex_lock(&p->lock);
-		p->spawning--;
-		if (w) {
-			p->idle[p->nidle++] = w;
-			p->stats.spawned++;
-		} else if (!first) {
-			first = err;
-			pool_fail(p, err, "%s", msg);
+	while (!p->stopping) {
+		sweep_locked(p);
+		if (!p->paused && !full_locked(p)) {
+			if (spawn_one_locked(p) != 0)
+				p->paused = true;
+			continue;
 		}
-		pthread_mutex_unlock(&p->lock);
+		clock_gettime(CLOCK_MONOTONIC, &until);
+		until.tv_sec += SWEEP_MS / 1000;
+		pthread_cond_timedwait(&p->wake, &p->lock, &until);
 	}
-	return first;
+	pthread_mutex_unlock(&p->lock);
+	return NULL;
+}
+
+/* Starts the refill thread if it is not running, with every signal
+ * blocked: the application's handlers never run on it. Lock held. A
+ * pool whose thread cannot start refills in pysandbox_pool_start()
+ * instead. */
+static void start_thread_locked(struct pysandbox_pool *p)
+{
+	sigset_t all, old;
+
+	if (p->thread_running)
+		return;
+	sigfillset(&all);
+	pthread_sigmask(SIG_SETMASK, &all, &old);
+	p->thread_running =
+		pthread_create(&p->thread, NULL, refill_thread, p) == 0;
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+}
+
+/* Lets the refill thread go on after a session took a child, or refills
+ * here when there is no thread. */
+static void wake_refill(struct pysandbox_pool *p)
+{
+	pthread_mutex_lock(&p->lock);
+	p->paused = false;
+	start_thread_locked(p);
+	if (p->thread_running)
+		pthread_cond_signal(&p->wake);
+	else
+		while (!full_locked(p) && spawn_one_locked(p) == 0)
+			;
+	pthread_mutex_unlock(&p->lock);
 }
 
 EXPORT int pysandbox_pool_fill(struct pysandbox_pool *p)
 {
-	return refill(p);
+	int ret = 0;
+
+	pthread_mutex_lock(&p->lock);
+	p->frozen = true;
+	sweep_locked(p);
+	while (!ret && !full_locked(p))
+		ret = spawn_one_locked(p);
+	p->paused = false;
+	start_thread_locked(p);
+	pthread_mutex_unlock(&p->lock);
+	return ret;
 }
 
 /* The oldest idle child, or NULL. */
@@ -316,8 +408,7 @@ static int await_warm(struct pysandbox *s, int64_t deadline)
 
 /* Starts S on the idle child W. *RETRY tells a failure of the child
  * before the session reached it (the warm failed, or the child died
- * while idle): then a fresh child is worth a try. Refills the pool while
- * the child configures its jail. */
+ * while idle): then a fresh child is worth a try. */
 static int start_warm(struct pysandbox_pool *p, struct pysandbox *s,
 		      struct pysandbox *w, bool *was_warm, bool *retry)
 {
@@ -332,7 +423,6 @@ static int start_warm(struct pysandbox_pool *p, struct pysandbox *s,
 	*was_warm = ret == 0;
 
 	ret = __psb_send_initialize(s, deadline, &id);
-	refill(p);
 	if (!ret)
 		ret = __psb_finish_initialize(s, id, deadline);
 
@@ -349,7 +439,6 @@ static int start_cold(struct pysandbox_pool *p, struct pysandbox *s)
 
 	if (!ret)
 		ret = __psb_send_initialize(s, deadline, &id);
-	refill(p);
 	if (!ret)
 		ret = __psb_finish_initialize(s, id, deadline);
 	return ret;
@@ -404,9 +493,12 @@ EXPORT int pysandbox_pool_start(struct pysandbox_pool *p, struct pysandbox *s)
 	if (s->state != ST_NEW)
 		return __psb_fail(s, -EINVAL, "session already started");
 
-	/* As in pysandbox_start(): ended until initialize succeeds. */
+	/* As in pysandbox_start(): ended until initialize succeeds. The
+	 * refill waits until then, so that the replacement's start does
+	 * not compete with this child's initialize for the CPU. */
 	s->state = ST_ENDED;
 	ret = start_pooled(p, s);
+	wake_refill(p);
 	if (ret) {
 		__psb_end_child(s);
 		return ret;
@@ -421,7 +513,19 @@ EXPORT void pysandbox_pool_stats(struct pysandbox_pool *p,
 	pthread_mutex_lock(&p->lock);
 	*stats = p->stats;
 	stats->idle = (unsigned int)p->nidle;
+	stats->starting = (unsigned int)p->spawning;
 	pthread_mutex_unlock(&p->lock);
+}
+
+/* Stops the refill thread; a child it is starting joins the idle list. */
+static void stop_thread(struct pysandbox_pool *p)
+{
+	pthread_mutex_lock(&p->lock);
+	p->stopping = true;
+	pthread_cond_signal(&p->wake);
+	pthread_mutex_unlock(&p->lock);
+	if (p->thread_running)
+		pthread_join(p->thread, NULL);
 }
 
 /* End of input for every idle child at once, then one shared grace
@@ -435,6 +539,7 @@ EXPORT int pysandbox_pool_close(struct pysandbox_pool *p)
 	if (!p)
 		return 0;
 
+	stop_thread(p);
 	for (i = 0; i < p->nidle; i++) {
 		close(p->idle[i]->to_child);
 		p->idle[i]->to_child = -1;
@@ -452,6 +557,7 @@ EXPORT int pysandbox_pool_close(struct pysandbox_pool *p)
 
 	json_object_put(p->preload);
 	pysandbox_options_free(p->o);
+	pthread_cond_destroy(&p->wake);
 	pthread_mutex_destroy(&p->lock);
 	free(p);
 	return ret;
