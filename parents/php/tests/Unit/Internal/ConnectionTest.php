@@ -59,6 +59,18 @@ final class ConnectionTest extends TestCase
         self::assertSame([], $this->connection->notices());
     }
 
+    public function testAnAnswerReadDuringAnotherWaitIsKeptForFinish(): void
+    {
+        $this->open('normal');
+
+        $early = $this->connection->begin('no/such', Json::object([]));
+        $this->connection->request('execute', ['code' => '[]'], 5000);
+
+        self::assertSame([], $this->connection->notices());
+        $this->expectExceptionMessage('no/such failed: method not found (method_not_found)');
+        $this->connection->finish($early, 'no/such', 1);
+    }
+
     public function testErrorAnswersBecomeRemoteExceptions(): void
     {
         $this->open('normal');
