@@ -9,6 +9,13 @@
  *                              pipes to pipe_peer (next to this program)
  *   bench_c sessions N         N sequential sessions: start, run print,
  *                              close; start/run/close latencies and rate
+ *   bench_c pool N SIZE        the same through a warm pool of SIZE
+ *                              children (filled at the start of the clock)
+ *   bench_c warmstart N        N pairs, alternating which goes first: a
+ *                              cold start (pysandbox_new + pysandbox_start)
+ *                              and a warm one (pysandbox_new +
+ *                              pysandbox_pool_start on a pool of one child
+ *                              given time to warm); their latencies
  *   bench_c rss                one idle session: VmRSS of its supervisor
  *   bench_c concurrent N       N sessions started and run at once from N
  *                              threads, their supervisors' RSS while idle
@@ -86,7 +93,8 @@ static int echo(void *userdata, const char *name, struct json_object *args,
 	return 0;
 }
 
-static struct pysandbox *session(void)
+/* A started session, cold, or from POOL when it is not NULL. */
+static struct pysandbox *session_from(struct pysandbox_pool *pool)
 {
 	struct pysandbox_options *o = pysandbox_options_new();
 	struct pysandbox *s;
@@ -97,9 +105,14 @@ static struct pysandbox *session(void)
 	pysandbox_options_free(o);
 	if (!s)
 		die("out of memory");
-	if (pysandbox_start(s))
+	if (pool ? pysandbox_pool_start(pool, s) : pysandbox_start(s))
 		die("start: %s", pysandbox_errmsg(s));
 	return s;
+}
+
+static struct pysandbox *session(void)
+{
+	return session_from(NULL);
 }
 
 /* Runs CODE, which must end ok; the caller frees the result. */
@@ -291,7 +304,9 @@ static int cmd_rawpipe(long calls)
 
 /* ---- sessions ----------------------------------------------------------- */
 
-static int cmd_sessions(long n)
+/* N sessions in a row, cold or from POOL (filled here, inside the
+ * clock): start, print('hi'), close. */
+static void sessions_in_a_row(long n, struct pysandbox_pool *pool)
 {
 	double *start = calloc((size_t)n, sizeof(double));
 	double *exec = calloc((size_t)n, sizeof(double));
@@ -300,9 +315,11 @@ static int cmd_sessions(long n)
 
 	if (!start || !exec || !stop)
 		die("out of memory");
+	if (pool && pysandbox_pool_fill(pool))
+		die("pool: %s", pysandbox_pool_errmsg(pool));
 	for (long i = 0; i < n; i++) {
 		double a = now_ms(), b, c;
-		struct pysandbox *s = session();
+		struct pysandbox *s = session_from(pool);
 
 		b = now_ms();
 		pysandbox_result_free(run(s, "print('hi')"));
@@ -321,10 +338,115 @@ static int cmd_sessions(long n)
 	print_dist("run_ms", exec, n);
 	putchar(',');
 	print_dist("close_ms", stop, n);
-	printf("}\n");
 	free(start);
 	free(exec);
 	free(stop);
+}
+
+static int cmd_sessions(long n)
+{
+	sessions_in_a_row(n, NULL);
+	printf("}\n");
+	return 0;
+}
+
+static struct pysandbox_pool *new_pool(long size)
+{
+	struct pysandbox_pool *pool = pysandbox_pool_new(NULL);
+
+	if (!pool)
+		die("out of memory");
+	if (pysandbox_pool_set_size(pool, (int)size))
+		die("pool: %s", pysandbox_pool_errmsg(pool));
+	return pool;
+}
+
+static void print_stats(struct pysandbox_pool *pool)
+{
+	struct pysandbox_pool_stats st;
+
+	pysandbox_pool_stats(pool, &st);
+	printf("\"warm\":%llu,\"cold\":%llu,\"discarded\":%llu",
+	       (unsigned long long)st.warm, (unsigned long long)st.cold,
+	       (unsigned long long)st.discarded);
+}
+
+static int cmd_pool(long n, long size)
+{
+	struct pysandbox_pool *pool = new_pool(size);
+
+	sessions_in_a_row(n, pool);
+	printf(",\"size\":%ld,", size);
+	print_stats(pool);
+	printf("}\n");
+	if (pysandbox_pool_close(pool))
+		die("pool close: %s", pysandbox_pool_errmsg(pool));
+	return 0;
+}
+
+/* How long a warm child gets to answer warm before it is taken: several
+ * times its start on a loaded machine, so that the warm start below is
+ * measured on a child that is ready. */
+#define WARM_UP_MS 250
+
+static void sleep_ms(long ms)
+{
+	struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
+
+	while (nanosleep(&ts, &ts) < 0 && errno == EINTR)
+		;
+}
+
+/* Milliseconds pysandbox_new + start (cold, or from POOL) take; the
+ * session then runs print('hi') and closes, outside the clock. */
+static double timed_start(struct pysandbox_pool *pool)
+{
+	double a = now_ms(), took;
+	struct pysandbox *s = session_from(pool);
+
+	took = now_ms() - a;
+	pysandbox_result_free(run(s, "print('hi')"));
+	if (pysandbox_close(s))
+		die("close failed");
+	return took;
+}
+
+static int cmd_warmstart(long n)
+{
+	double *warm = calloc((size_t)n, sizeof(double));
+	double *cold = calloc((size_t)n, sizeof(double));
+	struct pysandbox_pool *pool = new_pool(1);
+
+	if (!warm || !cold)
+		die("out of memory");
+	if (pysandbox_pool_fill(pool))
+		die("pool: %s", pysandbox_pool_errmsg(pool));
+	for (long i = 0; i < n; i++) {
+		/* The pool refilled during the last warm start; its child
+		 * warms while we sleep. */
+		sleep_ms(WARM_UP_MS);
+		if (i % 2 == 0) {
+			warm[i] = timed_start(pool);
+			cold[i] = timed_start(NULL);
+		} else {
+			cold[i] = timed_start(NULL);
+			warm[i] = timed_start(pool);
+		}
+	}
+
+	printf("{\"pairs\":%ld,\"warm_ms\":[", n);
+	for (long i = 0; i < n; i++)
+		printf("%s%.4f", i ? "," : "", warm[i]);
+	printf("],\"cold_ms\":[");
+	for (long i = 0; i < n; i++)
+		printf("%s%.4f", i ? "," : "", cold[i]);
+	printf("],");
+	print_stats(pool);
+	printf("}\n");
+	if (pysandbox_pool_close(pool))
+		die("pool close: %s", pysandbox_pool_errmsg(pool));
+	free(warm);
+	free(cold);
 	return 0;
 }
 
@@ -511,15 +633,20 @@ int main(int argc, char **argv)
 
 	if (!strcmp(cmd, "rss") && argc == 2)
 		return cmd_rss();
+	if (!strcmp(cmd, "pool") && argc == 4)
+		return cmd_pool(parse_count(argv[2], 100000),
+				parse_count(argv[3], PYSANDBOX_POOL_MAX));
 	if (argc != 3)
-		die("usage: bench_c hostcall|rawpipe CALLS | sessions|concurrent N"
-		    " | rss");
+		die("usage: bench_c hostcall|rawpipe CALLS | sessions|concurrent"
+		    "|warmstart N | pool N SIZE | rss");
 	if (!strcmp(cmd, "hostcall"))
 		return cmd_hostcall(parse_count(argv[2], MAX_COUNT));
 	if (!strcmp(cmd, "rawpipe"))
 		return cmd_rawpipe(parse_count(argv[2], MAX_COUNT));
 	if (!strcmp(cmd, "sessions"))
 		return cmd_sessions(parse_count(argv[2], 100000));
+	if (!strcmp(cmd, "warmstart"))
+		return cmd_warmstart(parse_count(argv[2], 10000));
 	if (!strcmp(cmd, "concurrent"))
 		return cmd_concurrent(parse_count(argv[2], MAX_SESSIONS));
 	die("unknown command '%s'", cmd);
