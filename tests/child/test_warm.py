@@ -210,3 +210,24 @@ def test_filesystem_error_ends(warmed: Child) -> None:
                             filesystem=[{"type": "bind", "source": "/nonexistent", "target": "/d"}])
     assert code_of(res) == -32007 and res["error"]["data"]["reason"] == "ENOENT"
     assert code_of(warmed.request("execute", {"code": "1"})) == -32003
+
+
+def test_host_served_directory(warmed: Child) -> None:
+    """A warm session's host entries are served by the parent like a cold one's."""
+    warmed.files = {"Mod.py": b"def hello():\n    return 'hello from the host'\n"}
+    res = warmed.initialize(protocol_version="1.1", filesystem=[{"type": "host", "target": "/modules"}])
+    assert res["result"]["capabilities"]["hostfs"] is True
+    run = warmed.execute("import sys; sys.path.insert(0, '/modules')\nimport Mod; print(Mod.hello())")
+    assert run["outcome"] == "ok", run
+    assert warmed.output["stdout"] == b"hello from the host\n"
+    assert "hostfs/read Mod.py" in warmed.fs_requests
+
+
+def test_tmpfs_read_back(warmed: Child) -> None:
+    """What the code writes to the session's tmpfs is what tmpfs/read returns."""
+    warmed.initialize(protocol_version="1.1", filesystem=[{"type": "tmpfs", "target": "/out"}])
+    assert warmed.execute("open('/out/r.txt', 'w').write('result')")["outcome"] == "ok"
+    listing = warmed.request("tmpfs/list", {"path": "/out"})["result"]
+    assert [e["path"] for e in listing["entries"]] == ["/out/r.txt"]
+    data = warmed.request("tmpfs/read", {"path": "/out/r.txt"})["result"]
+    assert base64.b64decode(data["data"]) == b"result"
