@@ -204,9 +204,10 @@ export class SandboxPool {
   }
 
   /**
-   * The child for one session: the first idle one that is ready, else the
-   * oldest still warming (waited for, within its own timeout); one that fails
-   * meanwhile is skipped. With none left, the session starts cold.
+   * The child for one session: an idle one that is ready, else the oldest
+   * still warming, waited for within its own timeout. When that one fails,
+   * only a ready child is taken: with none, the session starts cold, so a
+   * session waits for at most one warm.
    * @param {AbortSignal | undefined} signal
    * @returns {Promise<{ lease?: WarmChild, file: string }>}
    */
@@ -214,15 +215,19 @@ export class SandboxPool {
     checkSignal(signal);
     this.#checkOpen('start');
     const file = await this.#file;
-    for (let child = this.#pick(); child; child = this.#pick()) {
+    let mayWait = true;
+    for (let child = this.#pick(mayWait); child; child = this.#pick(mayWait)) {
       this.#idle.splice(this.#idle.indexOf(child), 1);
       this.#scheduleRefill();
-      try {
-        await abortable(child.ready, signal);
-        this.#checkOpen('start');
-      } catch (err) {
-        child.discard();
-        throw err;
+      if (!child.usable) {
+        mayWait = false;
+        try {
+          await abortable(child.ready, signal);
+          this.#checkOpen('start');
+        } catch (err) {
+          child.discard();
+          throw err;
+        }
       }
       if (child.usable) {
         child.adopt();
@@ -235,9 +240,12 @@ export class SandboxPool {
     return { file };
   }
 
-  /** @returns {WarmChild | undefined} */
-  #pick() {
-    return this.#idle.find((c) => c.usable) ?? this.#idle.find((c) => c.state === 'warming');
+  /**
+   * @param {boolean} mayWait whether a child still warming may be picked
+   * @returns {WarmChild | undefined}
+   */
+  #pick(mayWait) {
+    return this.#idle.find((c) => c.usable) ?? (mayWait ? this.#idle.find((c) => c.state === 'warming') : undefined);
   }
 
   #scheduleRefill() {

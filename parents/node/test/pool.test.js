@@ -1,13 +1,28 @@
 import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { promisify } from 'node:util';
 
 import { SandboxPool } from '../src/index.js';
 import { fakeChild, processExists, recordingChild, scratch, within } from './helpers.js';
 
 let reports = 0;
+
+/**
+ * True while PID runs: a zombie (killed, not yet reaped by its new parent) does not.
+ * @param {number} pid
+ * @returns {boolean}
+ */
+function running(pid) {
+  try {
+    return !/^\d+ \(.*\) Z/.test(readFileSync(`/proc/${pid}/stat`, 'utf8'));
+  } catch {
+    return false;
+  }
+}
 
 /**
  * A fake child in MODE that records its pid, and a function that reads the pids recorded so far.
@@ -182,6 +197,24 @@ describe('SandboxPool against the fake child', () => {
     });
   });
 
+  it('waits for one warm at most: when the child it waited for fails, the session starts cold', () => {
+    const { child, pids } = recorded('warm-silent');
+    return withPool({ size: 1, child, startTimeout: 1500 }, async (pool) => {
+      await until(() => pids().length === 1);
+      await sleep(1000);
+      // The first child times out about 500 ms from now; its replacement,
+      // started when the session takes it, 1500 ms from now.
+      const sandbox = await within(pool.session());
+      try {
+        assert.equal(sandbox.warm, undefined);
+        assert.deepEqual({ failed: pool.stats.failed, cold: pool.stats.cold }, { failed: 1, cold: 1 });
+        assert.equal(pool.stats.warming, 1);
+      } finally {
+        await within(sandbox.close());
+      }
+    });
+  });
+
   it('waits for a child still warming rather than starting another', () =>
     withPool({ size: 1, child: fakeChild('warm-slow') }, async (pool) => {
       const sandbox = await within(pool.session());
@@ -214,12 +247,33 @@ describe('SandboxPool against the fake child', () => {
     await within(pool.close());
   });
 
+  it('close kills, after the grace period, a child that ignores EOF', async () => {
+    const { child, pids } = recorded('warm-stubborn');
+    const pool = new SandboxPool({ size: 1, child });
+    await within(pool.ready());
+    const started = Date.now();
+    await within(pool.close(), 5_000);
+    assert.ok(Date.now() - started >= 1900, 'the child was killed before its grace period');
+    assert.equal(processExists(pids()[0]), false);
+  });
+
   it('close during warming reaps children that never answered', async () => {
     const { child, pids } = recorded('warm-silent');
     const pool = new SandboxPool({ size: 2, child });
     await until(() => pids().length === 2);
     await within(pool.close(), 5_000);
     assert.ok(pids().every((pid) => !processExists(pid)));
+  });
+
+  it('kills its idle children when the process exits without closing it', async () => {
+    const { child, pids } = recorded('warm-stubborn');
+    const script = `import { SandboxPool } from ${JSON.stringify(new URL('../src/index.js', import.meta.url).href)};
+      const pool = new SandboxPool({ size: 2, child: ${JSON.stringify(child)} });
+      await pool.ready();
+      process.exit(0);`;
+    await within(promisify(execFile)(process.execPath, ['--input-type=module', '-e', script]));
+    assert.equal(pids().length, 2);
+    await until(() => pids().every((pid) => !running(pid)), 5_000);
   });
 
   it('refuses sessions once closed', async () => {
