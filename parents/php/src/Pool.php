@@ -33,7 +33,8 @@ use PythonSandbox\Internal\WarmChild;
  * or times out is reaped and a fresh child is started cold, so such a
  * failure surfaces only when the cold start fails too.
  *
- * close(), and the destructor, end the children still waiting.
+ * close(), the destructor, and PHP's shutdown (after a fatal error too)
+ * end the children still waiting.
  */
 final class Pool
 {
@@ -41,6 +42,14 @@ final class Pool
     public const MAX_PRELOAD = 64;
     private const MODULE = '/^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*$/';
     private const MAX_MODULE = 128;
+
+    /**
+     * Pools not yet destroyed, for the shutdown function: PHP skips
+     * destructors after a fatal error but still runs shutdown functions.
+     *
+     * @var \WeakMap<self, true>|null
+     */
+    private static ?\WeakMap $live = null;
 
     private readonly string $childPath;
 
@@ -73,6 +82,7 @@ final class Pool
         }
         self::assertModules($preload);
         $this->childPath = ChildLocator::find($options->childPath());
+        self::track($this);
 
         try {
             while (count($this->idle) < $this->size) {
@@ -145,6 +155,20 @@ final class Pool
         $idle = $this->idle;
         $this->idle = [];
         WarmChild::discardAll($idle, Connection::GRACE_MS);
+    }
+
+    /** Closes POOL when PHP shuts down, even after a fatal error; one shutdown function serves every pool. */
+    private static function track(self $pool): void
+    {
+        if (self::$live === null) {
+            self::$live = new \WeakMap();
+            register_shutdown_function(static function (): void {
+                foreach (self::$live ?? [] as $live => $_) {
+                    $live->close();
+                }
+            });
+        }
+        self::$live[$pool] = true;
     }
 
     private function fromWarm(WarmChild $child, Options $options): Session

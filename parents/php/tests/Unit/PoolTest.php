@@ -329,6 +329,24 @@ final class PoolTest extends TestCase
         self::assertSame([], $this->started());
     }
 
+    public function testAFatalErrorStillReapsTheWaitingChildren(): void
+    {
+        $proc = proc_open(
+            [PHP_BINARY, '-d', 'display_errors=stderr', dirname(__DIR__) . '/fixtures/pool-fatal.php'],
+            [0 => ['file', '/dev/null', 'r'], 1 => ['pipe', 'w'], 2 => ['pipe', 'w']],
+            $pipes,
+        );
+        $stdout = (string) stream_get_contents($pipes[1]);
+        $stderr = (string) stream_get_contents($pipes[2]);
+        $status = proc_close($proc);
+
+        $lines = explode("\n", trim($stdout));
+        self::assertSame(255, $status);
+        self::assertStringContainsString('dying on purpose', $stderr);
+        self::assertCount(2, json_decode($lines[0], true), $stdout);
+        self::assertSame('[]', $lines[1] ?? null, 'children left when the last shutdown function ran');
+    }
+
     /** @return array<string, array{int}> */
     public static function badSizes(): array
     {
