@@ -124,6 +124,39 @@ final class Pool
         }
     }
 
+    /**
+     * Runs CODE in a session of the pool, closed afterwards, and returns
+     * its result whatever the outcome, as Sandbox::run() does.
+     *
+     * @param (callable(string, string): void)|null $onOutput
+     * @throws SandboxException
+     */
+    public function run(string $code, ?callable $onOutput = null, string $stdin = '', ?Options $options = null): Result
+    {
+        $session = $this->session($options);
+        try {
+            return $session->execute($code, $onOutput, '<string>', $stdin);
+        } finally {
+            $session->close();
+        }
+    }
+
+    /**
+     * Like run(), but throws the outcome's RunException unless it is `ok`.
+     *
+     * @param (callable(string, string): void)|null $onOutput
+     * @throws Exception\RunException
+     * @throws SandboxException
+     */
+    public function mustRun(
+        string $code,
+        ?callable $onOutput = null,
+        string $stdin = '',
+        ?Options $options = null,
+    ): Result {
+        return $this->run($code, $onOutput, $stdin, $options)->orThrow();
+    }
+
     /** @return list<string> */
     public function preload(): array
     {

@@ -8,6 +8,7 @@ use PHPUnit\Framework\TestCase;
 use PythonSandbox\Exception\ChildExitedException;
 use PythonSandbox\Exception\InvalidOptionException;
 use PythonSandbox\Exception\PoolClosedException;
+use PythonSandbox\Exception\PythonException;
 use PythonSandbox\Exception\RemoteException;
 use PythonSandbox\Exception\SpawnException;
 use PythonSandbox\Options;
@@ -114,6 +115,21 @@ final class PoolTest extends TestCase
         self::assertSame([1, 2, 0, 0], [$stats->idle, $stats->warmSessions, $stats->coldSessions, $stats->discarded]);
         self::assertNull($stats->lastFailure);
         self::assertCount(3, $this->started());
+    }
+
+    public function testRunAndMustRunUseAWarmSessionAndCloseIt(): void
+    {
+        $pool = $this->pool(1, Fake::poolOptions());
+
+        $ok = $pool->run(Fake::script([['op' => 'print', 'text' => 'hi']]));
+        $failed = $pool->run('not a script', null, '', Fake::options()->withLimits(wallTime: '2s'));
+
+        self::assertSame('hi', $ok->stdout);
+        self::assertSame('exception', $failed->outcome->value);
+        self::assertSame(2, $pool->stats()->warmSessions);
+        self::assertCount(1, $this->started(), 'only the waiting child runs');
+        $this->expectException(PythonException::class);
+        $pool->mustRun('not a script');
     }
 
     public function testSeveralSessionsAtOnce(): void
