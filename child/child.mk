@@ -22,11 +22,21 @@ JAIL_SRCS := child/jail_main.c child/jail.c child/pyjson.c child/policy.c
 CHILD_SRCS := $(sort $(SUP_SRCS) $(JAIL_SRCS))
 SUP_OBJS := $(patsubst child/%.c,$(BUILD)/child/%.o,$(SUP_SRCS))
 JAIL_OBJS := $(patsubst child/%.c,$(BUILD)/child/%.o,$(JAIL_SRCS))
-CHILD_CFLAGS := -Ichild $(PROTO_CFLAGS) $(PY_CFLAGS)
+CHILD_CFLAGS := -Ichild -I$(BUILD)/child $(PROTO_CFLAGS) $(PY_CFLAGS)
 
 $(BUILD)/child/%.o: child/%.c $(wildcard child/*.h) protocol/c/sbproto.h
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) $(CHILD_CFLAGS) -c -o $@ $<
+
+# The jail's filter, compiled once here rather than at every start
+# (child/policy_gen.c); the jail includes it as a C array.
+$(BUILD)/child/policy-gen: child/policy_gen.c $(BUILD)/child/policy.o
+	$(CC) $(CFLAGS) $(CHILD_CFLAGS) -o $@ $^ $(SECCOMP_LIBS)
+
+$(BUILD)/child/jail_filter.h: $(BUILD)/child/policy-gen
+	$< > $@.tmp && mv $@.tmp $@
+
+$(BUILD)/child/jail.o $(BUILD)/san/jail.o: $(BUILD)/child/jail_filter.h
 
 # Whoever needs the child needs its jail and shim beside it.
 $(BUILD)/sandbox: $(SUP_OBJS) $(PROTO_OBJ) | $(BUILD)/sandbox-jail \
@@ -39,7 +49,7 @@ $(BUILD)/sandbox-jail: $(JAIL_OBJS) $(PROTO_OBJ)
 		$(PY_STATIC_LIBS) -lpthread
 
 ALL_TARGETS += $(BUILD)/sandbox $(BUILD)/sandbox-jail
-C_SOURCES += $(CHILD_SRCS) $(wildcard child/*.h)
+C_SOURCES += $(CHILD_SRCS) child/policy_gen.c $(wildcard child/*.h)
 
 .PHONY: docs-check lint-c-child
 docs-check: $(BUILD)/sandbox
@@ -47,7 +57,8 @@ docs-check: $(BUILD)/sandbox
 
 # Formatting is checked, not applied: `clang-format -i FILE` fixes it.
 lint-c-child:
-	clang-format --dry-run -Werror $(CHILD_SRCS) $(wildcard child/*.h) \
+	clang-format --dry-run -Werror $(CHILD_SRCS) child/policy_gen.c \
+		$(wildcard child/*.h) \
 		preload/preload.c protocol/c/sbproto.c protocol/c/sbproto.h
 
 LINT_TARGETS += docs-check lint-c-child

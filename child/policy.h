@@ -20,6 +20,11 @@
  * filter can name it. 0, 1, 2 are stdin, stdout and stderr. */
 #define JAIL_CONTROL_FD 3
 
+/* The jail's pid in its own pid namespace (its init is 1): the filter
+ * lets it signal only itself, so the filter for this pid is built once,
+ * at build time (child/policy_gen.c). */
+#define POLICY_JAIL_PID 2
+
 enum policy_action {
 	POL_ALLOW,   /* runs natively */
 	POL_FORWARD, /* user notification, answered by the supervisor */
