@@ -10,6 +10,7 @@ import { debuglog } from 'node:util';
 import { abortedError, checkSignal } from './arguments.js';
 import { resolveChildPath } from './child-process.js';
 import { SandboxError } from './errors.js';
+import { errorMessage } from './framing.js';
 import { normalizePoolOptions } from './options.js';
 import { lendFrom, Sandbox } from './sandbox.js';
 import { WARM_VERSION, WarmChild } from './warm-child.js';
@@ -54,6 +55,10 @@ function abortable(promise, signal) {
   }
   return new Promise((resolve, reject) => {
     const onAbort = () => reject(abortedError(signal));
+    if (signal.aborted) {
+      onAbort();
+      return;
+    }
     signal.addEventListener('abort', onAbort, { once: true });
     promise.then(resolve).finally(() => signal.removeEventListener('abort', onAbort));
   });
@@ -63,6 +68,8 @@ export class SandboxPool {
   #options;
   /** @type {WarmChild[]} idle children, oldest first */
   #idle = [];
+  /** @type {WarmChild[]} idle children close() is ending */
+  #ending = [];
   /** @type {Promise<string>} the child's path */
   #file;
   /** @type {string | undefined} */
@@ -82,7 +89,7 @@ export class SandboxPool {
   /** @type {SandboxError | undefined} */
   #lastError;
   #killIdle = () => {
-    for (const child of this.#idle) {
+    for (const child of [...this.#idle, ...this.#ending]) {
       child.child.kill();
     }
   };
@@ -198,8 +205,9 @@ export class SandboxPool {
     this.#closed = true;
     clearTimeout(this.#retryTimer);
     clearImmediate(this.#refillSoon);
-    const idle = this.#idle.splice(0);
-    await Promise.all(idle.map((child) => child.discard()));
+    this.#ending = this.#idle.splice(0);
+    await Promise.all(this.#ending.map((child) => child.discard()));
+    this.#ending = [];
     openPools.delete(this.#killIdle);
   }
 
@@ -215,6 +223,10 @@ export class SandboxPool {
     checkSignal(signal);
     this.#checkOpen('start');
     const file = await this.#file;
+    const aborted = abortedError(signal);
+    if (aborted) {
+      throw aborted;
+    }
     let mayWait = true;
     for (let child = this.#pick(mayWait); child; child = this.#pick(mayWait)) {
       this.#idle.splice(this.#idle.indexOf(child), 1);
@@ -267,7 +279,16 @@ export class SandboxPool {
       return;
     }
     while (this.#idle.length < this.#options.size) {
-      this.#idle.push(this.#start(this.#path));
+      try {
+        this.#idle.push(this.#start(this.#path));
+      } catch (err) {
+        // Node throws at once for some spawn failures (EAGAIN, EMFILE); pause as for a failed warm.
+        const error = err instanceof SandboxError ? err
+          : new SandboxError('ERR_SPAWN', `cannot start the sandbox child '${this.#path}': ${errorMessage(err)}`,
+            { cause: err });
+        this.#failed(error);
+        return;
+      }
     }
   }
 
@@ -315,8 +336,17 @@ export class SandboxPool {
     if (this.#closed || child.error?.code === 'ERR_CLOSED') {
       return;
     }
+    this.#failed(/** @type {SandboxError} */ (child.error));
+  }
+
+  /**
+   * Counts a child that failed before any session took it, and pauses the
+   * refill for a time that doubles with each failure in a row.
+   * @param {SandboxError} error
+   */
+  #failed(error) {
     this.#counts.failed += 1;
-    this.#lastError = child.error;
+    this.#lastError = error;
     this.#failures += 1;
     this.#retryAt = Date.now() + Math.min(RETRY_MAX_MS, RETRY_MIN_MS * 2 ** (this.#failures - 1));
     this.#scheduleRefill();
