@@ -7,6 +7,7 @@ import time
 from typing import Any
 
 HERE = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.dirname(os.path.dirname(HERE))
 ROWS: list[dict[str, Any]] = []
 CANARY_RESULT: list[str] = []
 EXTRA: list[str] = []
@@ -22,6 +23,46 @@ def record(case: Any, status: str, observed: Any, note: str = "") -> None:
 def _cell(x: Any) -> str:
     s = str(x).replace("|", "\\|").replace("\n", "\\n")
     return s if len(s) <= 120 else s[:117] + "..."
+
+
+def _between(path: str, start: str, end: str) -> list[str]:
+    """The lines of PATH between the marker lines START and END."""
+    try:
+        with open(path) as f:
+            text = f.read().splitlines()
+    except OSError:
+        return []
+    if start not in text or end not in text:
+        return []
+    return text[text.index(start) + 1:text.index(end)]
+
+
+def _sanitizers_and_fuzzing() -> list[str]:
+    """The section on the sanitizer build and the fuzz runs (issue 8)."""
+    supp = os.path.join(ROOT, "tests", "san", "lsan.supp")
+    known = []
+    try:
+        with open(supp) as f:
+            known = [x.strip() for x in f if x.strip().startswith("leak:")]
+    except OSError:
+        pass
+    runs = _between(os.path.join(ROOT, "fuzz", "RUNS.md"),
+                    "<!-- summary -->", "<!-- /summary -->")
+    return [
+        "## Sanitizers and fuzzing",
+        "",
+        "Every `make test` runs `make test-asan` (tests/san.mk): the "
+        "supervisor and the C parent's conformance driver built with "
+        "ASan + UBSan (leak detection on) through the conformance suite's "
+        "child, e2e and parent groups; any report fails it. "
+        "Known leaks it suppresses, each described in tests/san/lsan.supp: "
+        + (", ".join(f"`{k}`" for k in known) or "none") + ".",
+        "",
+        "Fuzz targets and their long runs (fuzz/RUNS.md):",
+        "",
+        *(runs or ["fuzz/RUNS.md has no summary table"]),
+        "",
+    ]
 
 
 def write() -> None:
@@ -45,6 +86,7 @@ def write() -> None:
         "",
     ]
     lines += EXTRA
+    lines += _sanitizers_and_fuzzing()
     lines += ["", "| id | category | routes | expectation | result | observed |",
               "|---|---|---|---|---|---|"]
     for r in sorted(ROWS, key=lambda r: (r["category"], r["id"])):
