@@ -17,7 +17,7 @@ COMMON_KEYS = {"id", "title", "reqs", "timeout_s", "tags"}
 GROUP_KEYS = {
     "e2e": {"session", "expect", "max_seconds", "child_via_env"},
     "parent": {"session", "script", "expect", "sent", "sent_has", "sent_none", "sent_count", "sent_order",
-               "expect_eof", "startup", "max_seconds", "min_seconds"},
+               "expect_eof", "startup", "max_seconds", "min_seconds", "child_writable_by_others"},
     "child": {"script", "transport", "inherit_extra_fd", "fault"},
 }
 # What conformance/faultshim/faultshim.c can inject into the real child.

@@ -23,9 +23,9 @@ ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)
 sys.path.insert(0, os.path.join(ROOT, "tests", "child"))
 
 import childproto  # noqa: E402
-from schemas import BASE, Schemas  # noqa: E402
+from schemas import BASE, for_version  # noqa: E402
 
-SCHEMAS = Schemas(os.path.join(ROOT, "protocol", "schema"))
+PROTOCOL = os.path.join(ROOT, "protocol")
 FAULTSHIM = os.path.join(ROOT, "build", "conformance", "faultshim.so")
 
 
@@ -102,6 +102,7 @@ class Session:
         self.fails: list[str] = []
         self.next_id = 1000  # clear of the small ids cases send by hand
         self.chunks: list[tuple[str, bytes]] = []  # the last request's output, in order
+        self.version = "1.0"  # until the child answers initialize; the cases ask for 1.0
 
     def note_sent(self, msg: Any) -> None:
         if isinstance(msg, dict) and "method" in msg and "id" in msg:
@@ -127,8 +128,17 @@ class Session:
             self.validate(m)
         return m
 
+    def negotiate(self, m: Any) -> None:
+        """The version in force: the child's answer to initialize names it ([REQ-VER-2])."""
+        if isinstance(m, dict) and isinstance(m.get("result"), dict) \
+                and self.sent.get(json.dumps(m.get("id"))) == "initialize":
+            self.version = m["result"].get("protocol_version", self.version)
+
     def validate(self, m: Any) -> None:
-        errs = SCHEMAS.errors(BASE + "defs.json#/$defs/Message", m)
+        self.negotiate(m)
+        sch = for_version(PROTOCOL, self.version)
+        errs = sch.errors(BASE + "defs.json#/$defs/Message", m)
+        uri = None
         if not errs and isinstance(m, dict):
             if "method" in m and "id" in m:
                 key = json.dumps(m["id"])
@@ -136,17 +146,22 @@ class Session:
                     errs.append(f"[REQ-ID-1] the child reused its outstanding id {m['id']!r}")
                 self.child_open.add(key)
             if "method" in m:
-                uri = SCHEMAS.methods.get(m["method"])
-                errs += SCHEMAS.errors(uri, m) if uri else [f"unknown method {m['method']!r}"]
+                uri = sch.methods.get(m["method"])
+                if uri is None:
+                    errs.append(f"unknown method {m['method']!r} in version {self.version}")
             else:
                 key = json.dumps(m.get("id"))
                 method = self.sent.pop(key, None) if "result" in m else self.sent.get(key)
-                if method in SCHEMAS.methods and SCHEMAS.is_parent_request(method):
-                    errs = SCHEMAS.errors(SCHEMAS.methods[method] + "#/$defs/response", m)
+                if method in sch.methods and sch.is_parent_request(method):
+                    uri = sch.methods[method] + "#/$defs/response"
                 elif "error" in m:
-                    errs = SCHEMAS.errors(BASE + "defs.json#/$defs/ErrorResponse", m)
-                elif "error" not in m:
+                    uri = BASE + "defs.json#/$defs/ErrorResponse"
+                else:
                     errs = ["a success response to an id this parent never used"]
+            if uri:
+                errs += sch.errors(uri, m)
+            if uri and not errs:
+                errs += [f"[REQ-VER-2] {e}" for e in sch.undeclared(uri, m)]
         self.fails += [f"[schema] {e}: {json.dumps(m)[:150]}" for e in errs]
 
     def quiet(self, ms: int) -> Any:

@@ -17,7 +17,9 @@ from typing import Any
 from cases import Case
 from driver import run_driver
 from match import expand, match
-from schemas import Schemas
+from schemas import Schemas, for_version
+
+PROTOCOL = os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))), "protocol")
 
 INIT_RESULT: dict[str, Any] = {
     "protocol_version": "1.0",
@@ -85,12 +87,28 @@ def _frames(records: list[dict[str, Any]], direction: str) -> list[dict[str, Any
     return out
 
 
+def _negotiated(msg: Any, direction: str, version: Any) -> Any:
+    """The protocol version in force after MSG: the one the parent asks for in
+    initialize until the child answers it with the one both now speak."""
+    if not isinstance(msg, dict):
+        return version
+    if direction == "in" and msg.get("method") == "initialize" and isinstance(msg.get("params"), dict):
+        return msg["params"].get("protocol_version", version)
+    res = msg.get("result")
+    if direction == "out" and isinstance(res, dict) and "capabilities" in res and "protocol_version" in res:
+        return res["protocol_version"]
+    return version
+
+
 def global_checks(records: list[dict[str, Any]], schemas: Schemas, case: Case) -> list[str]:
-    """What every parent must do in every session, whatever the case."""
+    """What every parent must do in every session, whatever the case. Frames
+    are checked against the schemas of the version in force ([REQ-VER-2]);
+    SCHEMAS serves until a version is named."""
     fails: list[str] = []
     child_requests: dict[str, str] = {}
     open_ids: set[str] = set()
     limit = 1 << 20
+    version = None
     for r in records:
         if "note" in r and r["note"].startswith(FAILING_NOTES):
             fails.append(f"mock child: {r['note']}")
@@ -104,6 +122,7 @@ def global_checks(records: list[dict[str, Any]], schemas: Schemas, case: Case) -
             if r["dir"] == "in":
                 fails.append(f"[REQ-FRAME-1] parent sent a frame that is not JSON: {r['frame'][:100]!r}")
             continue
+        version = _negotiated(msg, r["dir"], version)
         if r["dir"] == "out":
             if isinstance(msg, dict) and "method" in msg and "id" in msg:
                 child_requests[json.dumps(msg["id"])] = msg["method"]
@@ -115,7 +134,9 @@ def global_checks(records: list[dict[str, Any]], schemas: Schemas, case: Case) -
             continue
         if r["len"] + 1 > limit:
             fails.append(f"[REQ-FRAME-8] parent sent a frame of {r['len'] + 1} bytes over the limit of {limit}")
-        fails += [f"[REQ-SEC-3/schema] {e}: {r['frame'][:120]}" for e in schemas.check_parent_frame(msg, child_requests)]
+        in_force = for_version(PROTOCOL, version) if version is not None else schemas
+        fails += [f"[REQ-SEC-3/schema] {e}: {r['frame'][:120]}"
+                  for e in in_force.check_parent_frame(msg, child_requests)]
         if isinstance(msg, dict) and "method" in msg and "id" in msg:
             key = json.dumps(msg["id"])
             if key in open_ids:
@@ -160,7 +181,12 @@ def run_case(case: Case, driver: str, mockchild: str, schemas: Schemas) -> list[
             json.dump(script_macros(body["script"]), f)
         with open(wrapper, "w") as f:
             f.write(f"#!/bin/sh\nexec '{mockchild}' '{script}' '{log}'\n")
-        os.chmod(wrapper, 0o755)
+        if body.get("child_writable_by_others"):
+            # [REQ-SEC-12]: any user can replace this child, so no parent can trust it.
+            os.chmod(tmp, 0o755)
+            os.chmod(wrapper, 0o777)
+        else:
+            os.chmod(wrapper, 0o755)
         open(log, "w").close()
         run = run_driver(driver, wrapper, expand(body["session"]), case.timeout_s)
         records = read_log(log)

@@ -14,7 +14,7 @@ class Tap:
         print(f"1..{total}")
         sys.stdout.flush()
 
-    def result(self, name: str, fails: list[str], reqs: list[str]) -> None:
+    def result(self, name: str, fails: list[str], reqs: list[str], notes: list[str] = ()) -> None:
         self.n += 1
         if fails:
             self.failed.append(name)
@@ -28,6 +28,8 @@ class Tap:
         else:
             self.passed += 1
             print(f"ok {self.n} - {name}")
+        for note in notes:
+            print("# " + note[:400])
         sys.stdout.flush()
 
     def finish(self) -> int:

@@ -4,13 +4,15 @@ docs/conformance.md directly, written from protocol/SPEC.md alone. The
 suite's self-test runs it as the working driver and, with --break, as the
 deliberately broken ones:
 
-  refdriver.py [--break frame-limit|no-timeout|drop-output|stream-runs] [--child PATH] < session.json
+  refdriver.py [--break frame-limit|no-timeout|drop-output|stream-runs|later-minor] [--child PATH] < session.json
 
   frame-limit   sends frames whatever their size (ignores [REQ-FRAME-8])
   no-timeout    waits for every response forever (ignores [REQ-TIME-3])
   drop-output   loses the output notifications' bytes
   stream-runs   assumes one stream's chunks are not interleaved with the
                 other's: decodes each run of one stream apart (ignores [REQ-OUT-2])
+  later-minor   sends execute and invoke a member no negotiated version
+                declares (ignores [REQ-VER-2])
 """
 
 from __future__ import annotations
@@ -269,6 +271,8 @@ class Parent:
         rid = self.next_id
         key = json.dumps(rid)
         self.responses[key] = None
+        if self.breaks == "later-minor" and method in ("execute", "invoke"):
+            params = dict(params, trace=True)
         self.write({"jsonrpc": "2.0", "id": rid, "method": method, "params": params})
         deadline = time.monotonic() + wait_ms / 1000
         while self.responses[key] is None:

@@ -36,6 +36,10 @@ BROKEN = {
         "^(output-streams-interleaved|normal-session|execute-print|execute-stderr|exception-builtin)$",
         {"parent/output-streams-interleaved"},
     ),
+    "later-minor": (
+        "^(negotiated-version-only|normal-session|execute-print|frame-limit-initialize)$",
+        {"parent/negotiated-version-only", "parent/normal-session"},
+    ),
 }
 
 
