@@ -1,12 +1,15 @@
 // SPDX-License-Identifier: MIT
 /*
- * libFuzzer target: the child's settings parser (child/config.c
- * config_parse), which turns the parent's initialize params into limits,
- * environment, argv, host functions and the virtual filesystem's table.
- * The parent is not trusted to send sane params.
+ * libFuzzer target: the child's settings parsers (child/config.c
+ * config_parse and config_parse_warm), which turn the parent's initialize
+ * (or warm) params into limits, environment, argv, host functions, the
+ * modules to preload and the virtual filesystem's table.  The parent is
+ * not trusted to send sane params.
  *
  * Input: JSON text, parsed as the protocol parses a frame (json-c, depth
- * SBP_JSON_DEPTH); any value, not only an object, is handed over.
+ * SBP_JSON_DEPTH); any value, not only an object, is handed over, to
+ * config_parse_warm when it is an object with a "preload" member (warm's
+ * own field; initialize ignores it), else to config_parse.
  * Checked: a refusal is one of the documented protocol codes with an
  * error object whose "message" is a string; a success leaves no error,
  * a filesystem, an environment object, an argv array, an absolute cwd
@@ -83,7 +86,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (!params)
 		return 0;
 
-	rc = config_parse(params, &paths, &cfg, &error);
+	if (json_object_is_type(params, json_type_object) &&
+	    json_object_object_get_ex(params, "preload", NULL))
+		rc = config_parse_warm(params, &paths, &cfg, &error);
+	else
+		rc = config_parse(params, &paths, &cfg, &error);
 	if (rc)
 		check_refusal(rc, error);
 	else
