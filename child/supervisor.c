@@ -661,12 +661,14 @@ static void initialize_warm(struct sup *s, struct json_object *id,
 	warm.preload = NULL;
 	log_verbosity = s->cfg.verbosity;
 	rc = apply_session(s, &step);
-	config_clear(&warm);
-	if (rc) {
+	if (rc)
 		start_failed(s, id, step, rc);
-		return;
-	}
-	session_ready(s, id);
+	else
+		session_ready(s, id);
+
+	/* Only now: closing the warm layout's detached mounts takes the
+	 * kernel about a millisecond, which the parent need not wait for. */
+	config_clear(&warm);
 }
 
 /* ---- the other requests ----------------------------------------------- */
