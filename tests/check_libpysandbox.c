@@ -1288,7 +1288,7 @@ START_TEST(pool_session_errors_are_the_sessions)
 	struct pysandbox *s;
 
 	ck_assert_int_eq(pysandbox_pool_fill(p), 0);
-	s = pysandbox_new(fake_options("error"));
+	s = unstarted("error");
 	ck_assert_int_eq(pysandbox_pool_start(p, s), PYSANDBOX_EREMOTE);
 	ck_assert_int_eq(pysandbox_rpc_code(s), -32006);
 	pysandbox_close(s);

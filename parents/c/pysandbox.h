@@ -484,9 +484,11 @@ struct pysandbox_pool;
 struct pysandbox_pool *pysandbox_pool_new(const struct pysandbox_options *o);
 
 /* The message of the last failed pysandbox_pool_* call on P, or why the
- * last warm child was discarded ("" if none). Valid until the next call
- * on P from any thread. */
-const char *pysandbox_pool_errmsg(const struct pysandbox_pool *p);
+ * last child was discarded or the refill thread failed ("" if none), as
+ * a copy taken under the pool's lock (hence P not const). Valid until
+ * the next pysandbox_pool_errmsg() or pysandbox_pool_close() on P; call
+ * it from one thread at a time. */
+const char *pysandbox_pool_errmsg(struct pysandbox_pool *p);
 
 /* How many warm children P keeps ready, 1 ..= PYSANDBOX_POOL_MAX
  * (-EINVAL otherwise). -EBUSY once the pool has started children. */

@@ -36,6 +36,7 @@ struct pysandbox_pool {
 	int spawning; /* children being started outside the lock */
 	struct pysandbox_pool_stats stats;
 	char errmsg[512];
+	char errmsg_copy[512]; /* what pysandbox_pool_errmsg() returned */
 };
 
 static int pool_fail(struct pysandbox_pool *p, int code, const char *fmt, ...)
@@ -93,9 +94,14 @@ pysandbox_pool_new(const struct pysandbox_options *o)
 	return NULL;
 }
 
-EXPORT const char *pysandbox_pool_errmsg(const struct pysandbox_pool *p)
+/* A copy, so that the refill thread, which writes errmsg under the
+ * lock, never changes what a caller is reading. */
+EXPORT const char *pysandbox_pool_errmsg(struct pysandbox_pool *p)
 {
-	return p->errmsg;
+	pthread_mutex_lock(&p->lock);
+	memcpy(p->errmsg_copy, p->errmsg, sizeof(p->errmsg_copy));
+	pthread_mutex_unlock(&p->lock);
+	return p->errmsg_copy;
 }
 
 EXPORT int pysandbox_pool_set_size(struct pysandbox_pool *p, int size)
@@ -212,8 +218,13 @@ static void sweep_locked(struct pysandbox_pool *p)
 
 	for (i = 0; i < p->nidle; i++) {
 		struct pysandbox *w = p->idle[i];
+		char how[128];
 
 		if (waitpid(w->pid, &st, WNOHANG) == w->pid) {
+			__psb_describe_exit(st, how, sizeof(how));
+			pool_fail(p, PYSANDBOX_ECHILD,
+				  "idle child %d %s; discarded", (int)w->pid,
+				  how);
 			w->pid = 0;
 			free_idle(w);
 			p->stats.discarded++;
@@ -319,7 +330,10 @@ EXPORT int pysandbox_pool_fill(struct pysandbox_pool *p)
 	sweep_locked(p);
 	while (!ret && !full_locked(p))
 		ret = spawn_one_locked(p);
-	p->paused = false;
+
+	/* After a failure the thread waits for the next call, as after its
+	 * own failures. */
+	p->paused = ret != 0;
 	start_thread_locked(p);
 	pthread_mutex_unlock(&p->lock);
 	return ret;
