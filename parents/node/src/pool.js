@@ -29,7 +29,7 @@ const RETRY_MAX_MS = 30_000;
  * @property {number} warming idle children still warming
  * @property {number} warm sessions started on a warm child
  * @property {number} cold sessions started cold: the pool was empty, or its children do not speak `warm`
- * @property {number} failed children that failed before a session took them (each was reaped)
+ * @property {number} failed children that failed before their session was set up (each was reaped)
  * @property {import('./errors.js').SandboxError | undefined} lastError why the last of those failed
  */
 
@@ -152,7 +152,10 @@ export class SandboxPool {
     }
     this.#checkOpen('create a sandbox');
     const sandbox = new Sandbox(options);
-    lendFrom(sandbox, { take: (signal) => this.#take(signal) });
+    lendFrom(sandbox, {
+      take: (signal) => this.#take(signal),
+      fallback: (lease, error) => this.#fallback(lease, error),
+    });
     return sandbox;
   }
 
@@ -250,6 +253,20 @@ export class SandboxPool {
     this.#checkOpen('start');
     this.#counts.cold += 1;
     return { file };
+  }
+
+  /**
+   * A child a session took failed before the session was set up; the
+   * session starts cold instead. The Sandbox has let go of the child.
+   * @param {WarmChild} lease
+   * @param {SandboxError} error
+   */
+  #fallback(lease, error) {
+    lease.discard();
+    this.#counts[lease.info ? 'warm' : 'cold'] -= 1;
+    this.#counts.cold += 1;
+    this.#counts.failed += 1;
+    this.#lastError = error;
   }
 
   /**

@@ -48,10 +48,22 @@ const DEFAULT_FILE_BYTES = 67108864;
 
 /**
  * Where a pooled Sandbox gets its child (SandboxPool): a warm child to adopt,
- * or the path to start one cold.
+ * or the path to start one cold; `fallback` is told when an adopted child
+ * failed before its session was set up, and the session starts cold.
  * @typedef {object} Lender
  * @property {(signal: AbortSignal | undefined) => Promise<{ lease?: WarmChild, file: string }>} take
+ * @property {(lease: WarmChild, error: SandboxError) => void} fallback
  */
+
+/** Handlers of a connection whose child this Sandbox gave up before its session began. */
+/** @type {import('./connection.js').ConnectionHandlers} */
+const DETACHED = {
+  onRequest: async (method) => {
+    throw new RpcReply(RPC_CODES.internal_error, `cannot answer '${method}': the child was given up`);
+  },
+  onNotification: () => {},
+  onFatal: () => {},
+};
 
 /** @type {(sandbox: Sandbox, lender: Lender) => void} */
 let setLender = () => {};
@@ -110,6 +122,10 @@ export class Sandbox extends EventEmitter {
   #lender;
   /** @type {WarmInfo | undefined} */
   #warm;
+  /** @type {{ reason: string, message: string } | undefined} an `ended` held while a warm child is adopted */
+  #heldEnded;
+  /** True while a warm child answers initialize: its failure then is the pool's, not the session's. */
+  #adopting = false;
 
   static {
     setLender = (sandbox, lender) => { sandbox.#lender = lender; };
@@ -195,16 +211,13 @@ export class Sandbox extends EventEmitter {
       }
       /** @type {Record<string, unknown>} */
       const params = { ...this.#options.initParams };
-      if (lease) {
-        this.#attach(lease.child, lease.conn);
-        this.#warm = lease.info;
-        params.protocol_version = lease.protocolVersion;
-      } else {
-        this.#spawn(file);
-      }
       params.host_functions = [...this.#functions.keys()].map((name) => ({ name }));
-      const raw = await this.#deadline(this.#request('initialize', params), this.#options.startTimeout,
-        "an answer to 'initialize'", options.signal);
+      let raw = lease && await this.#initializeLease(lease, params, options.signal);
+      if (raw === undefined) {
+        this.#spawn(file);
+        raw = await this.#deadline(this.#request('initialize', params), this.#options.startTimeout,
+          "an answer to 'initialize'", options.signal);
+      }
       this.#info = parseSession(raw, /** @type {Record<string, number>} */ (params.limits ?? {}));
       this.#conn?.setMaxFrame(this.#info.limits.frameBytes);
       this.#conn?.abandonIncoming('initialize was answered before this request');
@@ -400,11 +413,76 @@ export class Sandbox extends EventEmitter {
     }
   }
 
+  /**
+   * Initializes the session on a child of a pool, at the version its `warm`
+   * negotiated (SPEC [REQ-WARM-2]). A child that exits, or answers
+   * setup_failed, before the session is set up failed as a warm child (SPEC
+   * [REQ-WARM-6], [REQ-WARM-8]): it is given back to be reaped and undefined
+   * is returned, for a cold start. Any other failure is the session's.
+   * @param {WarmChild} lease
+   * @param {Record<string, unknown>} params
+   * @param {AbortSignal | undefined} signal
+   * @returns {Promise<unknown>} the initialize result, or undefined
+   */
+  async #initializeLease(lease, params, signal) {
+    const child = lease.child;
+    this.#adopting = true;
+    this.#attach(child, lease.conn);
+    this.#warm = lease.info;
+    const died = child.exited.then((exit) => Promise.reject(exitError(child, exit)));
+    const answer = this.#request('initialize', { ...params, protocol_version: lease.protocolVersion });
+    try {
+      return await this.#deadline(Promise.race([answer, died]), this.#options.startTimeout,
+        "an answer to 'initialize'", signal);
+    } catch (err) {
+      const error = /** @type {SandboxError} */ (err);
+      const failedWarm = error.code === 'ERR_CHILD_EXITED' ||
+        (error.code === 'ERR_REMOTE' && error.rpcCode === RPC_CODES.setup_failed);
+      if (this.#failure || !failedWarm || !this.#lender) {
+        throw err;
+      }
+      debug('warm child %s failed at initialize (%s): starting cold', child.pid, error.message);
+      this.#detach(lease, error, this.#lender);
+      return undefined;
+    } finally {
+      this.#adopting = false;
+      this.#emitHeldEnded();
+    }
+  }
+
+  /**
+   * Gives up the warm child of a failed #initializeLease: its messages and
+   * exit no longer reach this Sandbox, and the pool has it reaped.
+   * @param {WarmChild} lease
+   * @param {SandboxError} error
+   * @param {Lender} lender
+   */
+  #detach(lease, error, lender) {
+    lease.conn.setHandlers(DETACHED);
+    lease.conn.failAll(error);
+    this.#child = undefined;
+    this.#conn = undefined;
+    this.#exited = undefined;
+    this.#warm = undefined;
+    this.#ended = undefined;
+    this.#heldEnded = undefined;
+    this.#dropped = undefined;
+    lender.fallback(lease, error);
+  }
+
+  #emitHeldEnded() {
+    const held = this.#heldEnded;
+    this.#heldEnded = undefined;
+    if (held) {
+      this.#emitSafely('ended', held);
+    }
+  }
+
   /** @param {string} file */
   #spawn(file) {
     const child = new ChildProcess(file);
     debug('started %s as pid %s', file, child.pid);
-    this.#attach(child, new Connection(child.output, child.input, this.#handlers()));
+    this.#attach(child, new Connection(child.output, child.input, this.#handlers(child)));
   }
 
   /**
@@ -416,21 +494,27 @@ export class Sandbox extends EventEmitter {
   #attach(child, conn) {
     this.#child = child;
     this.#conn = conn;
-    conn.setHandlers(this.#handlers());
+    conn.setHandlers(this.#handlers(child));
     this.#exited = child.exited.then((exit) => {
-      this.#onExit(exit);
+      // While a warm child is adopted, #initializeLease sees its exit.
+      if (this.#child === child && !this.#adopting) {
+        this.#onExit(exit);
+      }
       return exit;
     });
   }
 
-  /** @returns {import('./connection.js').ConnectionHandlers} */
-  #handlers() {
+  /**
+   * @param {ChildProcess} child
+   * @returns {import('./connection.js').ConnectionHandlers}
+   */
+  #handlers(child) {
     return {
       onRequest: (method, params, id) => this.#onRequest(method, params, id),
       onNotification: (method, params) => this.#onNotification(method, params),
       onFatal: (error) => { this.#fail(error); },
       onOversized: (error) => { this.#dropped = error; },
-      onEnd: () => this.#onEnd(),
+      onEnd: () => this.#onEnd(child),
     };
   }
 
@@ -438,11 +522,12 @@ export class Sandbox extends EventEmitter {
    * End of file on fd 4 ends the session (SPEC [REQ-BAD-15]). A child that
    * exits right after is reported by its exit, which says more.
    */
-  #onEnd() {
+  /** @param {ChildProcess} child */
+  #onEnd(child) {
     setTimeout(() => {
-      if (this.#child?.running && this.#failure === undefined && !this.#closing) {
+      if (this.#child === child && child.running && this.#failure === undefined && !this.#closing) {
         this.#fail(new SandboxError('ERR_CHILD_EXITED', 'the sandbox child closed fd 4 but did not exit',
-          { stderr: this.#child.stderrTail }));
+          { stderr: child.stderrTail }));
       }
     }, EOF_GRACE_MS).unref();
   }
@@ -711,7 +796,12 @@ export class Sandbox extends EventEmitter {
           this.#ended ??= { reason: String(p.reason), message: String(p.message ?? '') };
         }
         debug('session ended: %s', p.reason);
-        event = ['ended', Object.freeze({ reason: String(p.reason), message: String(p.message ?? '') })];
+        const ended = Object.freeze({ reason: String(p.reason), message: String(p.message ?? '') });
+        if (this.#adopting) {
+          this.#heldEnded = ended; // news only if the session does not start cold instead
+        } else {
+          event = ['ended', ended];
+        }
       } else {
         debug('unknown notification %s ignored', method);
       }

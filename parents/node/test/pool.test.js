@@ -197,6 +197,48 @@ describe('SandboxPool against the fake child', () => {
     });
   });
 
+  for (const [mode, code] of [['warm-dies-at-init', 'ERR_CHILD_EXITED'], ['warm-enomem', 'ERR_REMOTE']]) {
+    it(`starts the session cold when the warm child fails at initialize (${mode})`, () => {
+      const { child, pids } = recorded(mode);
+      return withPool({ size: 1, child }, async (pool) => {
+        await within(pool.ready());
+        const sandbox = pool.sandbox({ env: { A: 'b' } });
+        /** @type {string[]} */
+        const ended = [];
+        sandbox.on('ended', (e) => ended.push(e.reason));
+        await within(sandbox.start());
+        try {
+          assert.equal(sandbox.warm, undefined);
+          assert.equal(sandbox.info?.protocolVersion, '1.0');
+          assert.equal(JSON.parse((await within(sandbox.execute('init'))).stdout).env.A, 'b');
+          assert.deepEqual(ended, [], 'an ended of the given-up child reached the session');
+        } finally {
+          await within(sandbox.close());
+        }
+        assert.deepEqual({ warm: pool.stats.warm, cold: pool.stats.cold, failed: pool.stats.failed },
+          { warm: 0, cold: 1, failed: 1 });
+        assert.equal(pool.stats.lastError?.code, code);
+        const warmPid = pids()[0];
+        assert.notEqual(warmPid, sandbox.pid);
+        await until(() => !processExists(warmPid));
+      });
+    });
+  }
+
+  it('passes on, without a cold retry, an initialize the warm child refuses for the session\'s options', () =>
+    withPool({ size: 1, child: fakeChild('warm') }, async (pool) => {
+      await within(pool.ready());
+      const sandbox = pool.sandbox({ filesystem: [{ type: 'bind', source: '/nonexistent/x', target: '/data' }] });
+      /** @type {string[]} */
+      const ended = [];
+      sandbox.on('ended', (e) => ended.push(e.reason));
+      await assert.rejects(within(sandbox.start()), { code: 'ERR_REMOTE', rpcName: 'filesystem_error' });
+      assert.equal(sandbox.state, 'closed');
+      assert.deepEqual(ended, ['setup_failed']);
+      assert.deepEqual({ warm: pool.stats.warm, cold: pool.stats.cold, failed: pool.stats.failed },
+        { warm: 1, cold: 0, failed: 0 });
+    }));
+
   it('waits for one warm at most: when the child it waited for fails, the session starts cold', () => {
     const { child, pids } = recorded('warm-silent');
     return withPool({ size: 1, child, startTimeout: 1500 }, async (pool) => {

@@ -71,7 +71,7 @@ export type PoolStats = {
      */
     cold: number;
     /**
-     * children that failed before a session took them (each was reaped)
+     * children that failed before their session was set up (each was reaped)
      */
     failed: number;
     /**

@@ -111,13 +111,15 @@ export type WarmChild = import("./warm-child.js").WarmChild;
 export type WarmInfo = import("./warm-child.js").WarmInfo;
 /**
  * Where a pooled Sandbox gets its child (SandboxPool): a warm child to adopt,
- * or the path to start one cold.
+ * or the path to start one cold; `fallback` is told when an adopted child
+ * failed before its session was set up, and the session starts cold.
  */
 export type Lender = {
     take: (signal: AbortSignal | undefined) => Promise<{
         lease?: WarmChild;
         file: string;
     }>;
+    fallback: (lease: WarmChild, error: SandboxError) => void;
 };
 /**
  * Events: 'output' (OutputChunk, while a run writes), 'ended' (the child ended
@@ -136,3 +138,4 @@ export type SandboxEvents = {
 };
 import { EventEmitter } from 'node:events';
 import { Run } from './run.js';
+import { SandboxError } from './errors.js';
