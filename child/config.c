@@ -169,11 +169,14 @@ static struct json_object *entry_field(struct json_object *e, const char *name,
 	return v;
 }
 
-/* NULL-terminated list of globs from array NAME; NULL on a bad member. */
+static const char *no_globs[] = {NULL};
+
+/* NULL-terminated list of globs from array NAME (no_globs when absent),
+ * to be freed with free_globs(); a bad member marks NAME wrong. */
 static const char **glob_list(struct json_object *e, const char *name,
 			      bool *wrong)
 {
-	static const char *none[] = {NULL};
+	const char **none = no_globs;
 	struct json_object *a = entry_field(e, name, json_type_array, wrong);
 	const char **list;
 	size_t i, n;
@@ -198,6 +201,12 @@ static const char **glob_list(struct json_object *e, const char *name,
 	return list;
 }
 
+static void free_globs(const char **list)
+{
+	if (list != no_globs)
+		free(list);
+}
+
 static int add_bind(struct vfs *v, struct json_object *e, const char *target,
 		    bool *wrong)
 {
@@ -210,10 +219,8 @@ static int add_bind(struct vfs *v, struct json_object *e, const char *target,
 		mark(wrong, "source");
 	if (!*wrong)
 		rc = vfs_add_bind(v, source, target, inc, exc);
-	if (inc && inc[0])
-		free(inc);
-	if (exc && exc[0])
-		free(exc);
+	free_globs(inc);
+	free_globs(exc);
 	return rc;
 }
 
@@ -227,10 +234,12 @@ static int add_file(struct vfs *v, struct json_object *e, const char *target,
 	size_t len;
 	int rc;
 
-	if (!data || sbp_b64_decode(data, 64 * MiB, &buf, &len) < 0)
-		mark(wrong, "data");
 	if (*wrong)
 		return -EINVAL;
+	if (!data || sbp_b64_decode(data, 64 * MiB, &buf, &len) < 0) {
+		mark(wrong, "data");
+		return -EINVAL;
+	}
 	rc = vfs_add_file(v, target, buf, len,
 			  mode ? (mode_t)(json_object_get_int(mode) & 0777)
 			       : 0644);

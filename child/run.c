@@ -431,6 +431,11 @@ static void finish(struct sup *s, const char *outcome, int status, uint64_t cpu,
 			 "a run ended with outcome %s", outcome);
 	}
 	send_result(s, r);
+	run_clear(s);
+}
+
+void run_clear(struct sup *s)
+{
 	json_object_put(s->run.id);
 	json_object_put(s->run.call_id);
 	json_object_put(s->run.result);

@@ -1005,6 +1005,8 @@ int supervisor_main(uid_t drop_uid, gid_t drop_gid)
 
 	if (s.jail_alive)
 		spawn_kill(&s.jail);
+	run_clear(&s);
+	json_object_put(s.hostfs_id);
 	notify_clear(&s.notify);
 	if (s.have_cfg)
 		config_clear(&s.cfg);

@@ -100,6 +100,8 @@ void run_on_violation(struct sup *s);
 void run_on_host_reply(struct sup *s, struct sbp_message *m);
 void run_check_limits(struct sup *s);
 void run_end(struct sup *s, const char *outcome);
+/* Releases what a run holds, answered or not (a session can end in one). */
+void run_clear(struct sup *s);
 int run_poll_timeout(struct sup *s);
 int run_send_to_jail(struct sup *s, struct json_object *msg);
 
