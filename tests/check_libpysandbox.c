@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -1220,6 +1221,17 @@ START_TEST(pool_close_reaps_idle_children_only)
 }
 END_TEST
 
+START_TEST(pool_close_kills_a_lingering_child)
+{
+	const char *const list[] = {"fake_warm_linger", NULL};
+	struct pysandbox_pool *p = fake_pool(2, list);
+
+	ck_assert_int_eq(pysandbox_pool_fill(p), 0);
+	ck_assert_int_eq(pysandbox_pool_close(p), PYSANDBOX_ETIMEDOUT);
+	assert_no_children();
+}
+END_TEST
+
 START_TEST(pool_configuration_is_validated)
 {
 	struct pysandbox_pool *p = fake_pool(1, NULL);
@@ -1591,6 +1603,70 @@ START_TEST(real_pool_missing_preload_falls_back)
 }
 END_TEST
 
+/* REQ-WARM-9: a child started as root drops its privileges in warm, so
+ * a bind source only root can read is refused to a pooled session, at
+ * initialize (filesystem_error) or when the code opens it (EACCES);
+ * readable by uid 65534, it works. Not as root, nothing is dropped and
+ * the owner reads its own directory either way. */
+static const char *read_bound(struct pysandbox_pool *p,
+			      struct pysandbox_options *o, char *buf,
+			      size_t size)
+{
+	struct pysandbox *s = pysandbox_new(o);
+	struct pysandbox_result *r;
+	int ret = pysandbox_pool_start(p, s);
+
+	if (ret == PYSANDBOX_EREMOTE && pysandbox_rpc_code(s) == -32007) {
+		snprintf(buf, size, "filesystem_error");
+	} else {
+		ck_assert_msg(ret == 0, "pool start: %s", pysandbox_errmsg(s));
+		r = run(s, "try:\n"
+			   "    print(open('/data/f.txt').read(), end='')\n"
+			   "except PermissionError:\n"
+			   "    print('PermissionError')");
+		snprintf(buf, size, "%s", out(r));
+		pysandbox_result_free(r);
+	}
+	pysandbox_close(s);
+	return buf;
+}
+
+START_TEST(real_pool_bind_needs_the_dropped_uid)
+{
+	char dir[] = "/tmp/psb-warm9-XXXXXX", file[64], got[64];
+	struct pysandbox_pool *p = real_pool(1, NULL);
+	struct pysandbox_options *o = pysandbox_options_new();
+	FILE *f;
+
+	ck_assert_ptr_nonnull(mkdtemp(dir));
+	snprintf(file, sizeof(file), "%s/f.txt", dir);
+	f = fopen(file, "w");
+	ck_assert_ptr_nonnull(f);
+	fputs("bound\n", f);
+	fclose(f);
+	ck_assert_int_eq(chmod(file, 0644), 0);
+	ck_assert_int_eq(chmod(dir, 0700), 0);
+	ck_assert_int_eq(pysandbox_options_set_child(o, REAL_CHILD), 0);
+	ck_assert_int_eq(pysandbox_options_add_bind(o, dir, "/data"), 0);
+
+	read_bound(p, o, got, sizeof(got));
+	if (geteuid() == 0)
+		ck_assert_msg(!strcmp(got, "filesystem_error") ||
+				      !strcmp(got, "PermissionError\n"),
+			      "as root, a 0700 source gave '%s'", got);
+	else
+		ck_assert_str_eq(got, "bound\n");
+
+	ck_assert_int_eq(chmod(dir, 0755), 0);
+	ck_assert_str_eq(read_bound(p, o, got, sizeof(got)), "bound\n");
+	pysandbox_options_free(o);
+	ck_assert_int_eq(pysandbox_pool_close(p), 0);
+	unlink(file);
+	rmdir(dir);
+	assert_no_children();
+}
+END_TEST
+
 static Suite *real_suite(void)
 {
 	Suite *s = suite_create("real-child");
@@ -1606,6 +1682,7 @@ static Suite *real_suite(void)
 	tcase_add_test(t, real_pool_sessions_share_nothing);
 	tcase_add_test(t, real_pool_sessions_at_once);
 	tcase_add_test(t, real_pool_missing_preload_falls_back);
+	tcase_add_test(t, real_pool_bind_needs_the_dropped_uid);
 	suite_add_tcase(s, t);
 	return s;
 }
@@ -1667,6 +1744,7 @@ static Suite *suite(void)
 	tcase_add_test(t, pool_child_dies_while_idle);
 	tcase_add_test(t, pool_waits_for_a_pending_warm);
 	tcase_add_test(t, pool_close_reaps_idle_children_only);
+	tcase_add_test(t, pool_close_kills_a_lingering_child);
 	tcase_add_test(t, pool_configuration_is_validated);
 	tcase_add_test(t, pool_with_missing_child);
 	tcase_add_test(t, pool_session_errors_are_the_sessions);

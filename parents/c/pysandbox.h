@@ -456,8 +456,10 @@ int pysandbox_close(struct pysandbox *s);
  *
  * Root. A child started as root drops its privileges in warm, before the
  * session is known (REQ-WARM-9): the sources of a pooled session's bind
- * entries must be readable by the dropped identity (uid 65534), or
- * pysandbox_pool_start() fails with PYSANDBOX_EREMOTE / filesystem_error.
+ * entries must be readable by the dropped identity (uid 65534). One that
+ * is not is refused, by pysandbox_pool_start() with PYSANDBOX_EREMOTE /
+ * filesystem_error or, with the current child, when the code opens it
+ * (PermissionError), where a cold start would have read it.
  *
  * Threads. pysandbox_pool_start(), pysandbox_pool_fill() and
  * pysandbox_pool_stats() may be called from several threads at once on

@@ -18,7 +18,7 @@
  * (method_not_found, as a 1.0 child), unsupported (unsupported_version),
  * missing (setup_failed, step preload; the session has ended), die,
  * silence, dieafter (answers, then exits 20 ms later), slow (answers
- * after 300 ms).
+ * after 300 ms), linger (answers, then ignores end of input).
  *
  * Code to execute (inline, or an inline file given by path) is a script
  * of commands, one per line or separated by ';': print TEXT, eprint
@@ -836,6 +836,8 @@ static void warm(struct sbp_message *m)
 		sleep_ms(20);
 		_exit(4);
 	}
+	if (!strcmp(mode, "linger"))
+		deaf();
 }
 
 static void dispatch(struct sbp_message *m)
