@@ -102,7 +102,7 @@ class Session:
         self.fails: list[str] = []
         self.next_id = 1000  # clear of the small ids cases send by hand
         self.chunks: list[tuple[str, bytes]] = []  # the last request's output, in order
-        self.version = "1.0"  # until the child answers initialize; the cases ask for 1.0
+        self.version = "1.0"  # until the child answers initialize or warm
 
     def note_sent(self, msg: Any) -> None:
         if isinstance(msg, dict) and "method" in msg and "id" in msg:
@@ -129,9 +129,9 @@ class Session:
         return m
 
     def negotiate(self, m: Any) -> None:
-        """The version in force: the child's answer to initialize names it ([REQ-VER-2])."""
+        """The version in force: the child's answer to initialize or warm names it ([REQ-VER-2])."""
         if isinstance(m, dict) and isinstance(m.get("result"), dict) \
-                and self.sent.get(json.dumps(m.get("id"))) == "initialize":
+                and self.sent.get(json.dumps(m.get("id"))) in ("initialize", "warm"):
             self.version = m["result"].get("protocol_version", self.version)
 
     def validate(self, m: Any) -> None:

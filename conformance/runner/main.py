@@ -18,7 +18,7 @@ from tap import Tap
 
 
 def _args(argv: list[str]) -> argparse.Namespace:
-    p = argparse.ArgumentParser(prog="conformance/run", description="protocol v1.0 conformance suite")
+    p = argparse.ArgumentParser(prog="conformance/run", description="protocol v1 (1.0 and 1.1) conformance suite")
     p.add_argument("--driver", help="command of a parent's conformance driver (shell words)")
     p.add_argument("--child", help="path of the real child (build/sandbox)")
     p.add_argument("--group", action="append", choices=casemod.GROUPS,

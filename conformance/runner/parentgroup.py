@@ -89,13 +89,14 @@ def _frames(records: list[dict[str, Any]], direction: str) -> list[dict[str, Any
 
 def _negotiated(msg: Any, direction: str, version: Any) -> Any:
     """The protocol version in force after MSG: the one the parent asks for in
-    initialize until the child answers it with the one both now speak."""
+    warm or initialize until the child answers it with the one both now speak."""
     if not isinstance(msg, dict):
         return version
-    if direction == "in" and msg.get("method") == "initialize" and isinstance(msg.get("params"), dict):
+    if direction == "in" and msg.get("method") in ("warm", "initialize") and isinstance(msg.get("params"), dict):
         return msg["params"].get("protocol_version", version)
     res = msg.get("result")
-    if direction == "out" and isinstance(res, dict) and "capabilities" in res and "protocol_version" in res:
+    if direction == "out" and isinstance(res, dict) and "protocol_version" in res \
+            and ("capabilities" in res or "preloaded" in res):
         return res["protocol_version"]
     return version
 
