@@ -289,9 +289,23 @@ class Parent:
             raise Failure("protocol", f"invalid {method} response")  # [REQ-BAD-16], [REQ-SEC-3]
         return resp["result"]
 
+    def warm(self, w: Any) -> str:
+        """Protocol 1.1's warm with the case's preload; the version it negotiated,
+        or 1.0 when the child does not know warm and starts cold [REQ-WARM-1]."""
+        if not isinstance(w, dict) or not isinstance(w.get("preload", []), list):
+            raise Failure("invalid_argument", "warm must be {\"preload\": [MODULE, ...]}")
+        try:
+            res = self.call("warm", {"protocol_version": "1.1", "preload": w.get("preload", [])}, 30000)
+        except Failure as f:
+            if f.kind == "remote" and f.code == -32601:
+                return "1.0"
+            raise
+        return res["protocol_version"]
+
     def initialize(self) -> dict[str, Any]:
         c = self.case
-        params: dict[str, Any] = {"protocol_version": "1.0"}
+        # A warm child keeps the version warm negotiated [REQ-WARM-2].
+        params: dict[str, Any] = {"protocol_version": self.warm(c["warm"]) if "warm" in c else "1.0"}
         for k in ("limits", "defaults", "env", "argv", "cwd"):
             if k in c:
                 params[k] = c[k]
