@@ -1184,6 +1184,25 @@ START_TEST(pool_child_dies_while_idle)
 }
 END_TEST
 
+/* With SIGCHLD ignored the kernel reaps children itself; the pool still
+ * notices the idle ones that exited. */
+START_TEST(pool_child_dies_while_idle_sigchld_ignored)
+{
+	const char *const list[] = {"fake_warm_dieafter", NULL};
+	struct pysandbox_pool *p;
+	struct timespec pause = {1, 300 * 1000000L};
+
+	signal(SIGCHLD, SIG_IGN);
+	p = fake_pool(2, list);
+	ck_assert_int_eq(pysandbox_pool_fill(p), 0);
+	nanosleep(&pause, NULL);
+	ck_assert_uint_ge(stats_of(p).discarded, 2);
+	ck_assert_ptr_nonnull(strstr(pysandbox_pool_errmsg(p), "idle child"));
+	ck_assert_int_eq(pysandbox_pool_close(p), 0);
+	assert_no_children();
+}
+END_TEST
+
 START_TEST(pool_waits_for_a_pending_warm)
 {
 	const char *const list[] = {"fake_warm_slow", NULL};
@@ -1742,6 +1761,7 @@ static Suite *suite(void)
 	tcase_add_test(t, pool_failed_warm_is_discarded);
 	tcase_add_test(t, pool_warm_failure_message);
 	tcase_add_test(t, pool_child_dies_while_idle);
+	tcase_add_test(t, pool_child_dies_while_idle_sigchld_ignored);
 	tcase_add_test(t, pool_waits_for_a_pending_warm);
 	tcase_add_test(t, pool_close_reaps_idle_children_only);
 	tcase_add_test(t, pool_close_kills_a_lingering_child);

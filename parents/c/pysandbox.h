@@ -44,8 +44,9 @@
  * group, with stdin and stdout on /dev/null, stderr inherited (it carries
  * the child's diagnostics), an empty environment and no other descriptor.
  * It is always reaped: by pysandbox_close(), or as soon as the session
- * fails. The library does not install a SIGCHLD handler; an application
- * that sets SIGCHLD to SIG_IGN loses only the child's exit status in
+ * fails; idle children of a warm pool by the pool (see "warm pools").
+ * The library does not install a SIGCHLD handler; an application that
+ * sets SIGCHLD to SIG_IGN loses only the child's exit status in
  * messages.
  */
 #ifndef PYSANDBOX_H

@@ -214,23 +214,28 @@ static void free_idle(struct pysandbox *w)
 static void sweep_locked(struct pysandbox_pool *p)
 {
 	size_t i, kept = 0;
-	int st;
+	char how[128];
+	pid_t r;
+	int st = 0;
 
 	for (i = 0; i < p->nidle; i++) {
 		struct pysandbox *w = p->idle[i];
-		char how[128];
 
-		if (waitpid(w->pid, &st, WNOHANG) == w->pid) {
-			__psb_describe_exit(st, how, sizeof(how));
-			pool_fail(p, PYSANDBOX_ECHILD,
-				  "idle child %d %s; discarded", (int)w->pid,
-				  how);
-			w->pid = 0;
-			free_idle(w);
-			p->stats.discarded++;
+		/* ECHILD: SIGCHLD ignored, the kernel reaped it already. */
+		r = waitpid(w->pid, &st, WNOHANG);
+		if (r != w->pid && !(r < 0 && errno == ECHILD)) {
+			p->idle[kept++] = w;
 			continue;
 		}
-		p->idle[kept++] = w;
+
+		snprintf(how, sizeof(how), "exited");
+		if (r == w->pid)
+			__psb_describe_exit(st, how, sizeof(how));
+		pool_fail(p, PYSANDBOX_ECHILD, "idle child %d %s; discarded",
+			  (int)w->pid, how);
+		w->pid = 0;
+		free_idle(w);
+		p->stats.discarded++;
 	}
 	p->nidle = kept;
 }
