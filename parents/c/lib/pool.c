@@ -428,8 +428,8 @@ static int await_warm(struct pysandbox *s, int64_t deadline)
 /* Starts S on the idle child W. *RETRY tells a failure of the child
  * before the session reached it (the warm failed, or the child died
  * while idle): then a fresh child is worth a try. */
-static int start_warm(struct pysandbox_pool *p, struct pysandbox *s,
-		      struct pysandbox *w, bool *was_warm, bool *retry)
+static int start_warm(struct pysandbox *s, struct pysandbox *w, bool *was_warm,
+		      bool *retry)
 {
 	int64_t deadline = __psb_now_ms() + s->o->request_ms, id;
 	int ret;
@@ -482,7 +482,7 @@ static int start_pooled(struct pysandbox_pool *p, struct pysandbox *s)
 	int ret;
 
 	if (w) {
-		ret = start_warm(p, s, w, &was_warm, &retry);
+		ret = start_warm(s, w, &was_warm, &retry);
 		if (!ret) {
 			count(p, was_warm ? &p->stats.warm : &p->stats.cold);
 			return 0;
