@@ -370,6 +370,44 @@ def test_dir_fd_resolves_in_session_tree() -> None:
         c.close()
 
 
+def test_stdlib_excludes_hold_after_warm_imports() -> None:
+    """The session rebinds the stdlib with excludes at its own target: a
+    module the warm jail never imported stays unimportable although the
+    warm interpreter's finders cached the full listing; listings and stat
+    show the session's view."""
+    fs = [{"type": "bind", "source": "/usr/lib/python3.11", "target": "/usr/lib/python3.11",
+           "exclude": ["sqlite3", "lib-dynload/_sqlite3*", "sitecustomize.py", "colorsys.py"]}]
+    code = ("import os\nfor m in ('sqlite3', '_sqlite3', 'colorsys', 'json', 'csv'):\n"
+            "    try:\n        __import__(m); print(m, 'ok')\n"
+            "    except ImportError as e:\n        print(m, type(e).__name__)\n"
+            "print(os.path.exists('/usr/lib/python3.11/colorsys.py'),"
+            " 'colorsys.py' in os.listdir('/usr/lib/python3.11'))\n")
+    out = same_in_both(code, preload=["json", "decimal"], filesystem=fs)
+    assert out.splitlines() == ["sqlite3 ModuleNotFoundError", "_sqlite3 ModuleNotFoundError",
+                                "colorsys ModuleNotFoundError", "json ok", "csv ok", "False False"]
+
+
+def test_private_source_as_cold() -> None:
+    """REQ-WARM-9: a bind source only its owner may read. Started as root the
+    warm supervisor has dropped privileges before it opens the source, the
+    cold one opens it as root: either way the jail reads below it with the
+    dropped identity, so both refuse (root) or both read (the owner)."""
+    import tempfile
+    d = tempfile.mkdtemp(prefix="warm-private-")
+    try:
+        os.chmod(d, 0o700)
+        with open(os.path.join(d, "f.txt"), "w") as f:
+            f.write("secret")
+        os.chmod(os.path.join(d, "f.txt"), 0o600)
+        code = ("try:\n    print(open('/d/f.txt').read())\n"
+                "except OSError as e:\n    print(type(e).__name__)\n")
+        out = same_in_both(code, filesystem=[{"type": "bind", "source": d, "target": "/d"}])
+        assert out == ("PermissionError\n" if os.geteuid() == 0 else "secret\n")
+    finally:
+        import shutil
+        shutil.rmtree(d)
+
+
 def test_warm_tmp_is_not_the_session_tmp() -> None:
     """The warm jail's /tmp (a tmpfs of the default layout) is replaced:
     the session's /tmp starts empty and tmpfs/list sees only its files."""
@@ -404,6 +442,8 @@ while environ[i]:
     i += 1
 print(sorted(env), sorted(os.environ.items()))
 print(os.getcwd())
+import posix
+print(posix.environ is os.environ._data, sorted(os.environb) == sorted(k.encode() for k in os.environ))
 """
 
 
@@ -415,6 +455,7 @@ def test_descriptors_and_environment_as_cold() -> None:
                        filesystem=[{"type": "tmpfs", "target": "/out"}])
     assert out.splitlines()[1] == "[b'ONLY=1', b'PATH=/x'] [('ONLY', '1'), ('PATH', '/x')]"
     assert out.splitlines()[2] == "/out"
+    assert out.splitlines()[3] == "True True"
 
 
 def test_initialize_result_as_cold() -> None:
@@ -498,6 +539,54 @@ def test_warm_malformed_params(child: Child, body: bytes) -> None:
     res = child.recv()
     assert code_of(res) in (-32600, -32602), res  # params null: not a JSON-RPC request
     assert "result" in warm(child)
+
+
+@pytest.mark.parametrize("frag", [
+    b'"protocol_version":"1.0"', b'"protocol_version":"2.1"', b'"protocol_version":11',
+    b'"protocol_version":"1.1","limits":{"memory_bytes":"1"}', b'"protocol_version":"1.1","limits":{"memory_bytes":1}',
+    b'"protocol_version":"1.1","limits":{"threads":0}', b'"protocol_version":"1.1","limits":{"open_files":1e9}',
+    b'"protocol_version":"1.1","limits":{"frame_bytes":1024}', b'"protocol_version":"1.1","limits":[]',
+    b'"protocol_version":"1.1","env":{"A=B":"1"}', b'"protocol_version":"1.1","env":{"":"1"}',
+    b'"protocol_version":"1.1","env":{"A":"a\\u0000b"}', b'"protocol_version":"1.1","env":{"A":1}',
+    b'"protocol_version":"1.1","argv":"x"', b'"protocol_version":"1.1","argv":[1]',
+    b'"protocol_version":"1.1","cwd":"tmp"', b'"protocol_version":"1.1","cwd":"/tmp/../etc"',
+    b'"protocol_version":"1.1","filesystem":[{"type":"bind","source":"rel","target":"/d"}]',
+    b'"protocol_version":"1.1","filesystem":[{"type":"file","target":"/a/../b","data":""}]',
+    b'"protocol_version":"1.1","filesystem":[{"type":"device","target":"/dev/mem","device":"mem"}]',
+    b'"protocol_version":"1.1","filesystem":{}', b'"protocol_version":"1.1","defaults":"no"',
+    b'"protocol_version":"1.1","host_functions":[{"name":"a b"}]',
+    b'"protocol_version":"1.1","host_functions":[{"name":"f"},{"name":"f"}]',
+])
+def test_initialize_in_warm_bad_params_raw(child: Child, frag: bytes) -> None:
+    """Raw initialize frames with bad members, sent to a warm child: each is
+    refused as in new and keeps the jail warm and unchanged (the warm
+    layout and limits are not half-replaced); a good one then starts."""
+    assert "result" in warm(child, preload=["json"])
+    child.raw(b'{"jsonrpc":"2.0","id":1,"method":"initialize","params":{' + frag + b'}}\n')
+    res = child.recv()
+    assert res["id"] == 1 and code_of(res) in (-32602, -32005), res
+    assert "result" in child.initialize(protocol_version="1.1", limits={"memory_bytes": 200 << 20})
+    assert child.execute("import resource as r, os; print(r.getrlimit(r.RLIMIT_AS)[0], os.listdir('/tmp'))"
+                         )["outcome"] == "ok"
+    assert child.output["stdout"] == f"{200 << 20} []\n".encode()
+
+
+def test_unsolicited_responses_in_warm(child: Child) -> None:
+    """Responses the parent was never asked for (host call ids, hostfs ids,
+    odd ids) reach a warm child: ignored, never answered, never taken for
+    a later request's answer."""
+    assert "result" in warm(child, preload=["json"])
+    for rid in ("h1", "h0", "f1", 1, None, -1, {"a": 1}):
+        child.send({"jsonrpc": "2.0", "id": rid, "result": {"value": "forged"}})
+        child.send({"jsonrpc": "2.0", "id": rid, "error": {"code": -32050, "message": "x",
+                                                            "data": {"type": "ValueError"}}})
+    assert "result" in child.initialize(protocol_version="1.1", host_functions=[{"name": "add"}],
+                                        filesystem=[{"type": "host", "target": "/h"}])
+    child.files = {"m.txt": b"real"}
+    res = child.execute("import sandbox\nprint(sandbox.call('add', 1), open('/h/m.txt').read())",
+                        host=lambda p: {"result": {"value": "real"}})
+    assert res["outcome"] == "ok", res
+    assert child.output["stdout"] == b"real real\n"
 
 
 def test_pipelined_warm_initialize_execute(child: Child) -> None:
