@@ -574,11 +574,12 @@ static bool version_syntax(const char *s)
 	       strspn(s + major + 1, "0123456789") == strlen(s + major + 1);
 }
 
+/* unsupported_version's data is {"supported": [...]} alone (its schema,
+ * UnsupportedVersionData, declares no field). */
 static int unsupported(struct json_object **error, const char *message)
 {
 	struct json_object *data, *list = json_object_new_array();
-	int rc = bad(error, SBP_UNSUPPORTED_VERSION, "/protocol_version",
-		     message);
+	int rc = bad(error, SBP_UNSUPPORTED_VERSION, "", message);
 	int minor;
 
 	for (minor = 0; minor <= SBP_VERSION_MINOR; minor++) {
@@ -588,6 +589,7 @@ static int unsupported(struct json_object **error, const char *message)
 		json_object_array_add(list, json_object_new_string(v));
 	}
 	json_object_object_get_ex(*error, "data", &data);
+	json_object_object_del(data, "field");
 	json_object_object_add(data, "supported", list);
 	return rc;
 }

@@ -730,17 +730,25 @@ static const struct method {
 	const char *name;
 	unsigned states;
 	void (*fn)(struct sup *, struct json_object *, struct json_object *);
+	int since; /* the minor version that added it */
 } methods[] = {
-	{"warm", IN(ST_NEW), do_warm},
-	{"initialize", IN(ST_NEW) | IN(ST_WARM), do_initialize},
-	{"execute", IN(ST_READY), do_execute},
-	{"invoke", IN(ST_READY), do_invoke},
-	{"tmpfs/list", IN(ST_READY), export_list},
-	{"tmpfs/read", IN(ST_READY), export_read},
-	{"cancel", IN(ST_READY) | IN(ST_RUNNING), do_cancel},
+	{"warm", IN(ST_NEW), do_warm, 1},
+	{"initialize", IN(ST_NEW) | IN(ST_WARM), do_initialize, 0},
+	{"execute", IN(ST_READY), do_execute, 0},
+	{"invoke", IN(ST_READY), do_invoke, 0},
+	{"tmpfs/list", IN(ST_READY), export_list, 0},
+	{"tmpfs/read", IN(ST_READY), export_read, 0},
+	{"cancel", IN(ST_READY) | IN(ST_RUNNING), do_cancel, 0},
 	{"shutdown", IN(ST_WARM) | IN(ST_READY) | IN(ST_RUNNING) | IN(ST_ENDED),
-	 do_shutdown},
+	 do_shutdown, 0},
 };
+
+/* A session that negotiated 1.0 knows no method of a later minor
+ * (SPEC: REQ-VER-2); before negotiation every method is known. */
+static bool in_version(struct sup *s, const struct method *m)
+{
+	return s->state == ST_NEW || !s->have_cfg || m->since <= s->cfg.minor;
+}
 
 /* The error for METHOD arriving in the wrong state. */
 static void wrong_state(struct sup *s, struct json_object *id,
@@ -791,7 +799,8 @@ static void on_request(struct sup *s, struct sbp_message *m)
 	}
 
 	for (i = 0; i < sizeof(methods) / sizeof(methods[0]); i++) {
-		if (strcmp(methods[i].name, m->method) != 0)
+		if (strcmp(methods[i].name, m->method) != 0 ||
+		    !in_version(s, &methods[i]))
 			continue;
 		if (!(methods[i].states & IN(s->state)))
 			wrong_state(s, m->id, &methods[i]);

@@ -147,7 +147,7 @@ def test_end_of_file_in_warm(child: Child) -> None:
 
 def test_version(child: Child) -> None:
     res = warm(child, protocol_version="1.0")
-    assert code_of(res) == -32005 and res["error"]["data"]["supported"] == ["1.0", "1.1"]
+    assert code_of(res) == -32005 and res["error"]["data"] == {"supported": ["1.0", "1.1"]}
     assert code_of(warm(child, protocol_version="2.1")) == -32005
     assert code_of(warm(child, protocol_version="one")) == -32602
     res = warm(child, protocol_version="1.7")
@@ -231,3 +231,21 @@ def test_tmpfs_read_back(warmed: Child) -> None:
     assert [e["path"] for e in listing["entries"]] == ["/out/r.txt"]
     data = warmed.request("tmpfs/read", {"path": "/out/r.txt"})["result"]
     assert base64.b64decode(data["data"]) == b"result"
+
+
+def test_warm_unknown_in_a_1_0_session(child: Child) -> None:
+    """A session that negotiated 1.0 knows no warm: method_not_found, as a 1.0 child (REQ-VER-2)."""
+    assert child.initialize(protocol_version="1.0")["result"]["protocol_version"] == "1.0"
+    assert code_of(warm(child)) == -32601
+
+
+def test_warm_known_in_a_1_1_session(child: Child) -> None:
+    assert child.initialize(protocol_version="1.1")["result"]["protocol_version"] == "1.1"
+    assert code_of(warm(child)) == -32001
+
+
+def test_unsupported_version_data(child: Child) -> None:
+    """unsupported_version's data is exactly what its schema declares."""
+    for method in ("warm", "initialize"):
+        res = child.request(method, {"protocol_version": "2.0"})
+        assert res["error"]["data"] == {"supported": ["1.0", "1.1"]}, res
