@@ -8,6 +8,7 @@
 #include <check.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
@@ -229,6 +230,156 @@ START_TEST(initialize_too_large)
 	pysandbox_close(s);
 	free(big);
 	assert_no_children();
+}
+END_TEST
+
+/* ---- a child that another user could replace (REQ-SEC-12) ------------- */
+
+enum trust_flags {
+	TC_FILE_NOBODY = 1, /* the copy is given to nobody */
+	TC_DIR_NOBODY = 2,  /* its directory is given to nobody */
+	TC_LINK = 4,	    /* started through a link in an open directory */
+};
+
+/* A copy of the fake child at T/d/child, under a new directory T in /tmp,
+ * with a symbolic link to it in T/open (0777, not sticky). BAD is the path
+ * under T that the refusal names, for WHY; NULL when the child starts. */
+struct trust_case {
+	const char *name;
+	mode_t top, dir, file;
+	int flags;
+	const char *bad;
+	const char *why;
+};
+
+#define NOBODY 65534
+
+static const struct trust_case trust_cases[] = {
+	{"a copy of the fake child", 0700, 0755, 0755, 0, NULL, NULL},
+	{"through a link in an open directory", 0700, 0755, 0755, TC_LINK, NULL,
+	 NULL},
+	{"a sticky directory", 0700, 01777, 0755, 0, NULL, NULL},
+	{"file writable by group", 0700, 0755, 0775, 0, "/d/child",
+	 "is writable by group"},
+	{"file writable by others", 0700, 0755, 0757, 0, "/d/child",
+	 "is writable by others"},
+	{"file of another user", 0700, 0755, 0755, TC_FILE_NOBODY, "/d/child",
+	 "is owned by another user (uid 65534)"},
+	{"directory writable by group", 0700, 0775, 0755, 0, "/d",
+	 "is writable by group"},
+	{"directory writable by others", 0700, 0777, 0755, 0, "/d",
+	 "is writable by others"},
+	{"sticky directory of another user", 0700, 01777, 0755, TC_DIR_NOBODY,
+	 "/d", "is owned by another user (uid 65534)"},
+	{"directory two levels up writable by others", 0777, 0755, 0755, 0, "",
+	 "is writable by others"},
+	{"link to a file writable by others", 0700, 0755, 0777, TC_LINK,
+	 "/d/child", "is writable by others"},
+};
+
+#define N_TRUST_CASES (int)(sizeof(trust_cases) / sizeof(trust_cases[0]))
+
+static void copy_file(const char *from, const char *to)
+{
+	FILE *in = fopen(from, "rb"), *out = fopen(to, "wb");
+	char buf[65536];
+	size_t n;
+
+	ck_assert(in && out);
+	while ((n = fread(buf, 1, sizeof(buf), in)) > 0)
+		ck_assert_uint_eq(fwrite(buf, 1, n, out), n);
+	ck_assert(!ferror(in));
+	fclose(in);
+	ck_assert_int_eq(fclose(out), 0);
+}
+
+static void tree_path(char *buf, const char *top, const char *rel)
+{
+	ck_assert_int_lt(snprintf(buf, PATH_MAX, "%s%s", top, rel), PATH_MAX);
+}
+
+/* Builds C's tree in a new directory, resolved into TOP (PATH_MAX bytes),
+ * and puts the path to start in CHILD. */
+static void trust_tree(const struct trust_case *c, char *top, char *child)
+{
+	char tmp[] = "/tmp/psb-trust-XXXXXX", d[PATH_MAX], f[PATH_MAX],
+	     open_dir[PATH_MAX], link[PATH_MAX];
+
+	ck_assert_ptr_nonnull(mkdtemp(tmp));
+	ck_assert_ptr_nonnull(realpath(tmp, top));
+	tree_path(d, top, "/d");
+	tree_path(f, top, "/d/child");
+	tree_path(open_dir, top, "/open");
+	tree_path(link, top, "/open/link");
+
+	ck_assert_int_eq(mkdir(d, 0700), 0);
+	copy_file(FAKE_CHILD, f);
+	ck_assert_int_eq(mkdir(open_dir, 0700), 0);
+	ck_assert_int_eq(symlink(f, link), 0);
+
+	/* Owners first: chown may clear mode bits. */
+	if (c->flags & TC_FILE_NOBODY)
+		ck_assert_int_eq(chown(f, NOBODY, (gid_t)-1), 0);
+	if (c->flags & TC_DIR_NOBODY)
+		ck_assert_int_eq(chown(d, NOBODY, (gid_t)-1), 0);
+	ck_assert_int_eq(chmod(f, c->file), 0);
+	ck_assert_int_eq(chmod(d, c->dir), 0);
+	ck_assert_int_eq(chmod(open_dir, 0777), 0);
+	ck_assert_int_eq(chmod(top, c->top), 0);
+	snprintf(child, PATH_MAX, "%s", c->flags & TC_LINK ? link : f);
+}
+
+static void remove_tree(const char *top)
+{
+	const char *rel[] = {"/open/link", "/open", "/d/child", "/d", ""};
+	char path[PATH_MAX];
+	size_t i;
+
+	for (i = 0; i < sizeof(rel) / sizeof(rel[0]); i++) {
+		tree_path(path, top, rel[i]);
+		ck_assert_int_eq(remove(path), 0);
+	}
+}
+
+static void assert_refusal(const char *got, const struct trust_case *c,
+			   const char *top, const char *child)
+{
+	char want[3 * PATH_MAX];
+
+	snprintf(want, sizeof(want), "cannot trust child '%s': '%s%s' %s",
+		 child, top, c->bad, c->why);
+	ck_assert_str_eq(got, want);
+}
+
+START_TEST(untrusted_child_is_not_started)
+{
+	const struct trust_case *c = &trust_cases[_i];
+	char top[PATH_MAX], child[PATH_MAX];
+	struct pysandbox_options *o;
+	struct pysandbox *s;
+	int ret;
+
+	/* Only root can give a file away: as another user those rows
+	 * cannot be set up, and the others still run. */
+	if ((c->flags & (TC_FILE_NOBODY | TC_DIR_NOBODY)) && geteuid() != 0)
+		return;
+
+	trust_tree(c, top, child);
+	o = fake_options(NULL);
+	ck_assert_int_eq(pysandbox_options_set_child(o, child), 0);
+	s = pysandbox_new(o);
+	pysandbox_options_free(o);
+	ret = pysandbox_start(s);
+
+	if (c->bad) {
+		ck_assert_msg(ret == PYSANDBOX_ESPAWN, "%s: %d", c->name, ret);
+		assert_refusal(pysandbox_errmsg(s), c, top, child);
+	} else {
+		ck_assert_msg(ret == 0, "%s: %s", c->name, pysandbox_errmsg(s));
+	}
+	ck_assert_int_eq(pysandbox_close(s), 0);
+	assert_no_children();
+	remove_tree(top);
 }
 END_TEST
 
@@ -1313,6 +1464,41 @@ START_TEST(pool_with_missing_child)
 }
 END_TEST
 
+/* Every start is checked, cold and warm: once the directory is fixed, the
+ * same pool starts children. */
+START_TEST(pool_refuses_an_untrusted_child)
+{
+	static const struct trust_case c = {
+		"directory writable by others", 0700, 0777, 0755, 0, "/d",
+		"is writable by others"};
+	char top[PATH_MAX], child[PATH_MAX], d[PATH_MAX];
+	struct pysandbox_options *o = fake_options(NULL);
+	struct pysandbox_pool *p;
+	struct pysandbox *s;
+
+	trust_tree(&c, top, child);
+	ck_assert_int_eq(pysandbox_options_set_child(o, child), 0);
+	p = pysandbox_pool_new(o);
+	ck_assert_ptr_nonnull(p);
+	ck_assert_int_eq(pysandbox_pool_fill(p), PYSANDBOX_ESPAWN);
+	assert_refusal(pysandbox_pool_errmsg(p), &c, top, child);
+
+	s = pysandbox_new(o);
+	ck_assert_int_eq(pysandbox_pool_start(p, s), PYSANDBOX_ESPAWN);
+	assert_refusal(pysandbox_errmsg(s), &c, top, child);
+	pysandbox_close(s);
+
+	tree_path(d, top, "/d");
+	ck_assert_int_eq(chmod(d, 0755), 0);
+	ck_assert_int_eq(pysandbox_pool_fill(p), 0);
+	s = pooled(p, o);
+	ck_assert_int_eq(pysandbox_close(s), 0);
+	ck_assert_int_eq(pysandbox_pool_close(p), 0);
+	assert_no_children();
+	remove_tree(top);
+}
+END_TEST
+
 START_TEST(pool_session_errors_are_the_sessions)
 {
 	struct pysandbox_pool *p = fake_pool(1, NULL);
@@ -1719,6 +1905,8 @@ static Suite *suite(void)
 	tcase_add_test(t, setup_failed_is_remote);
 	tcase_add_test(t, tolerated_noise_at_start);
 	tcase_add_test(t, initialize_too_large);
+	tcase_add_loop_test(t, untrusted_child_is_not_started, 0,
+			    N_TRUST_CASES);
 	tcase_add_test(t, options_are_validated);
 	tcase_add_test(t, entry_count_is_bounded);
 	tcase_add_test(t, glob_count_is_bounded);
@@ -1767,6 +1955,7 @@ static Suite *suite(void)
 	tcase_add_test(t, pool_close_kills_a_lingering_child);
 	tcase_add_test(t, pool_configuration_is_validated);
 	tcase_add_test(t, pool_with_missing_child);
+	tcase_add_test(t, pool_refuses_an_untrusted_child);
 	tcase_add_test(t, pool_session_errors_are_the_sessions);
 	tcase_add_test(t, pool_serves_threads_one_child_each);
 	suite_add_tcase(s, t);

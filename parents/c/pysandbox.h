@@ -69,6 +69,10 @@ extern "C" {
 /* Library-specific error codes, below every errno value. */
 enum pysandbox_error {
 	/* The child could not be started: not found, not executable,
+	 * one that a user other than root and the effective one could
+	 * replace (SPEC.md REQ-SEC-12: the resolved file or a directory
+	 * above it owned by such a user, or writable by group or others
+	 * unless a sticky directory; the message names that path),
 	 * fork/exec failed, or it exited before answering initialize. */
 	PYSANDBOX_ESPAWN = -4001,
 	/* The child broke the protocol: more than 16 malformed or
@@ -234,7 +238,8 @@ int pysandbox_options_set_cwd(struct pysandbox_options *o, const char *cwd);
 
 /* The child binary. When unset: $PYSANDBOX_CHILD (ignored in setuid
  * programs), then PREFIX/libexec/python-sandbox/sandbox, PREFIX being
- * the library's install prefix. */
+ * the library's install prefix. Each start resolves its symbolic links,
+ * checks it as PYSANDBOX_ESPAWN says and executes the resolved file. */
 int pysandbox_options_set_child(struct pysandbox_options *o, const char *path);
 
 /* Detail of the child's stderr diagnostics, 0..3. */

@@ -149,6 +149,13 @@ struct pysandbox_options *__psb_options_copy(const struct pysandbox_options *o);
 struct json_object *__psb_init_params(const struct pysandbox *s);
 bool __psb_valid_rel_path(const char *path);
 
+/* trust.c */
+/* Resolves PATH into REAL (PATH_MAX bytes) and checks that neither the
+ * file nor a directory above it lets a user other than root and the
+ * effective one replace it (SPEC.md REQ-SEC-12). 0, or PYSANDBOX_ESPAWN
+ * with the message, naming the offending path and why, in S. */
+int __psb_trusted_child(struct pysandbox *s, const char *path, char *real);
+
 /* spawn.c */
 int __psb_spawn(struct pysandbox *s, const char *path);
 int __psb_reap(struct pysandbox *s, int64_t wait_ms, int *status);

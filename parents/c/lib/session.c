@@ -2,6 +2,7 @@
 /* session.c - the session life cycle: start, runs, tmpfs, cancel, close. */
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -98,16 +99,22 @@ static int apply_info(struct pysandbox *s, struct json_object *info)
 	return 0;
 }
 
-/* Starts the child at PATH, with a reader on its output. */
+/* Starts the child at PATH, with a reader on its output. The resolved
+ * path is executed: the one that was checked, whatever a symbolic link
+ * on the way points to by then. */
 int __psb_launch(struct pysandbox *s, const char *path)
 {
+	char real[PATH_MAX];
 	int ret;
 
-	if (access(path, X_OK) < 0)
+	ret = __psb_trusted_child(s, path, real);
+	if (ret)
+		return ret;
+	if (access(real, X_OK) < 0)
 		return __psb_fail(s, PYSANDBOX_ESPAWN,
 				  "cannot execute child '%s': %s", path,
 				  strerror(errno));
-	ret = __psb_spawn(s, path);
+	ret = __psb_spawn(s, real);
 	if (ret)
 		return ret;
 
