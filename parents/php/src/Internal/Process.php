@@ -55,9 +55,16 @@ final class Process
         $this->kill();
     }
 
-    /** @param array<string, string> $env the child's whole environment */
+    /**
+     * Starts the child at PATH once ChildTrust has checked it (every start,
+     * cold or warm), by its resolved path.
+     *
+     * @param array<string, string> $env the child's whole environment
+     * @throws SpawnException when the child cannot be trusted or started
+     */
     public static function spawn(string $path, array $env): self
     {
+        $real = ChildTrust::resolve($path);
         $descriptors = [
             0 => ['file', '/dev/null', 'r'],
             1 => ['file', '/dev/null', 'w'],
@@ -74,7 +81,7 @@ final class Process
             return true;
         });
         try {
-            $proc = proc_open([$path], $descriptors, $pipes, null, $env);
+            $proc = proc_open([$real], $descriptors, $pipes, null, $env);
         } finally {
             restore_error_handler();
         }

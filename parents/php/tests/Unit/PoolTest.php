@@ -15,6 +15,7 @@ use PythonSandbox\Options;
 use PythonSandbox\Pool;
 use PythonSandbox\Session;
 use PythonSandbox\Tests\Fake;
+use PythonSandbox\Tests\TrustTree;
 
 /**
  * The warm pool against the fake child: warm answered, refused by a 1.0
@@ -445,6 +446,36 @@ final class PoolTest extends TestCase
         self::assertSame([0, 0], [$stats->warmSessions, $stats->coldSessions]);
         // The replacement started after the failure cannot start either; it may be reaped already.
         self::assertGreaterThanOrEqual(1, $stats->discarded);
+    }
+
+    public function testEveryStartChecksTheChildColdAndWarm(): void
+    {
+        $tree = new TrustTree();
+        try {
+            $tree->set('/d', 0o777);
+            $refused = sprintf("cannot trust child '%s': '%s/d' is writable by others", $tree->child(), $tree->top);
+            try {
+                $this->pool(1, Fake::poolOptions()->withChildPath($tree->child()));
+                self::fail('no exception');
+            } catch (SpawnException $e) {
+                self::assertSame($refused, $e->getMessage());
+            }
+
+            $tree->set('/d', 0o755);
+            $pool = $this->pool(1, Fake::poolOptions()->withChildPath($tree->child()));
+            $tree->set('/d', 0o777);
+            // The warm child started while the directory was safe; its replacement is refused.
+            $this->session($pool);
+            self::assertSame($refused, $pool->stats()->lastFailure);
+            try {
+                $pool->session();
+                self::fail('no exception');
+            } catch (SpawnException $e) {
+                self::assertSame($refused, $e->getMessage());
+            }
+        } finally {
+            $tree->remove();
+        }
     }
 
     public function testAMissingChildFailsTheConstructor(): void
