@@ -679,6 +679,8 @@ static int parse_preload(struct json_object *params, struct config *cfg,
 
 		snprintf(field, sizeof(field), "/preload/%zu", i);
 		if (!json_object_is_type(m, json_type_string) ||
+		    strlen(json_object_get_string(m)) !=
+			    (size_t)json_object_get_string_len(m) ||
 		    !module_name(json_object_get_string(m)))
 			return bad(error, SBP_INVALID_PARAMS, field,
 				   "a module name is dotted identifiers, "

@@ -8,6 +8,7 @@
 #include <linux/filter.h>
 #include <fcntl.h>
 #include <linux/landlock.h>
+#include <locale.h>
 #include <malloc.h>
 #include <pthread.h>
 #include <stdlib.h>
@@ -549,6 +550,19 @@ static void apply_frame_limit(struct json_object *cmd)
 		fail("config", ENOMEM);
 }
 
+/* After the runner has put a warm session's environment in place: the
+ * character-type locale it names, as CPython set it at a cold start
+ * (UTF-8 mode keeps Python's own encoding whatever it is). */
+static void apply_locale(struct json_object *cmd)
+{
+	struct json_object *t;
+
+	if (json_object_object_get_ex(cmd, "t", &t) &&
+	    strcmp(json_object_get_string(t), "configure") == 0 &&
+	    json_object_object_get_ex(cmd, "env", NULL))
+		setlocale(LC_CTYPE, "");
+}
+
 static void serve(PyObject *handle)
 {
 	struct json_object *cmd, *out;
@@ -564,6 +578,7 @@ static void serve(PyObject *handle)
 
 		apply_frame_limit(cmd);
 		out = run_command(handle, cmd);
+		apply_locale(cmd);
 		json_object_put(cmd);
 
 		send_result(out);
@@ -593,8 +608,35 @@ static void preload_failed(const char *module)
 	_exit(1);
 }
 
-/* A warm jail imports what the parent asked for before any session. */
-static void preload(struct json_object *cfg)
+/* Names the module about to be imported, so that a module that ends
+ * the process is still reported as the one that failed. */
+static void announce(const char *module)
+{
+	struct json_object *m = json_object_new_object();
+
+	json_object_object_add(m, "t", json_object_new_string("preloading"));
+	json_object_object_add(m, "module", json_object_new_string(module));
+	sbp_write(JAIL_CONTROL_FD, m, frame_max);
+	json_object_put(m);
+}
+
+/* Calls sandbox._runner.FUNCTION(); false when it raised. */
+static bool call_runner(PyObject *runner, const char *function)
+{
+	PyObject *r = PyObject_CallMethod(runner, function, NULL);
+
+	Py_XDECREF(r);
+	return r != NULL;
+}
+
+/*
+ * A warm jail imports what the parent asked for before any session, and
+ * what the runner itself imports only when needed: a session may drop the
+ * default layout (defaults false), and the standard library with it.
+ * What the modules print at import goes to the child's log, not into the
+ * session's first run.
+ */
+static void preload(PyObject *runner, struct json_object *cfg)
 {
 	struct json_object *list;
 	const char *name;
@@ -603,14 +645,19 @@ static void preload(struct json_object *cfg)
 
 	if (!json_object_object_get_ex(cfg, "preload", &list))
 		return;
+	if (!call_runner(runner, "prepare_warm"))
+		fail("preload", ENOENT);
 	for (i = 0; i < json_object_array_length(list); i++) {
 		name = json_object_get_string(
 			json_object_array_get_idx(list, i));
+		announce(name);
 		module = PyImport_ImportModule(name);
 		if (!module)
 			preload_failed(name);
 		Py_DECREF(module);
 	}
+	if (!call_runner(runner, "flush"))
+		fail("preload", EIO);
 }
 
 static void send_ready(long abi)
@@ -667,7 +714,7 @@ void jail_main(void)
 		PyErr_Print();
 		fail("import sandbox._runner", ENOENT);
 	}
-	preload(cfg);
+	preload(runner, cfg);
 	json_object_put(cfg);
 	send_ready(abi);
 	serve(handle);

@@ -184,17 +184,28 @@ static int copy_stdin(struct json_object *params, struct json_object *cmd,
 	return 0;
 }
 
-/* Gives this run its CPU budget as a hard kernel limit too, in case the
- * supervisor is slow to notice: whole seconds, rounded up, plus one. */
+/*
+ * Gives this run its CPU budget as a kernel limit too, in case the
+ * supervisor is slow to notice: whole seconds, rounded up, plus one, as
+ * the soft limit (SIGXCPU). Not the hard limit: RLIMIT_CPU counts the
+ * whole session, nothing can raise a hard limit again, and the next run
+ * would be killed early. The supervisor's own accounting is what
+ * enforces cpu_ms.
+ */
 static void set_cpu_backstop(struct sup *s)
 {
 	uint64_t used = s->run.cpu_start_ns / 1000000000ULL;
 	uint64_t budget = (s->cfg.limits.cpu_ms + 999) / 1000;
-	struct rlimit rl = {.rlim_cur = used + budget + 1,
-			    .rlim_max = used + budget + 2};
+	struct rlimit rl;
 
-	if (prlimit(s->jail.pid, RLIMIT_CPU, &rl, NULL) < 0)
-		log_info("run: cpu backstop not set: %s", strerror(errno));
+	if (prlimit(s->jail.pid, RLIMIT_CPU, NULL, &rl) == 0) {
+		rl.rlim_cur = used + budget + 1;
+		if (rl.rlim_max != RLIM_INFINITY && rl.rlim_cur > rl.rlim_max)
+			rl.rlim_cur = rl.rlim_max;
+		if (prlimit(s->jail.pid, RLIMIT_CPU, &rl, NULL) == 0)
+			return;
+	}
+	log_info("run: cpu backstop not set: %s", strerror(errno));
 }
 
 int run_start(struct sup *s, struct json_object *id, bool invoke,
@@ -679,7 +690,8 @@ static const char *exit_outcome(struct sup *s, int status)
 {
 	int sig = WIFSIGNALED(status) ? WTERMSIG(status) : 0;
 
-	/* RLIMIT_CPU's hard limit kills with SIGKILL. */
+	/* RLIMIT_CPU's soft limit (the backstop) sends SIGXCPU; a hard
+	 * limit the parent's environment set would kill with SIGKILL. */
 	if (sig == SIGXCPU || sig == SIGKILL)
 		return "cpu_limit";
 

@@ -19,8 +19,9 @@
 #include "policy.h"
 #include "supervisor.h"
 
-#define CHILD_VERSION	 "1.1.0"
-#define START_TIMEOUT_MS 15000
+#define CHILD_VERSION	     "1.1.0"
+#define START_TIMEOUT_MS     15000
+#define CONFIGURE_TIMEOUT_MS 5000
 
 uint64_t sup_now_us(void)
 {
@@ -195,12 +196,34 @@ static void preload_failure(struct sup *s, struct json_object *m)
 			 : "import failed");
 }
 
-/* Serves the jail's forwarded calls until it reports "ready". */
-static int wait_ready(struct sup *s, char *python, size_t size,
-		      const char **step)
+/* Before the session is ready, what the jail writes to stdout and stderr
+ * (a preloaded module's prints) goes to the child's log: everything
+ * already in pipe FD, without waiting. False at end of file. */
+static bool drain_pending(int fd)
 {
-	struct json_object *m = NULL, *t, *v;
-	uint64_t deadline = sup_now_ms() + START_TIMEOUT_MS;
+	struct pollfd p = {.fd = fd, .events = POLLIN};
+	char sink[4096];
+	ssize_t n;
+
+	while (poll(&p, 1, 0) > 0 && p.revents & (POLLIN | POLLHUP)) {
+		n = read(fd, sink, sizeof(sink));
+		if (n <= 0)
+			return n < 0 && errno == EINTR;
+		log_debug("jail start: %.*s", (int)(n < 200 ? n : 200), sink);
+	}
+	return true;
+}
+
+/*
+ * The jail's next control message, parsed, in *MSG (NULL when it is not
+ * JSON), serving its forwarded calls meanwhile: a thread of a preloaded
+ * module may make one at any time, and the jail may hold its interpreter
+ * lock while it waits. Fails at DEADLINE (ms), when the jail closes the
+ * socket, or on a violation.
+ */
+static int await_jail(struct sup *s, uint64_t deadline,
+		      struct json_object **msg)
+{
 	struct pollfd p[4] = {
 		{.fd = s->jail.control, .events = POLLIN},
 		{.fd = s->jail.listener, .events = POLLIN},
@@ -209,11 +232,11 @@ static int wait_ready(struct sup *s, char *python, size_t size,
 	};
 	const char *line;
 	size_t len;
-	char sink[4096];
 	int i;
 
-	*step = "jail start";
-	while (sup_now_ms() < deadline) {
+	while (sbp_reader_next(s->ctl, &line, &len) != SBP_FRAME_OK) {
+		if (sup_now_ms() >= deadline)
+			return -ETIMEDOUT;
 		if (poll(p, 4, (int)(deadline - sup_now_ms())) < 0 &&
 		    errno != EINTR)
 			return -errno;
@@ -221,50 +244,103 @@ static int wait_ready(struct sup *s, char *python, size_t size,
 			return -EPERM;
 		for (i = 2; i < 4; i++)
 			if (p[i].revents & (POLLIN | POLLHUP) &&
-			    read(p[i].fd, sink, sizeof(sink)) > 0)
-				log_debug("jail start: %.*s", 200, sink);
-		if (!(p[0].revents & (POLLIN | POLLHUP)))
-			continue;
-		if (sbp_reader_fill(s->ctl) <= 0)
+			    !drain_pending(p[i].fd))
+				p[i].fd = -1;
+		if (p[0].revents & (POLLIN | POLLHUP) &&
+		    sbp_reader_fill(s->ctl) <= 0)
 			return -ECHILD;
-		if (sbp_reader_next(s->ctl, &line, &len) != SBP_FRAME_OK)
-			continue;
+	}
+	*msg = sbp_parse_json(line, len);
+	return 0;
+}
 
-		m = sbp_parse_json(line, len);
-		if (m && json_object_object_get_ex(m, "t", &t) &&
-		    strcmp(json_object_get_string(t), "ready") == 0) {
-			json_object_object_get_ex(m, "python", &v);
-			snprintf(python, size, "%s", json_object_get_string(v));
-			json_object_object_get_ex(m, "landlock_abi", &v);
-			s->iso.landlock_abi = json_object_get_int64(v);
-			json_object_put(m);
-			return 0;
-		}
-		if (m && json_object_object_get_ex(m, "t", &t) &&
-		    strcmp(json_object_get_string(t), "preload_failed") == 0) {
-			preload_failure(s, m);
+static bool message_is(struct json_object *m, const char *t)
+{
+	struct json_object *v;
+
+	return m && json_object_object_get_ex(m, "t", &v) &&
+	       strcmp(json_object_get_string(v), t) == 0;
+}
+
+/* A setup step the jail reports as failed ({"t": "fail"}), as an errno
+ * and the step's name (kept in s->jail_step). */
+static int jail_failed(struct sup *s, struct json_object *m, const char **step)
+{
+	struct json_object *v;
+	int err = EPROTO;
+
+	if (json_object_object_get_ex(m, "step", &v))
+		snprintf(s->jail_step, sizeof(s->jail_step), "%s",
+			 json_object_get_string(v));
+	if (json_object_object_get_ex(m, "errno", &v) &&
+	    json_object_get_int(v) > 0 && json_object_get_int(v) < 4096)
+		err = json_object_get_int(v);
+	log_error("jail setup failed at %s", s->jail_step);
+	*step = s->jail_step;
+	return -err;
+}
+
+static void took_ready(struct sup *s, struct json_object *m, char *python,
+		       size_t size)
+{
+	struct json_object *v;
+
+	json_object_object_get_ex(m, "python", &v);
+	snprintf(python, size, "%s", json_object_get_string(v));
+	json_object_object_get_ex(m, "landlock_abi", &v);
+	s->iso.landlock_abi = json_object_get_int64(v);
+}
+
+/* Serves the jail's forwarded calls until it reports "ready". A jail
+ * that ends while it imports a module of preload names that module. */
+static int wait_ready(struct sup *s, char *python, size_t size,
+		      const char **step)
+{
+	uint64_t deadline = sup_now_ms() + START_TIMEOUT_MS;
+	struct json_object *m = NULL;
+	int rc;
+
+	*step = "jail start";
+	for (;;) {
+		rc = await_jail(s, deadline, &m);
+		if (rc == -ECHILD && s->preload_module) {
+			snprintf(s->preload_error, sizeof(s->preload_error),
+				 "the jail ended while importing it");
 			*step = "preload";
-			json_object_put(m);
 			return -ENOPKG;
 		}
-		if (m && json_object_object_get_ex(m, "step", &v)) {
-			*step = "jail setup";
-			log_error("jail setup failed at %s",
-				  json_object_get_string(v));
+		if (rc)
+			return rc;
+		if (message_is(m, "preloading")) {
+			preload_failure(s, m);
+			json_object_put(m);
+			continue;
 		}
-		json_object_put(m);
-		return -EPROTO;
+		break;
 	}
-	return -ETIMEDOUT;
+
+	if (message_is(m, "ready"))
+		took_ready(s, m, python, size);
+	else if (message_is(m, "preload_failed")) {
+		preload_failure(s, m);
+		*step = "preload";
+		rc = -ENOPKG;
+	} else if (message_is(m, "fail"))
+		rc = jail_failed(s, m, step);
+	else
+		rc = -EPROTO;
+	json_object_put(m);
+	return rc;
 }
 
 /* A warm jail started with the default environment, argv and frame
- * limit: it gets the session's now. */
-static int configure_jail(struct sup *s, bool warm)
+ * limit: it gets the session's now. The message is bounded like the
+ * cold jail's config, not by the session's frame limit, which only the
+ * answer must fit. */
+static int configure_jail(struct sup *s, bool warm, const char **step)
 {
 	struct json_object *m = json_object_new_object();
-	const char *line;
-	size_t len;
+	int rc;
 
 	json_object_object_add(m, "t", json_object_new_string("configure"));
 	json_object_object_add(m, "host_functions",
@@ -276,18 +352,20 @@ static int configure_jail(struct sup *s, bool warm)
 			m, "frame_bytes",
 			json_object_new_int64(s->cfg.limits.frame_bytes));
 	}
-	if (run_send_to_jail(s, m) < 0)
-		return -EPIPE;
+	rc = sbp_write_timeout(s->jail.control, m, SBP_FRAME_MAX,
+			       CONFIGURE_TIMEOUT_MS);
+	json_object_put(m);
+	if (rc < 0)
+		return rc;
 
-	/* The jail answers at once: nothing it does here is forwarded. */
-	for (;;) {
-		enum sbp_frame f = sbp_reader_next(s->ctl, &line, &len);
-
-		if (f == SBP_FRAME_OK)
-			return 0;
-		if (f != SBP_FRAME_NONE || sbp_reader_fill(s->ctl) <= 0)
-			return -EPROTO;
-	}
+	m = NULL;
+	rc = await_jail(s, sup_now_ms() + CONFIGURE_TIMEOUT_MS, &m);
+	if (!rc && message_is(m, "fail"))
+		rc = jail_failed(s, m, step);
+	else if (!rc && !message_is(m, "configured"))
+		rc = -EPROTO;
+	json_object_put(m);
+	return rc;
 }
 
 /* The filesystem is opened before the supervisor drops root, so bind
@@ -349,6 +427,12 @@ static void filesystem_failed(struct sup *s, struct json_object *id, int err)
 	s->ended_reason = "setup_failed";
 	snprintf(s->ended_message, sizeof(s->ended_message), "%.200s", msg);
 	s->state = ST_ENDED;
+
+	/* A warm jail is running: nothing of it may outlive the session,
+	 * nor reach the layout freed after this answer. */
+	if (s->jail_alive)
+		spawn_kill(&s->jail);
+	s->jail_alive = false;
 }
 
 static int confine(struct sup *s, const char **step)
@@ -419,7 +503,7 @@ static int finish_start(struct sup *s, bool warm, const char **step)
 	int rc;
 
 	*step = "jail configure";
-	rc = configure_jail(s, warm);
+	rc = configure_jail(s, warm, step);
 	if (!rc)
 		rc = spawn_file_override(false);
 	if (!rc)
@@ -464,7 +548,10 @@ static void start_failed(struct sup *s, struct json_object *id,
 static void session_ready(struct sup *s, struct json_object *id)
 {
 	s->frame_max = s->cfg.limits.frame_bytes;
-	sbp_reader_set_max(s->in, s->frame_max);
+	if (sbp_reader_set_max(s->in, s->frame_max) < 0) {
+		setup_failed(s, id, "frame limit", ENOMEM);
+		return;
+	}
 	s->state = ST_READY;
 	sup_send(s, sbp_response(id, initialize_result(s, s->python)));
 }
@@ -576,10 +663,30 @@ static uint64_t jail_vm_bytes(struct sup *s)
 	f = fopen(path, "re");
 	if (!f)
 		return UINT64_MAX;
-	if (fscanf(f, "%llu", &pages) != 1)
-		pages = ULLONG_MAX / 4096;
+	if (fscanf(f, "%llu", &pages) != 1) {
+		fclose(f);
+		return UINT64_MAX;
+	}
 	fclose(f);
 	return (uint64_t)pages * (uint64_t)sysconf(_SC_PAGESIZE);
+}
+
+/* The jail's threads (a preloaded module may have started some). */
+static uint64_t jail_threads(struct sup *s)
+{
+	char path[64], line[128];
+	unsigned long long n = 0;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%d/status", s->jail.pid);
+	f = fopen(path, "re");
+	if (!f)
+		return UINT64_MAX;
+	while (fgets(line, sizeof(line), f))
+		if (sscanf(line, "Threads: %llu", &n) == 1)
+			break;
+	fclose(f);
+	return n;
 }
 
 /* The warm jail runs with every limit at its largest; the session's are
@@ -598,8 +705,14 @@ static int lower_limits(struct sup *s)
 	};
 	size_t i;
 
-	if (jail_vm_bytes(s) > l->memory_bytes)
+	uint64_t vm = jail_vm_bytes(s);
+
+	if (vm == UINT64_MAX)
+		return -ESRCH; /* the jail is gone */
+	if (vm > l->memory_bytes)
 		return -ENOMEM;
+	if (jail_threads(s) > l->threads)
+		return -EAGAIN;
 	for (i = 0; i < sizeof(set) / sizeof(set[0]); i++) {
 		struct rlimit rl = {set[i].value, set[i].value};
 
@@ -619,7 +732,13 @@ static int apply_session(struct sup *s, const char **step)
 		return rc;
 	s->notify.vfs = s->cfg.vfs;
 	snprintf(s->notify.cwd, sizeof(s->notify.cwd), "%s", s->cfg.cwd);
-	sbp_reader_set_max(s->ctl, s->cfg.limits.frame_bytes);
+
+	/* What preloaded modules printed is not the session's output. */
+	drain_pending(s->jail.out);
+	drain_pending(s->jail.err);
+	*step = "jail configure";
+	if (sbp_reader_set_max(s->ctl, s->cfg.limits.frame_bytes) < 0)
+		return -ENOMEM;
 
 	*step = "rlimits";
 	rc = lower_limits(s);

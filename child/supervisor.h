@@ -67,7 +67,8 @@ struct sup {
 	char python[32];	      /* the jail's version, once ready */
 	char preload_error[256];      /* why a module of preload failed */
 	const char *preload_module;   /* that module (in cfg.preload) */
-	const char *ended_reason;     /* for the "ended" notification */
+	char jail_step[64];	  /* a setup step the jail reported failed */
+	const char *ended_reason; /* for the "ended" notification */
 	char ended_message[256];
 	uid_t drop_uid;
 	gid_t drop_gid;

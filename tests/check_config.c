@@ -70,8 +70,7 @@ static const struct {
 	const char *field;
 } bad_cases[] = {
 	{"{}", SBP_INVALID_PARAMS, "/protocol_version"},
-	{"{\"protocol_version\":\"2.0\"}", SBP_UNSUPPORTED_VERSION,
-	 "/protocol_version"},
+	{"{\"protocol_version\":\"2.0\"}", SBP_UNSUPPORTED_VERSION, ""},
 	{"{\"protocol_version\":\"1.x\"}", SBP_INVALID_PARAMS,
 	 "/protocol_version"},
 	{"{\"protocol_version\":\"one\"}", SBP_INVALID_PARAMS,
@@ -253,10 +252,8 @@ static const struct {
 	int code;
 	const char *field;
 } bad_warm[] = {
-	{"{\"protocol_version\":\"1.0\"}", SBP_UNSUPPORTED_VERSION,
-	 "/protocol_version"},
-	{"{\"protocol_version\":\"2.1\"}", SBP_UNSUPPORTED_VERSION,
-	 "/protocol_version"},
+	{"{\"protocol_version\":\"1.0\"}", SBP_UNSUPPORTED_VERSION, ""},
+	{"{\"protocol_version\":\"2.1\"}", SBP_UNSUPPORTED_VERSION, ""},
 	{"{}", SBP_INVALID_PARAMS, "/protocol_version"},
 	{"{\"protocol_version\":\"1.1\",\"preload\":\"json\"}",
 	 SBP_INVALID_PARAMS, "/preload"},

@@ -161,14 +161,41 @@ def _execute(command: dict[str, Any]) -> dict[str, Any]:
     return result
 
 
+def prepare_warm() -> None:
+    """Imports now what the runner imports lazily (called in a warm jail).
+
+    A warm jail's session may drop the default layout, and with it the
+    standard library these modules would be read from.
+    """
+    import importlib
+
+    for name in ("base64", "fcntl", "time", "traceback"):
+        importlib.import_module(name)
+
+
+def flush() -> None:
+    """Flushes what imports printed, so that no run's output starts with it."""
+    sys.stdout.flush()
+    sys.stderr.flush()
+
+
+def _configure(command: dict[str, Any]) -> None:
+    """A warm jail started with the default environment and argv: the session's replace them."""
+    if "env" in command:
+        os.environ.clear()
+        os.environ.update(command["env"])
+        import time
+
+        time.tzset()  # TZ as the session's environment says, as at a cold start
+    if "argv" in command:
+        sys.argv = list(command["argv"])
+        sys.orig_argv = list(command["argv"])
+
+
 def handle(command: dict[str, Any]) -> dict[str, Any]:
     """Runs one command from the supervisor; returns the answer."""
     if command.get("t") == "configure":
         sandbox._functions = tuple(command.get("host_functions", ()))
-        if "env" in command:  # a warm jail started with the default environment
-            os.environ.clear()
-            os.environ.update(command["env"])
-        if "argv" in command:
-            sys.argv = list(command["argv"])
+        _configure(command)
         return {"t": "configured"}
     return _execute(command)
