@@ -11,6 +11,7 @@ import { constants as fsConstants } from 'node:fs';
 import { access } from 'node:fs/promises';
 import { debuglog } from 'node:util';
 
+import { trustedChildPath } from './child-trust.js';
 import { SandboxError } from './errors.js';
 
 const debug = debuglog('pysandbox');
@@ -86,12 +87,14 @@ export class ChildProcess {
   exited;
 
   /**
-   * Spawns FILE. Failures to start are reported through `exited` (spawnError).
+   * Spawns FILE, by its resolved path once trustedChildPath() has checked it.
+   * Failures to start are reported through `exited` (spawnError).
    * @param {string} file
+   * @throws {SandboxError} ERR_SPAWN when another user could replace the child
    */
   constructor(file) {
     this.file = file;
-    this.#proc = spawn(file, [], {
+    this.#proc = spawn(trustedChildPath(file), [], {
       stdio: ['ignore', 'ignore', 'pipe', 'pipe', 'pipe'],
       env: {},
       windowsHide: true,

@@ -4,7 +4,7 @@
  * wrapper), and a bounded wait.
  */
 
-import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, chownSync, mkdirSync, mkdtempSync, realpathSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after } from 'node:test';
@@ -76,6 +76,46 @@ export function processExists(pid) {
   } catch (err) {
     return /** @type {NodeJS.ErrnoException} */ (err).code !== 'ESRCH';
   }
+}
+
+/** Who the trees of trustTree() give files to. */
+export const NOBODY = 65534;
+
+/**
+ * @typedef {object} TrustTree
+ * @property {string} top T, resolved
+ * @property {string} child T/d/child, a fake child in the given mode
+ * @property {string} link T/open/link, a link to it in a directory anyone can write (0777, not sticky)
+ * @property {(rel: string, mode: number, toNobody?: boolean) => void} set gives REL under T ('' for T itself)
+ *   to nobody when asked (only root can), then sets its MODE
+ */
+
+/**
+ * A new tree under the temporary directory for the checks of
+ * trustedChildPath() (REQ-SEC-12); removed after the test file.
+ * @param {string} [mode] of the fake child
+ * @returns {TrustTree}
+ */
+export function trustTree(mode = 'normal') {
+  const top = realpathSync(mkdtempSync(path.join(tmpdir(), 'pysandbox-node-trust-')));
+  after(() => rmSync(top, { recursive: true, force: true }));
+  const child = path.join(top, 'd', 'child');
+  const link = path.join(top, 'open', 'link');
+  mkdirSync(path.dirname(child), 0o755);
+  writeFileSync(child, `#!/bin/sh\nexec ${shellQuote(process.execPath)} ${shellQuote(FAKE)} ${shellQuote(mode)}\n`);
+  mkdirSync(path.dirname(link));
+  symlinkSync(child, link);
+  /** @type {TrustTree['set']} */
+  const set = (rel, bits, toNobody = false) => {
+    if (toNobody) {
+      chownSync(top + rel, NOBODY, -1);
+    }
+    chmodSync(top + rel, bits);
+  };
+  set('/d/child', 0o755);
+  set('/d', 0o755);
+  set('/open', 0o777);
+  return { top, child, link, set };
 }
 
 /** A directory for the test's own files. */

@@ -7,7 +7,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { promisify } from 'node:util';
 
 import { SandboxPool } from '../src/index.js';
-import { fakeChild, processExists, recordingChild, scratch, within } from './helpers.js';
+import { fakeChild, processExists, recordingChild, scratch, trustTree, within } from './helpers.js';
 
 let reports = 0;
 
@@ -376,6 +376,21 @@ describe('SandboxPool against the fake child', () => {
       assert.throws(() => pool.sandbox({ cwd: 'relative' }), { code: 'ERR_INVALID_OPTION', message: /'cwd'/ });
       await assert.rejects(pool.session({}, { signal: /** @type {any} */ ('nope') }), { code: 'ERR_INVALID_ARG' });
     }));
+
+  it('checks the child at every start, warm and cold (REQ-SEC-12)', () => {
+    const tree = trustTree('warm');
+    const refused = `cannot trust the sandbox child '${tree.child}': '${tree.top}/d' is writable by others`;
+    return withPool({ size: 1, child: tree.child }, async (pool) => {
+      await within(pool.ready());
+      tree.set('/d', 0o777);
+      // The warm child started while the directory was safe; its replacement is refused.
+      const sandbox = await within(pool.session());
+      await within(sandbox.close());
+      await until(() => pool.stats.lastError !== undefined);
+      assert.deepEqual([pool.stats.lastError?.code, pool.stats.lastError?.message], ['ERR_SPAWN', refused]);
+      await assert.rejects(within(pool.session()), { code: 'ERR_SPAWN', message: refused });
+    });
+  });
 
   it('reports a missing child when a session is asked for', async () => {
     const pool = new SandboxPool({ child: path.join(scratch, 'no-such-child') });

@@ -24,8 +24,10 @@ export function exitError(child: ChildProcess, exit: ExitInfo): SandboxError;
 export const INSTALL_LOCATIONS: readonly string[];
 export class ChildProcess {
     /**
-     * Spawns FILE. Failures to start are reported through `exited` (spawnError).
+     * Spawns FILE, by its resolved path once trustedChildPath() has checked it.
+     * Failures to start are reported through `exited` (spawnError).
      * @param {string} file
+     * @throws {SandboxError} ERR_SPAWN when another user could replace the child
      */
     constructor(file: string);
     /** @type {Promise<ExitInfo>} */

@@ -31,7 +31,9 @@ export const COLD_VERSION: "1.0";
 export class WarmChild {
     /**
      * Spawns FILE and sends it `warm` (unless OPTIONS.params is undefined).
-     * Failures are reported through `error` and `onGone`, never thrown.
+     * Failures are reported through `error` and `onGone`; only a child that
+     * could not be spawned at all is thrown (ERR_SPAWN: one another user could
+     * replace, or pipes that cannot be set up).
      * @param {string} file
      * @param {WarmOptions} options
      */
