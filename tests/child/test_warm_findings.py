@@ -100,7 +100,11 @@ def private_install(build_dir: str | None = None) -> str:
     """A copy of the build (or of BUILD_DIR's sandbox) whose lib/ also has
     MODULES; returns its sandbox. Readable by the dropped uid."""
     src_build = os.path.dirname(childproto.CHILD)
-    lib = os.path.realpath(os.path.join(src_build, "..", "lib"))
+    # Where the child itself looks (config_find_install): build/../lib,
+    # or build/san/../../lib for a variant build.
+    lib = next(os.path.realpath(p) for p in (os.path.join(src_build, "..", "lib"),
+                                             os.path.join(src_build, "..", "..", "lib"))
+               if os.path.isfile(os.path.join(p, "sandbox", "__init__.py")))
     root = tempfile.mkdtemp(prefix="warm-attack-")
     os.chmod(root, 0o755)
     build = os.path.join(root, "build")
