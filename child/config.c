@@ -56,6 +56,18 @@ static int bad(struct json_object **error, int code, const char *field,
 	return code;
 }
 
+/* Names the limit and its range, so that a parent can say which of its
+ * own options was wrong and what it may be. */
+static int out_of_range(struct json_object **error, const char *field,
+			const struct limit_spec *spec)
+{
+	char msg[128];
+
+	snprintf(msg, sizeof(msg), "limits.%s must be %llu..%llu", spec->name,
+		 (unsigned long long)spec->min, (unsigned long long)spec->max);
+	return bad(error, SBP_INVALID_PARAMS, field, msg);
+}
+
 static uint64_t *limit_slot(struct limits *l, const struct limit_spec *s)
 {
 	return (uint64_t *)((char *)l + s->offset);
@@ -89,8 +101,7 @@ static int parse_limits(struct json_object *params, struct limits *l,
 		n = json_object_get_int64(v);
 		if (n < 0 || (uint64_t)n < limit_specs[i].min ||
 		    (uint64_t)n > limit_specs[i].max)
-			return bad(error, SBP_INVALID_PARAMS, field,
-				   "limit out of range");
+			return out_of_range(error, field, &limit_specs[i]);
 		*limit_slot(l, &limit_specs[i]) = (uint64_t)n;
 	}
 
@@ -266,6 +277,28 @@ static int add_tmpfs(struct vfs *v, struct json_object *e, const char *target,
 	return vfs_add_tmpfs(v, target, (uint64_t)bytes, (uint64_t)files);
 }
 
+/* What a member of an entry must be, for the invalid_params message. */
+static const char *entry_hint(const char *member_name)
+{
+	static const struct {
+		const char *name, *hint;
+	} hints[] = {
+		{"max_bytes", "tmpfs max_bytes must be 4096..68719476736"},
+		{"max_files", "tmpfs max_files must be 1..1000000"},
+		{"source", "a bind needs an absolute source path"},
+		{"data", "a file needs base64 data of at most 64 MiB"},
+		{"mode", "a file's mode must be an integer"},
+		{"include", "include must be at most 64 glob strings"},
+		{"exclude", "exclude must be at most 64 glob strings"},
+	};
+	size_t i;
+
+	for (i = 0; member_name && i < sizeof(hints) / sizeof(hints[0]); i++)
+		if (strcmp(hints[i].name, member_name) == 0)
+			return hints[i].hint;
+	return "invalid filesystem entry";
+}
+
 static int add_device(struct vfs *v, struct json_object *e, const char *target,
 		      bool *wrong)
 {
@@ -336,7 +369,7 @@ static int add_entry(struct vfs *v, struct json_object *e, size_t index,
 			return bad(error, SBP_INVALID_PARAMS,
 				   member(field, sizeof(field), index,
 					  wrong_member),
-				   "invalid filesystem entry");
+				   entry_hint(wrong_member));
 		if (rc < 0)
 			return bad(error, SBP_FILESYSTEM_ERROR, field,
 				   strerrorname_np(-rc));
