@@ -96,7 +96,8 @@ test-libpysandbox: $(C_CHECK) $(C_FAKE) $(C_SHARED)
 
 test-cli: $(C_CLI) $(C_FAKE)
 	PYSANDBOX_CLI=$(abspath $(C_CLI)) FAKE_CHILD=$(abspath $(C_FAKE)) \
-		$(PYTHON) -m pytest -q -p no:cacheprovider tests/cli/test_cli.py
+		$(PYTHON) -m pytest -q -p no:cacheprovider tests/cli/test_cli.py \
+		$(C_DIR)/tests/test_cli_args.py
 
 # docs/c-api.md's example, compiled as users would against the library.
 C_DOC_EXAMPLE := $(C_BUILD)/doc_example

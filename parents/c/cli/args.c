@@ -392,7 +392,10 @@ static int option(struct cli *c, int opt, char *arg)
 		c->code = arg;
 		return 0;
 	case 'v':
-		c->verbosity += c->verbosity < 3;
+		if (c->verbosity == 3)
+			return cli_fail(c, ST_USAGE,
+					"-v given more than 3 times (3 is the most verbose)");
+		c->verbosity++;
 		return 0;
 	}
 	return ST_USAGE;
@@ -440,10 +443,12 @@ int cli_parse(struct cli *c, int argc, char **argv)
 	argv++;
 
 	/* '+': options end at the first operand, which belongs to the code
-	 * with everything after it. ':': report errors ourselves. */
+	 * with everything after it; -c CODE ends them too, so that what
+	 * follows, a "--" included, is the code's argv as with python -c.
+	 * ':': report errors ourselves. */
 	opterr = 0;
-	while ((opt = getopt_long(argc, argv, "+:c:vhV", longopts, NULL)) !=
-	       -1) {
+	while (!c->code &&
+	       (opt = getopt_long(argc, argv, "+:c:vhV", longopts, NULL)) != -1) {
 		if (opt == 'h' || opt == 'V')
 			return command(c, 2,
 				       (char *[]){argv[0], argv[optind - 1]});

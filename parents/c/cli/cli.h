@@ -28,8 +28,10 @@ enum cli_status {
 	ST_PROTOCOL = 127,
 };
 
-/* Largest stdin passed to the code. */
-#define CLI_STDIN_MAX (16 * 1024 * 1024)
+/* Largest stdin passed to the code: the child takes at most 1 MiB of
+ * stdin_data (it writes it into a pipe before the code runs), so more
+ * is refused here, before a child is started. */
+#define CLI_STDIN_MAX (1024 * 1024)
 
 struct cli {
 	struct pysandbox_options *o;

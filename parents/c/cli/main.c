@@ -103,7 +103,8 @@ static int load_stdin(struct cli *c)
 			  &c->stdin_len);
 	if (ret == -E2BIG)
 		return cli_fail(c, ST_UNREADABLE,
-				"stdin is larger than %d bytes", CLI_STDIN_MAX);
+				"stdin is larger than %d bytes, the most the sandbox accepts",
+				CLI_STDIN_MAX);
 	if (ret == -EBADF) {
 		c->stdin_len = 0;
 		return 0;
