@@ -393,8 +393,9 @@ static int option(struct cli *c, int opt, char *arg)
 		return 0;
 	case 'v':
 		if (c->verbosity == 3)
-			return cli_fail(c, ST_USAGE,
-					"-v given more than 3 times (3 is the most verbose)");
+			return cli_fail(
+				c, ST_USAGE,
+				"-v given more than 3 times (3 is the most verbose)");
 		c->verbosity++;
 		return 0;
 	}
@@ -447,8 +448,8 @@ int cli_parse(struct cli *c, int argc, char **argv)
 	 * follows, a "--" included, is the code's argv as with python -c.
 	 * ':': report errors ourselves. */
 	opterr = 0;
-	while (!c->code &&
-	       (opt = getopt_long(argc, argv, "+:c:vhV", longopts, NULL)) != -1) {
+	while (!c->code && (opt = getopt_long(argc, argv, "+:c:vhV", longopts,
+					      NULL)) != -1) {
 		if (opt == 'h' || opt == 'V')
 			return command(c, 2,
 				       (char *[]){argv[0], argv[optind - 1]});

@@ -102,9 +102,10 @@ static int load_stdin(struct cli *c)
 	ret = cli_read_fd(STDIN_FILENO, CLI_STDIN_MAX, &c->stdin_data,
 			  &c->stdin_len);
 	if (ret == -E2BIG)
-		return cli_fail(c, ST_UNREADABLE,
-				"stdin is larger than %d bytes, the most the sandbox accepts",
-				CLI_STDIN_MAX);
+		return cli_fail(
+			c, ST_UNREADABLE,
+			"stdin is larger than %d bytes, the most the sandbox accepts",
+			CLI_STDIN_MAX);
 	if (ret == -EBADF) {
 		c->stdin_len = 0;
 		return 0;
