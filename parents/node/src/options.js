@@ -490,7 +490,7 @@ export function normalizeOptions(options = {}) {
 
 /**
  * @typedef {object} PoolOptions
- * @property {number} [size] warm children kept ready, 1..64; default 1
+ * @property {number} [size] warm children kept ready, 1..64; default 2
  * @property {string[]} [preload] modules each warm child imports before its session (at most 64)
  * @property {string} [child] path of the sandbox binary, as for Sandbox
  * @property {Duration} [startTimeout] how long a child may take to answer `warm`; default 30s
@@ -508,6 +508,8 @@ export function normalizeOptions(options = {}) {
 
 /** The largest pool: each warm child is a process with its interpreter loaded. */
 export const MAX_POOL_SIZE = 64;
+/** Two, as in the C parent: one child warming while the other serves keeps steady traffic warm. */
+const DEFAULT_POOL_SIZE = 2;
 const POOL_KEYS = new Set(['size', 'preload', 'child', 'startTimeout', 'verbosity']);
 const MODULE_NAME = /^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*$/;
 
@@ -521,7 +523,7 @@ export function normalizePoolOptions(options = {}) {
     throw invalid(`pool options must be an object, got ${describe(options)}`);
   }
   checkKeys('', options, POOL_KEYS);
-  const size = options.size ?? 1;
+  const size = options.size ?? DEFAULT_POOL_SIZE;
   if (typeof size !== 'number' || !Number.isInteger(size) || size < 1 || size > MAX_POOL_SIZE) {
     throw invalid(`option 'size' must be an integer from 1 to ${MAX_POOL_SIZE}, got ${describe(size)}`);
   }

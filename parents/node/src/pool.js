@@ -29,7 +29,8 @@ const RETRY_MAX_MS = 30_000;
  * @property {number} warming idle children still warming
  * @property {number} warm sessions started on a warm child
  * @property {number} cold sessions started cold: the pool was empty, or its children do not speak `warm`
- * @property {number} failed children that failed before their session was set up (each was reaped)
+ * @property {number} failed children that failed before their session was set up (each was reaped) or could not
+ *   be started; a child binary that cannot be found counts once
  * @property {import('./errors.js').SandboxError | undefined} lastError why the last of those failed
  */
 
@@ -108,6 +109,8 @@ export class SandboxPool {
       this.#path = file;
       this.#refill();
     }, (err) => {
+      // No child to start at all: a failure like a spawn that fails (no retry, there is nothing to retry).
+      this.#counts.failed += 1;
       this.#lastError = err;
     });
     openPools.add(this.#killIdle);

@@ -392,6 +392,30 @@ describe('SandboxPool against the fake child', () => {
     });
   });
 
+  it('keeps two children by default, as the C parent does', () =>
+    withPool({ child: fakeChild('warm') }, async (pool) => {
+      assert.equal(pool.size, 2);
+      await within(pool.ready());
+      assert.equal(pool.stats.ready, 2);
+    }));
+
+  it('counts a child binary it cannot find as a failure, with its error', async () => {
+    const saved = process.env.PYSANDBOX_CHILD;
+    delete process.env.PYSANDBOX_CHILD;
+    const pool = new SandboxPool();
+    try {
+      await within(pool.ready());
+      assert.equal(pool.stats.lastError?.code, 'ERR_SPAWN');
+      assert.match(pool.stats.lastError?.message ?? '', /no sandbox child found/);
+      assert.equal(pool.stats.failed, 1);
+    } finally {
+      if (saved !== undefined) {
+        process.env.PYSANDBOX_CHILD = saved;
+      }
+      await within(pool.close());
+    }
+  });
+
   it('reports a missing child when a session is asked for', async () => {
     const pool = new SandboxPool({ child: path.join(scratch, 'no-such-child') });
     try {

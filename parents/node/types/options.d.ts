@@ -25,7 +25,7 @@ export function normalizeOptions(options?: unknown): NormalizedOptions;
 export function normalizePoolOptions(options?: unknown): NormalizedPoolOptions;
 /**
  * @typedef {object} PoolOptions
- * @property {number} [size] warm children kept ready, 1..64; default 1
+ * @property {number} [size] warm children kept ready, 1..64; default 2
  * @property {string[]} [preload] modules each warm child imports before its session (at most 64)
  * @property {string} [child] path of the sandbox binary, as for Sandbox
  * @property {Duration} [startTimeout] how long a child may take to answer `warm`; default 30s
@@ -203,7 +203,7 @@ export type NormalizedOptions = {
 };
 export type PoolOptions = {
     /**
-     * warm children kept ready, 1..64; default 1
+     * warm children kept ready, 1..64; default 2
      */
     size?: number | undefined;
     /**

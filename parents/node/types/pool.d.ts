@@ -71,7 +71,8 @@ export type PoolStats = {
      */
     cold: number;
     /**
-     * children that failed before their session was set up (each was reaped)
+     * children that failed before their session was set up (each was reaped) or could not
+     * be started; a child binary that cannot be found counts once
      */
     failed: number;
     /**
