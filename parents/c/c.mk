@@ -3,7 +3,9 @@
 
 C_DIR    := parents/c
 C_BUILD  := $(BUILD)/c
-C_VERSION := 1.0.0
+# One version, the header's: the library, pysandbox.pc and the CLI.
+C_VERSION := $(shell sed -n 's/^\#define PYSANDBOX_VERSION "\(.*\)"$$/\1/p' \
+	       $(C_DIR)/pysandbox.h)
 
 C_LIB_SRC := $(wildcard $(C_DIR)/lib/*.c)
 C_LIB_OBJ := $(patsubst $(C_DIR)/lib/%.c,$(C_BUILD)/lib/%.o,$(C_LIB_SRC))
@@ -50,7 +52,7 @@ $(C_SHARED): $(C_LIB_OBJ) $(PROTO_OBJ) $(C_DIR)/exports.map
 		$(LDFLAGS) -o $@ $(C_LIB_OBJ) $(PROTO_OBJ) $(C_LIBS)
 	ln -sf libpysandbox.so $@.1
 
-$(C_PC): $(C_DIR)/pysandbox.pc.in $(C_PREFIX_STAMP)
+$(C_PC): $(C_DIR)/pysandbox.pc.in $(C_DIR)/pysandbox.h $(C_PREFIX_STAMP)
 	sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@VERSION@|$(C_VERSION)|' $< > $@
 
 $(C_BUILD)/cli/%.o: $(C_DIR)/cli/%.c $(C_DIR)/cli/cli.h $(C_DIR)/pysandbox.h
@@ -94,8 +96,9 @@ test-libpysandbox: $(C_CHECK) $(C_FAKE) $(C_SHARED)
 		awk '$$3 !~ /^pysandbox_/ {print $$3}'); \
 	test -z "$$extra" || { echo "libpysandbox.so exports: $$extra"; exit 1; }
 
-test-cli: $(C_CLI) $(C_FAKE)
+test-cli: $(C_CLI) $(C_FAKE) $(C_PC)
 	PYSANDBOX_CLI=$(abspath $(C_CLI)) FAKE_CHILD=$(abspath $(C_FAKE)) \
+		PYSANDBOX_PC=$(abspath $(C_PC)) \
 		$(PYTHON) -m pytest -q -p no:cacheprovider tests/cli/test_cli.py \
 		$(C_DIR)/tests/test_cli_args.py
 

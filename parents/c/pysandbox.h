@@ -62,7 +62,9 @@
 extern "C" {
 #endif
 
-#define PYSANDBOX_VERSION "1.0.0"
+/* The library's version; make reads it from here for pysandbox.pc, the
+ * shared library's file name and pysandbox --version. */
+#define PYSANDBOX_VERSION "1.1.0"
 
 /* ---- errors ---------------------------------------------------------- */
 

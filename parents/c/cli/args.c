@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "sbproto.h"
 
 /* The whole initialize request must fit in the protocol's first frame,
  * so no inline file can be larger. */
@@ -424,7 +425,8 @@ static int command(struct cli *c, int argc, char **argv)
 		return -1;
 	}
 	if (!strcmp(argv[1], "--version") || !strcmp(argv[1], "-V")) {
-		printf("pysandbox %s (protocol 1.0)\n", PYSANDBOX_CLI_VERSION);
+		printf("pysandbox %s (protocol %s)\n", PYSANDBOX_CLI_VERSION,
+		       SBP_VERSION);
 		return -1;
 	}
 	if (strcmp(argv[1], "run") != 0)

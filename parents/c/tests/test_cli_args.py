@@ -90,3 +90,13 @@ def test_verbose_up_to_three():
     assert run("-vvv", "-c", "print x").returncode == 0
     one_line_error(run("-vvvv", "-c", "print x"), 125, "-v", "3")
     one_line_error(run("-v", "-v", "--verbose", "-v", "-c", "x"), 125, "-v")
+
+
+# ---- versions: the child is 1.1.0 and speaks protocol 1.1 ------------------
+
+def test_version_is_the_libraries_and_protocol_1_1():
+    p = subprocess.run([CLI, "--version"], capture_output=True,
+                       timeout=TIMEOUT)
+    assert p.stdout == b"pysandbox 1.1.0 (protocol 1.1)\n"
+    with open(os.environ["PYSANDBOX_PC"]) as pc:
+        assert "Version: 1.1.0\n" in pc.read()
