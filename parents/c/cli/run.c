@@ -267,8 +267,8 @@ static int refused(struct cli *c, struct pysandbox *s)
 				data_field(s, "step"), rpc_text(s));
 	case -32005:
 		return cli_fail(c, ST_NO_CHILD,
-				"sandbox refused protocol %s: %s",
-				SBP_VERSION, rpc_text(s));
+				"sandbox refused protocol %s: %s", SBP_VERSION,
+				rpc_text(s));
 	}
 	return cli_fail(c, ST_PROTOCOL, "the sandbox refused to start: %s",
 			rpc_text(s));
