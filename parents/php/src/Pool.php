@@ -31,7 +31,11 @@ use PythonSandbox\Internal\WarmChild;
  * A child that does not speak 1.1 gets a cold `initialize` on the spot;
  * one whose `warm` (or whose `initialize` with setup_failed) fails, exits
  * or times out is reaped and a fresh child is started cold, so such a
- * failure surfaces only when the cold start fails too.
+ * failure surfaces only when the cold start fails too. After a failed
+ * `warm` (a preload module that does not import, say) the pool starts no
+ * replacement for a pause that doubles while failures continue, from
+ * RETRY_MIN_MS up to RETRY_MAX_MS: sessions meanwhile start cold, and a
+ * child that cannot warm is not spawned, and thrown away, for each one.
  *
  * close(), the destructor, and PHP's shutdown (after a fatal error too)
  * end the children still waiting.
@@ -42,6 +46,11 @@ final class Pool
     public const MAX_PRELOAD = 64;
     private const MODULE = '/^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*$/';
     private const MAX_MODULE = 128;
+    public const DEFAULT_SIZE = 2;
+
+    /** First pause before children are started again after a failed warm; it doubles up to the maximum. */
+    public const RETRY_MIN_MS = 200;
+    public const RETRY_MAX_MS = 30000;
 
     /**
      * Pools not yet destroyed, for the shutdown function: PHP skips
@@ -62,6 +71,10 @@ final class Pool
     private int $discarded = 0;
     private ?string $lastFailure = null;
 
+    /** Warm failures in a row, and until when (hrtime, ns) refill() starts no child because of them. */
+    private int $failures = 0;
+    private int $retryAt = 0;
+
     /**
      * Starts SIZE children and sends each `warm`; returns without waiting
      * for their answers. OPTIONS give the child binary, its environment,
@@ -73,7 +86,7 @@ final class Pool
      * @throws SandboxException when the child cannot be found or started
      */
     public function __construct(
-        public readonly int $size = 4,
+        public readonly int $size = self::DEFAULT_SIZE,
         private readonly array $preload = [],
         private readonly Options $options = new Options(),
     ) {
@@ -209,8 +222,10 @@ final class Pool
         try {
             $version = $child->take($this->options->startTimeoutMs());
         } catch (SandboxException $e) {
+            $this->pause();
             return $this->replace($e, $options);
         }
+        $this->failures = 0;
         if ($version === null) {
             // A 1.0 child, still in `new` (REQ-WARM-1).
             $session = Session::open($child->connection(), $options, '1.0');
@@ -253,16 +268,32 @@ final class Pool
         return $session;
     }
 
-    /** Starts replacements up to SIZE; a failure is kept for stats(), and the next session() starts cold. */
+    /**
+     * Starts replacements up to SIZE, unless a pause after failed warms is
+     * running; a spawn failure is kept for stats(), pauses as a failed warm,
+     * and the next session() starts cold.
+     */
     private function refill(): void
     {
+        if (hrtime(true) < $this->retryAt) {
+            return;
+        }
         try {
             while (count($this->idle) < $this->size) {
                 $this->idle[] = $this->spawn();
             }
         } catch (SandboxException $e) {
             $this->lastFailure = $e->getMessage();
+            $this->pause();
         }
+    }
+
+    /** Counts a failed warm or start and sets how long refill() waits: doubling, within the bounds. */
+    private function pause(): void
+    {
+        $this->failures++;
+        $ms = min(self::RETRY_MAX_MS, self::RETRY_MIN_MS * 2 ** min($this->failures - 1, 16));
+        $this->retryAt = hrtime(true) + $ms * 1000000;
     }
 
     private function spawn(): WarmChild
@@ -281,6 +312,7 @@ final class Pool
                 $this->discarded++;
                 $why = 'a warm child exited while it waited (exit status %d)';
                 $this->lastFailure = sprintf($why, $child->exitCode());
+                $this->pause();
             }
         }
         $this->idle = array_values($this->idle);

@@ -16,7 +16,7 @@ final class PoolStats
         public readonly int $idle,
         /** Sessions started on a warm child with `initialize` alone. */
         public readonly int $warmSessions,
-        /** Sessions started cold: the pool was empty, the child spoke 1.0, or a warm child failed. */
+        /** Sessions started cold: the pool was empty (or pausing after failed warms), the child spoke 1.0, or a warm child failed. */
         public readonly int $coldSessions,
         /** Warm children thrown away because their `warm` or `initialize` failed or they exited. */
         public readonly int $discarded,

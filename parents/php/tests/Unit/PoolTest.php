@@ -212,6 +212,31 @@ final class PoolTest extends TestCase
         self::assertCount(1 + $stats->idle, $this->started());
     }
 
+    public function testAFailedWarmPausesTheRefillAndSessionsStartColdMeanwhile(): void
+    {
+        $pool = $this->pool(1, Fake::poolOptions('setup-failed'));
+
+        for ($i = 0; $i < 4; $i++) {
+            $this->session($pool)->close();
+        }
+        $stats = $pool->stats();
+
+        // Only the child the constructor started was spawned, and thrown away.
+        self::assertSame([0, 4, 1, 0], [$stats->warmSessions, $stats->coldSessions, $stats->discarded, $stats->idle]);
+        self::assertStringContainsString("preload: No module named 'x'", (string) $stats->lastFailure);
+        self::assertSame([], $this->started());
+
+        usleep((Pool::RETRY_MIN_MS + 50) * 1000);
+        $this->session($pool)->close();
+        self::assertSame(1, $pool->stats()->idle, 'no child was started after the pause');
+
+        $this->session($pool)->close();
+        $this->session($pool)->close();
+        $stats = $pool->stats();
+        // The second failure pauses the refill again (400 ms): no child waits.
+        self::assertSame([0, 7, 2, 0], [$stats->warmSessions, $stats->coldSessions, $stats->discarded, $stats->idle]);
+    }
+
     public function testAChildExitingWhileItWaitsIsReapedAtTheNextCall(): void
     {
         $pool = $this->pool(2, Fake::poolOptions('exit-after'));
@@ -365,6 +390,15 @@ final class PoolTest extends TestCase
     }
 
     /** @return array<string, array{int}> */
+    public function testKeepsTwoChildrenByDefault(): void
+    {
+        $pool = new Pool(options: Fake::poolOptions());
+        $this->pools[] = $pool;
+
+        self::assertSame(2, $pool->size);
+        self::assertCount(2, $this->started());
+    }
+
     public static function badSizes(): array
     {
         return ['zero' => [0], 'negative' => [-1], 'over the maximum' => [Pool::MAX_SIZE + 1]];
