@@ -122,7 +122,8 @@ test-libpysandbox-real: $(C_CHECK) $(C_DOC_EXAMPLE) $(BUILD)/sandbox
 
 test-cli-real: $(C_CLI) $(BUILD)/sandbox
 	PYSANDBOX_CLI=$(abspath $(C_CLI)) SANDBOX_CHILD=$(abspath $(BUILD)/sandbox) \
-		$(PYTHON) -m pytest -q -p no:cacheprovider tests/cli/test_real_child.py
+		$(PYTHON) -m pytest -q -p no:cacheprovider tests/cli/test_real_child.py \
+		$(C_DIR)/tests/test_cli_real.py
 
 # The conformance suite (docs/conformance.md) with the C driver: about a
 # minute for the parent group, several for e2e, so runnable by name only.

@@ -70,20 +70,24 @@ static const struct option longopts[] = {
 
 enum unit { SIZE, DURATION, COUNT };
 
+/* The ranges are the child's (protocol/schema/defs.json, Limits), with
+ * 0 refused throughout as the library does; they only word the message
+ * for 0, since the child checks every value itself. */
 static const struct {
 	int opt;
 	enum pysandbox_limit limit;
 	enum unit unit;
+	const char *range;
 } limit_opts[] = {
-	{OPT_MEMORY, PYSANDBOX_LIMIT_MEMORY_BYTES, SIZE},
-	{OPT_CPU, PYSANDBOX_LIMIT_CPU_MS, DURATION},
-	{OPT_WALL, PYSANDBOX_LIMIT_WALL_MS, DURATION},
-	{OPT_OUTPUT, PYSANDBOX_LIMIT_OUTPUT_BYTES, SIZE},
-	{OPT_OPEN_FILES, PYSANDBOX_LIMIT_OPEN_FILES, COUNT},
-	{OPT_THREADS, PYSANDBOX_LIMIT_THREADS, COUNT},
-	{OPT_FRAME, PYSANDBOX_LIMIT_FRAME_BYTES, SIZE},
-	{OPT_HOST_CALL, PYSANDBOX_LIMIT_HOST_CALL_BYTES, SIZE},
-	{OPT_FILE_SIZE, PYSANDBOX_LIMIT_FILE_BYTES, SIZE},
+	{OPT_MEMORY, PYSANDBOX_LIMIT_MEMORY_BYTES, SIZE, "32M..1024G"},
+	{OPT_CPU, PYSANDBOX_LIMIT_CPU_MS, DURATION, "1ms..24h"},
+	{OPT_WALL, PYSANDBOX_LIMIT_WALL_MS, DURATION, "1ms..24h"},
+	{OPT_OUTPUT, PYSANDBOX_LIMIT_OUTPUT_BYTES, SIZE, "1..1G"},
+	{OPT_OPEN_FILES, PYSANDBOX_LIMIT_OPEN_FILES, COUNT, "16..65536"},
+	{OPT_THREADS, PYSANDBOX_LIMIT_THREADS, COUNT, "1..1024"},
+	{OPT_FRAME, PYSANDBOX_LIMIT_FRAME_BYTES, SIZE, "64K..64M"},
+	{OPT_HOST_CALL, PYSANDBOX_LIMIT_HOST_CALL_BYTES, SIZE, "1K..64M"},
+	{OPT_FILE_SIZE, PYSANDBOX_LIMIT_FILE_BYTES, SIZE, "1..1024G"},
 };
 
 static const char usage[] =
@@ -192,7 +196,11 @@ static int set_limit(struct cli *c, int opt, const char *arg)
 	for (i = 0; limit_opts[i].opt != opt; i++)
 		;
 	v = parse_value(arg, limit_opts[i].unit);
-	if (v <= 0)
+	if (v == 0)
+		return cli_fail(c, ST_BAD_VALUE,
+				"invalid value '%s' for --%s (out of range %s)",
+				arg, opt_name(opt), limit_opts[i].range);
+	if (v < 0)
 		return cli_fail(c, ST_BAD_VALUE,
 				"invalid value '%s' for --%s (expected %s)",
 				arg, opt_name(opt), hint[limit_opts[i].unit]);
@@ -200,6 +208,31 @@ static int set_limit(struct cli *c, int opt, const char *arg)
 		return cli_fail(c, ST_BAD_VALUE, "--%s: %s", opt_name(opt),
 				pysandbox_options_errmsg(c->o));
 	c->frame_set |= opt == OPT_FRAME;
+	return 0;
+}
+
+const char *cli_limit_option(const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(limit_opts) / sizeof(limit_opts[0]); i++)
+		if (!strcmp(pysandbox_limit_name(limit_opts[i].limit), name))
+			return opt_name(limit_opts[i].opt);
+	return NULL;
+}
+
+int cli_note_entry(struct cli *c, const char *opt, const char *arg)
+{
+	char **grown =
+		realloc(c->entries, (c->nentries + 1) * sizeof(c->entries[0]));
+
+	if (!grown)
+		return cli_fail(c, ST_PROTOCOL, "out of memory");
+	c->entries = grown;
+	if (asprintf(&c->entries[c->nentries], "%s%s%s", opt, *opt ? " " : "",
+		     arg) < 0)
+		return cli_fail(c, ST_PROTOCOL, "out of memory");
+	c->nentries++;
 	return 0;
 }
 
@@ -225,8 +258,10 @@ static int split_pair(struct cli *c, int opt, char *arg, char **host)
 static int add_bind(struct cli *c, char *arg)
 {
 	char *host, *real;
-	int ret = split_pair(c, OPT_BIND, arg, &host);
+	int ret = cli_note_entry(c, "--bind", arg);
 
+	if (!ret)
+		ret = split_pair(c, OPT_BIND, arg, &host);
 	if (ret)
 		return ret;
 	real = realpath(host, NULL);
@@ -296,8 +331,10 @@ static int add_file(struct cli *c, char *arg)
 	unsigned int mode;
 	char *host, *data;
 	size_t len;
-	int ret = split_pair(c, OPT_FILE, arg, &host);
+	int ret = cli_note_entry(c, "--file", arg);
 
+	if (!ret)
+		ret = split_pair(c, OPT_FILE, arg, &host);
 	if (!ret)
 		ret = cli_read_host_file(c, host, &data, &len, &mode);
 	if (ret)
@@ -317,6 +354,8 @@ static int add_tmpfs(struct cli *c, char *arg)
 	char *size = strchr(arg, ':'), *files = NULL;
 	int64_t bytes = 0, count = 0;
 
+	if (cli_note_entry(c, "--tmpfs", arg) != 0)
+		return ST_PROTOCOL;
 	if (size) {
 		*size++ = '\0';
 		files = strchr(size, ':');
@@ -358,6 +397,8 @@ static int set_path_option(struct cli *c, int opt, const char *arg)
 	int ret = opt == OPT_CWD ? pysandbox_options_set_cwd(c->o, arg)
 				 : pysandbox_options_set_child(c->o, arg);
 
+	if (opt == OPT_CWD)
+		c->cwd = arg;
 	if (ret)
 		return cli_fail(c, ST_BAD_VALUE, "--%s: %s", opt_name(opt),
 				pysandbox_options_errmsg(c->o));

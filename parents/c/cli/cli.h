@@ -45,12 +45,23 @@ struct cli {
 	char *target; /* sandbox path of the script */
 	char *stdin_data;
 	size_t stdin_len;
+	const char *cwd; /* --cwd */
+	char **entries;	 /* what added each filesystem entry, in order */
+	size_t nentries;
 };
 
 /* Prints "pysandbox: MESSAGE" on stderr (and, with --json, an error
  * object on stdout) and returns STATUS. */
 int cli_fail(const struct cli *c, int status, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
+
+/* Records that filesystem entry number c->nentries came from WHAT
+ * ("--tmpfs /out:1K"), for messages naming the option; 0 or an exit
+ * status. */
+int cli_note_entry(struct cli *c, const char *opt, const char *arg);
+
+/* The option that set limit NAME ("memory_bytes"), without "--", or NULL. */
+const char *cli_limit_option(const char *name);
 
 /* Parses the command line into C. 0 to go on, -1 when --help/--version
  * answered, else an exit status. */

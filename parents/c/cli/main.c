@@ -39,8 +39,10 @@ static int load_script(struct cli *c)
 	unsigned int mode;
 	char *data, *copy;
 	size_t len;
-	int ret = cli_read_host_file(c, c->script, &data, &len, &mode);
+	int ret = cli_note_entry(c, "", c->script);
 
+	if (!ret)
+		ret = cli_read_host_file(c, c->script, &data, &len, &mode);
 	if (ret)
 		return ret;
 
@@ -149,5 +151,8 @@ int main(int argc, char **argv)
 	pysandbox_options_free(c.o);
 	free(c.target);
 	free(c.stdin_data);
+	while (c.nentries > 0)
+		free(c.entries[--c.nentries]);
+	free(c.entries);
 	return ret < 0 ? 0 : ret;
 }

@@ -228,13 +228,15 @@ static int report(struct cli *c, struct pysandbox *s,
 	return status;
 }
 
+/* A string member of the refusal's data, or NULL. */
 static const char *data_field(struct pysandbox *s, const char *name)
 {
 	struct json_object *v;
 
-	if (json_object_object_get_ex(pysandbox_rpc_data(s), name, &v))
+	if (json_object_object_get_ex(pysandbox_rpc_data(s), name, &v) &&
+	    json_object_is_type(v, json_type_string))
 		return json_object_get_string(v);
-	return "?";
+	return NULL;
 }
 
 /* The child's own words, without the "code_name: " the library puts
@@ -246,25 +248,87 @@ static const char *rpc_text(struct pysandbox *s)
 	return colon ? colon + 2 : msg;
 }
 
+/* The filesystem entry the child could not set up. The working
+ * directory comes as an entry without a source: --cwd names it. */
+static int entry_failed(struct cli *c, struct pysandbox *s)
+{
+	const char *target = data_field(s, "target") ?: "?";
+	const char *source = data_field(s, "source");
+	const char *reason = data_field(s, "reason") ?: rpc_text(s);
+
+	if (!source && c->cwd && !strcmp(target, c->cwd) &&
+	    !strcmp(reason, "ENOENT"))
+		return cli_fail(c, ST_BIND_SOURCE,
+				"--cwd '%s' does not exist in the sandbox",
+				target);
+	if (!source && c->cwd && !strcmp(target, c->cwd))
+		return cli_fail(c, ST_BIND_SOURCE, "--cwd '%s': %s", target,
+				reason);
+	if (!source)
+		return cli_fail(c, ST_BIND_SOURCE, "filesystem entry '%s': %s",
+				target, reason);
+	return cli_fail(c, ST_BIND_SOURCE,
+			"filesystem entry '%s' (source '%s'): %s", target,
+			source, reason);
+}
+
+/* The option behind a JSON pointer of initialize's params
+ * ("/limits/memory_bytes", "/filesystem/0/max_bytes"), or NULL. */
+static const char *option_of(const struct cli *c, const char *field, char *buf,
+			     size_t size)
+{
+	const char *opt;
+	char *end;
+	unsigned long n;
+
+	if (!strncmp(field, "/limits/", 8)) {
+		opt = cli_limit_option(field + 8);
+		if (opt)
+			snprintf(buf, size, "--%s", opt);
+		return opt ? buf : NULL;
+	}
+	if (!strncmp(field, "/filesystem/", 12)) {
+		n = strtoul(field + 12, &end, 10);
+		if (end == field + 12 || n >= c->nentries)
+			return NULL;
+		return c->entries[n][0] ? c->entries[n] : "FILE";
+	}
+	if (!strcmp(field, "/cwd"))
+		return "--cwd";
+	if (!strncmp(field, "/env", 4))
+		return "--env";
+	if (!strncmp(field, "/argv", 5))
+		return "ARGS";
+	return NULL;
+}
+
+/* A value the child refused, named by the option that set it. */
+static int value_refused(struct cli *c, struct pysandbox *s)
+{
+	const char *field = data_field(s, "field");
+	const char *opt = field ? option_of(c, field, (char[64]){0}, 64) : NULL;
+
+	if (opt)
+		return cli_fail(c, ST_BAD_VALUE,
+				"%s: the sandbox refused it: %s (field %s)",
+				opt, rpc_text(s), field);
+	return cli_fail(c, ST_BAD_VALUE,
+			"the sandbox refused the configuration: %s (field %s)",
+			rpc_text(s), field ?: "?");
+}
+
 /* The child refused initialize: say which part of the configuration. */
 static int refused(struct cli *c, struct pysandbox *s)
 {
 	switch (pysandbox_rpc_code(s)) {
 	case -32007:
-		return cli_fail(c, ST_BIND_SOURCE,
-				"filesystem entry '%s' (source '%s'): %s",
-				data_field(s, "target"),
-				data_field(s, "source"),
-				data_field(s, "reason"));
+		return entry_failed(c, s);
 	case -32602:
-		return cli_fail(
-			c, ST_BAD_VALUE,
-			"the sandbox refused the configuration: %s (field %s)",
-			rpc_text(s), data_field(s, "field"));
+		return value_refused(c, s);
 	case -32006:
 		return cli_fail(c, ST_NO_CHILD,
 				"sandbox setup failed at step %s: %s",
-				data_field(s, "step"), rpc_text(s));
+				data_field(s, "step") ?: "?", rpc_text(s));
 	case -32005:
 		return cli_fail(c, ST_NO_CHILD,
 				"sandbox refused protocol %s: %s", SBP_VERSION,
