@@ -19,7 +19,7 @@ use PythonSandbox\Internal\WarmChild;
  * A warm pool: up to SIZE children started ahead of need, each sent
  * `warm` (protocol 1.1), so that a session starts with `initialize` alone.
  *
- *     $pool = new Pool(size: 4, preload: ['json'], options: $options);
+ *     $pool = new Pool(size: 2, preload: ['json'], options: $options);
  *     $session = $pool->session($options->withLimits(wallTime: '2s'));
  *
  * Every child serves one session only (REQ-WARM-8): session() takes a
