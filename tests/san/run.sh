@@ -62,22 +62,8 @@ suite() {
 	return 1
 }
 
-# Child cases whose supervisor leaks only at exit, in code this suite
-# does not own: they run under ASan with leak detection off (the
-# environment overrides the compiled-in options) until the leak is fixed.
-# When a session ends during a run (eof-ends-run: the parent closes fd 3;
-# internal-error-ends-session: an internal failure), supervisor_main()
-# (child/supervisor.c) returns without releasing s->run: the request id
-# taken in child/run.c run_start() leaks (with its call id and result).
-exit_leaks='eof-ends-run|internal-error-ends-session'
-printf '#!/bin/sh\nASAN_OPTIONS=detect_leaks=0 exec %s "$@"\n' \
-	"$(realpath "$child")" >"$tmp/no-leaks-child"
-chmod 755 "$tmp/no-leaks-child"
-
 rc=0
-suite child --child "$child" --case "^(?!($exit_leaks)\$)" || rc=1
-suite child-exit-leaks --child "$tmp/no-leaks-child" \
-	--case "^($exit_leaks)\$" || rc=1
+suite child --child "$child" || rc=1
 suite driver --driver "$(realpath "$driver")" --child "$child" || rc=1
 
 if [ -n "$(reports)" ]; then
