@@ -237,6 +237,37 @@ final class PoolTest extends TestCase
         self::assertSame([0, 7, 2, 0], [$stats->warmSessions, $stats->coldSessions, $stats->discarded, $stats->idle]);
     }
 
+    public function testAWarmChildEndsTheDoublingOfThePause(): void
+    {
+        $flag = tempnam(sys_get_temp_dir(), 'pool-flag');
+        $options = Fake::options()->withChildEnvironment(['FAKE_WARM' => 'flagged', 'FAKE_WARM_FLAG' => $flag]);
+        $pool = $this->pool(1, $options);
+        try {
+            $this->session($pool)->close();                 // 1st failure: 200 ms
+            usleep(250000);
+            $this->session($pool)->close();                 // cold; its replacement fails too
+            $this->session($pool)->close();                 // 2nd failure: 400 ms
+            unlink($flag);
+            usleep(450000);
+            $this->session($pool)->close();                 // cold; its replacement warms
+            $this->session($pool)->close();                 // warm: the doubling starts over
+            touch($flag);
+            // The replacement started just before may or may not see the
+            // flag: the next failure comes one session earlier or later.
+            $this->session($pool)->close();
+            $this->session($pool)->close();                 // by now a failure after a warm: 200 ms, not 800
+            usleep(250000);
+            $this->session($pool)->close();
+
+            $stats = $pool->stats();
+            self::assertContains($stats->warmSessions, [1, 2]);
+            self::assertSame(3, $stats->discarded);
+            self::assertSame(1, $stats->idle, 'the pause after a warm child was not back to 200 ms');
+        } finally {
+            @unlink($flag);
+        }
+    }
+
     public function testAChildExitingWhileItWaitsIsReapedAtTheNextCall(): void
     {
         $pool = $this->pool(2, Fake::poolOptions('exit-after'));
