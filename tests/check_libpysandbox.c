@@ -1104,6 +1104,8 @@ START_TEST(strerror_covers_codes)
 	ck_assert_str_eq(pysandbox_strerror(PYSANDBOX_EPROTO),
 			 "the child broke the protocol");
 	ck_assert_str_eq(pysandbox_strerror(-ESRCH), "no run in progress");
+	ck_assert_ptr_nonnull(strstr(pysandbox_strerror(-EBUSY),
+				     "the pool has started children"));
 	ck_assert_str_eq(pysandbox_strerror(-ENOTSUP),
 			 "the child does not support this feature");
 	ck_assert_str_eq(pysandbox_outcome_name(PYSANDBOX_MEMORY_LIMIT),
@@ -1294,6 +1296,60 @@ START_TEST(pool_failed_warm_is_discarded)
 }
 END_TEST
 
+/* A preload that fails every warm alike: the first failure pauses the
+ * starting of children for 200 ms, the next for 400 ms, so sessions in
+ * between start cold without a doomed child each (the refill thread may
+ * have started one replacement before the first failure was known). */
+START_TEST(pool_failed_warm_backs_off)
+{
+	const char *const list[] = {"fake_warm_missing", NULL};
+	struct pysandbox_pool *p = fake_pool(1, list);
+	struct pysandbox_pool_stats st;
+	const char *msg;
+	int i;
+
+	ck_assert_int_eq(pysandbox_pool_fill(p), 0);
+	for (i = 0; i < 8; i++)
+		ck_assert_int_eq(pysandbox_close(pooled(p, fake_options(NULL))),
+				 0);
+	ck_assert_int_eq(pysandbox_pool_fill(p), 0);
+	st = stats_of(p);
+	ck_assert_uint_eq(st.cold, 8);
+	ck_assert_msg(st.spawned <= 2 && st.discarded <= 2,
+		      "spawned %llu, discarded %llu for 8 sessions",
+		      (unsigned long long)st.spawned,
+		      (unsigned long long)st.discarded);
+	ck_assert_ptr_nonnull(
+		strstr(pysandbox_pool_errmsg(p), "No module named"));
+	ck_assert_ptr_nonnull(
+		strstr(pysandbox_pool_errmsg(p), "(no child started for "));
+
+	/* The pause over, one more child, and a longer pause after it. */
+	st = settled(p, 1);
+	ck_assert_int_eq(pysandbox_close(pooled(p, fake_options(NULL))), 0);
+	ck_assert_uint_eq(stats_of(p).discarded, st.discarded + 1);
+	msg = pysandbox_pool_errmsg(p);
+	ck_assert_msg(strstr(msg, "(no child started for 400 ms)") ||
+			      strstr(msg, "(no child started for 800 ms)"),
+		      "%s", msg);
+	ck_assert_int_eq(pysandbox_pool_close(p), 0);
+	assert_no_children();
+}
+END_TEST
+
+START_TEST(pool_default_size_is_2)
+{
+	struct pysandbox_options *o = fake_options(NULL);
+	struct pysandbox_pool *p = pysandbox_pool_new(o);
+
+	pysandbox_options_free(o);
+	ck_assert_int_eq(pysandbox_pool_fill(p), 0);
+	ck_assert_uint_eq(settled(p, 2).spawned, 2);
+	ck_assert_int_eq(pysandbox_pool_close(p), 0);
+	assert_no_children();
+}
+END_TEST
+
 START_TEST(pool_warm_failure_message)
 {
 	const char *const list[] = {"fake_warm_missing", NULL};
@@ -1450,6 +1506,10 @@ START_TEST(pool_with_missing_child)
 	p = pysandbox_pool_new(o);
 	ck_assert_int_eq(pysandbox_pool_fill(p), PYSANDBOX_ESPAWN);
 	ck_assert_ptr_nonnull(strstr(pysandbox_pool_errmsg(p), "/nonexistent"));
+	/* Nothing started: still configurable. */
+	ck_assert_int_eq(pysandbox_pool_set_size(p, 3), 0);
+	ck_assert_int_eq(pysandbox_pool_add_preload(p, "json"), 0);
+	ck_assert_int_eq(stats_of(p).spawned, 0);
 
 	s = pysandbox_new(o);
 	pysandbox_options_free(o);
@@ -1948,6 +2008,8 @@ static Suite *suite(void)
 	tcase_add_test(t, pool_refused_warm_starts_as_1_0);
 	tcase_add_test(t, pool_failed_warm_is_discarded);
 	tcase_add_test(t, pool_warm_failure_message);
+	tcase_add_test(t, pool_failed_warm_backs_off);
+	tcase_add_test(t, pool_default_size_is_2);
 	tcase_add_test(t, pool_child_dies_while_idle);
 	tcase_add_test(t, pool_child_dies_while_idle_sigchld_ignored);
 	tcase_add_test(t, pool_waits_for_a_pending_warm);

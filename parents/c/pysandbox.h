@@ -25,7 +25,8 @@
  *
  * Errors. Every function returning int returns 0 on success or a negative
  * code: a negative errno for failures of the caller's input or of the
- * system (-EINVAL bad argument, -ENOMEM, -EBUSY a run is in progress,
+ * system (-EINVAL bad argument, -ENOMEM, -EBUSY a run is in progress or
+ * a pool's configuration changed after it started children,
  * -ESRCH nothing to cancel, -E2BIG a size bound was exceeded, -ENOTSUP
  * the child reports the feature's capability false), or one of
  * the PYSANDBOX_E* codes below for failures of the child. Sessions and
@@ -412,7 +413,7 @@ int pysandbox_tmpfs_read(struct pysandbox *s, const char *path, size_t max,
  * reaps the child and frees S, whatever happens. Returns 0 when the
  * child ended cleanly or had already been reaped, PYSANDBOX_ETIMEDOUT
  * when it had to be killed, or the error of the shutdown request. S may
- * be NULL. */
+ * be NULL; otherwise S is freed and must not be used again. */
 int pysandbox_close(struct pysandbox *s);
 
 /* ---- warm pools ------------------------------------------------------ */
@@ -453,7 +454,16 @@ int pysandbox_close(struct pysandbox *s);
  * the session's initialize backstop) discards that child and starts the
  * session on a fresh cold child: the error reaches the caller only when
  * that fails too. pysandbox_pool_errmsg() tells why the last child was
- * discarded.
+ * discarded, and the stats count it as discarded.
+ *
+ * Back-off. A child that failed before a session reached it (its warm
+ * failed, it exited while idle) usually fails again the same way: after
+ * one, the pool starts no child for 200 ms, doubling with each such
+ * failure in a row up to 30 s, and sessions meanwhile start cold; a
+ * session started on a warm child ends the back-off. The message then
+ * ends with "(no child started for N ms)". A child that cannot be
+ * spawned at all stops the refill until the next pysandbox_pool_start()
+ * or _fill() instead, with no back-off.
  *
  * Idle children that exit are reaped by the refill thread, and all
  * others by pysandbox_pool_close().
@@ -486,11 +496,12 @@ int pysandbox_close(struct pysandbox *s);
 
 struct pysandbox_pool;
 
-/* A new pool of size 2 without preload modules, starting its children
+/* A new pool of size 2 (as in the PHP and Node parents) without preload
+ * modules, starting its children
  * with the child binary, verbosity and backstop of a copy of O (NULL:
  * the defaults); the rest of O is ignored, each session brings its own
  * options. Nothing is started yet. NULL on allocation failure. Free it
- * with pysandbox_pool_close(). */
+ * with pysandbox_pool_close(), once. */
 struct pysandbox_pool *pysandbox_pool_new(const struct pysandbox_options *o);
 
 /* The message of the last failed pysandbox_pool_* call on P, or why the
@@ -501,7 +512,8 @@ struct pysandbox_pool *pysandbox_pool_new(const struct pysandbox_options *o);
 const char *pysandbox_pool_errmsg(struct pysandbox_pool *p);
 
 /* How many warm children P keeps ready, 1 ..= PYSANDBOX_POOL_MAX
- * (-EINVAL otherwise). -EBUSY once the pool has started children. */
+ * (-EINVAL otherwise). -EBUSY once the pool has started children (a
+ * pysandbox_pool_fill() that started none leaves it configurable). */
 int pysandbox_pool_set_size(struct pysandbox_pool *p, int size);
 
 /* Adds MODULE (copied) to the modules each child imports in warm, in
@@ -514,7 +526,8 @@ int pysandbox_pool_add_preload(struct pysandbox_pool *p, const char *module);
  * answers, until the pool's size are idle or starting, and starts the
  * refill thread. 0, or the first failure (PYSANDBOX_ESPAWN when the
  * child cannot be executed, -ENOMEM), with the message in
- * pysandbox_pool_errmsg(). Optional: the refill thread, which
+ * pysandbox_pool_errmsg(). During a back-off (see "warm pools") it
+ * starts nothing and returns 0. Optional: the refill thread, which
  * pysandbox_pool_start() starts too, fills the pool as well. */
 int pysandbox_pool_fill(struct pysandbox_pool *p);
 
@@ -550,7 +563,9 @@ void pysandbox_pool_stats(struct pysandbox_pool *p,
  * then every idle child gets end of input, those still running after
  * 2 s get SIGKILL, and all are reaped; then P is freed. Sessions
  * started from P are not touched. 0, or PYSANDBOX_ETIMEDOUT when a child
- * had to be killed. P may be NULL. */
+ * had to be killed. P may be NULL; otherwise P is freed and must not be
+ * used again, not even closed a second time (as a session after
+ * pysandbox_close()). */
 int pysandbox_pool_close(struct pysandbox_pool *p);
 
 /* ---- results --------------------------------------------------------- */

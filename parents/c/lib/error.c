@@ -27,7 +27,8 @@ EXPORT const char *pysandbox_strerror(int code)
 	case -ESRCH:
 		return "no run in progress";
 	case -EBUSY:
-		return "a run is in progress";
+		/* Both uses of the code: a session's and a pool's. */
+		return "a run is in progress, or the pool has started children";
 	case -ENOTSUP:
 		return "the child does not support this feature";
 	default:

@@ -15,6 +15,13 @@
 #define SWEEP_MS 1000
 /* The version warm needs (REQ-WARM-2), whatever a cold initialize says. */
 #define WARM_VERSION "1.1"
+/* After a child failed before its session reached it, no child is
+ * started for RETRY_MIN_MS, doubling with each failure in a row up to
+ * RETRY_MAX_MS, as the Node parent does: a preload module that does not
+ * exist fails every warm alike, and each doomed child costs a fork, an
+ * exec and a jail. */
+#define RETRY_MIN_MS 200
+#define RETRY_MAX_MS 30000
 
 /* An idle child is a session object that never started: it owns the
  * process, its descriptors and its reader, and the id of its warm
@@ -29,8 +36,10 @@ struct pysandbox_pool {
 	pthread_cond_t wake;  /* the refill thread waits on it */
 	pthread_t thread;
 	bool thread_running;
-	bool stopping; /* pysandbox_pool_close() is waiting for the thread */
-	bool paused;   /* a start failed: no refill until the next call */
+	bool stopping;	  /* pysandbox_pool_close() is waiting for the thread */
+	bool paused;	  /* a start failed: no refill until the next call */
+	int failures;	  /* children failed in a row before a session */
+	int64_t retry_at; /* no child is started before (monotonic ms) */
 	struct pysandbox *idle[PYSANDBOX_POOL_MAX];
 	size_t nidle; /* idle[0] is the oldest, taken first */
 	int spawning; /* children being started outside the lock */
@@ -50,6 +59,32 @@ static int pool_fail(struct pysandbox_pool *p, int code, const char *fmt, ...)
 	vsnprintf(p->errmsg, sizeof(p->errmsg), fmt, ap);
 	va_end(ap);
 	return code;
+}
+
+/* After a child that started but failed before a session reached it
+ * (its warm failed, it exited idle), pauses the starting of children;
+ * the reason, already in errmsg, gets the pause. A child that cannot be
+ * spawned at all pauses the refill until the next call instead (paused),
+ * so that a fixed binary is used at once. Lock held. */
+static void backoff_locked(struct pysandbox_pool *p)
+{
+	int64_t pause = RETRY_MIN_MS;
+	size_t len = strlen(p->errmsg);
+	int i;
+
+	for (i = 0; i < p->failures && pause < RETRY_MAX_MS; i++)
+		pause *= 2;
+	if (pause > RETRY_MAX_MS)
+		pause = RETRY_MAX_MS;
+	p->failures++;
+	p->retry_at = __psb_now_ms() + pause;
+	snprintf(p->errmsg + len, sizeof(p->errmsg) - len,
+		 " (no child started for %lld ms)", (long long)pause);
+}
+
+static bool backing_off_locked(const struct pysandbox_pool *p)
+{
+	return p->retry_at > __psb_now_ms();
 }
 
 /* A condition variable on the monotonic clock: timed waits must not
@@ -104,7 +139,7 @@ EXPORT const char *pysandbox_pool_errmsg(struct pysandbox_pool *p)
 	return p->errmsg_copy;
 }
 
-EXPORT int pysandbox_pool_set_size(struct pysandbox_pool *p, int size)
+static int set_size_locked(struct pysandbox_pool *p, int size)
 {
 	if (p->frozen)
 		return pool_fail(
@@ -115,6 +150,18 @@ EXPORT int pysandbox_pool_set_size(struct pysandbox_pool *p, int size)
 				 size, PYSANDBOX_POOL_MAX);
 	p->size = size;
 	return 0;
+}
+
+/* Under the lock: a fill that started nothing leaves the refill thread
+ * running, paused, and the pool open to configuration. */
+EXPORT int pysandbox_pool_set_size(struct pysandbox_pool *p, int size)
+{
+	int ret;
+
+	pthread_mutex_lock(&p->lock);
+	ret = set_size_locked(p, size);
+	pthread_mutex_unlock(&p->lock);
+	return ret;
 }
 
 /* A dotted name of ASCII identifiers ("json", "xml.etree.ElementTree"). */
@@ -141,8 +188,7 @@ static bool valid_module(const char *name)
 	return !start;
 }
 
-EXPORT int pysandbox_pool_add_preload(struct pysandbox_pool *p,
-				      const char *module)
+static int add_preload_locked(struct pysandbox_pool *p, const char *module)
 {
 	if (p->frozen)
 		return pool_fail(
@@ -159,6 +205,17 @@ EXPORT int pysandbox_pool_add_preload(struct pysandbox_pool *p,
 	if (json_object_array_add(p->preload, json_object_new_string(module)))
 		return pool_fail(p, -ENOMEM, "out of memory");
 	return 0;
+}
+
+EXPORT int pysandbox_pool_add_preload(struct pysandbox_pool *p,
+				      const char *module)
+{
+	int ret;
+
+	pthread_mutex_lock(&p->lock);
+	ret = add_preload_locked(p, module);
+	pthread_mutex_unlock(&p->lock);
+	return ret;
 }
 
 static struct json_object *warm_params(const struct pysandbox_pool *p)
@@ -233,6 +290,7 @@ static void sweep_locked(struct pysandbox_pool *p)
 			__psb_describe_exit(st, how, sizeof(how));
 		pool_fail(p, PYSANDBOX_ECHILD, "idle child %d %s; discarded",
 			  (int)w->pid, how);
+		backoff_locked(p);
 		w->pid = 0;
 		free_idle(w);
 		p->stats.discarded++;
@@ -271,23 +329,33 @@ static bool full_locked(const struct pysandbox_pool *p)
  * so that a session's start never waits for a fork and exec, and reaps
  * idle children that exited (REQ-WARM-8) every SWEEP_MS. After a failed
  * start it pauses until the next pysandbox_pool_start() or _fill(), so
- * that a child that cannot start is not retried in a loop.
+ * that a child that cannot start is not retried in a loop, and after any
+ * failed child it starts none until the back-off ends.
  */
 static void *refill_thread(void *arg)
 {
 	struct pysandbox_pool *p = arg;
 	struct timespec until;
+	int64_t wait;
 
 	pthread_mutex_lock(&p->lock);
 	while (!p->stopping) {
 		sweep_locked(p);
-		if (!p->paused && !full_locked(p)) {
+		wait = backing_off_locked(p) ? p->retry_at - __psb_now_ms()
+					     : SWEEP_MS;
+		if (!p->paused && !full_locked(p) && !backing_off_locked(p)) {
 			if (spawn_one_locked(p) != 0)
 				p->paused = true;
 			continue;
 		}
 		clock_gettime(CLOCK_MONOTONIC, &until);
-		until.tv_sec += SWEEP_MS / 1000;
+		wait = wait < SWEEP_MS ? wait : SWEEP_MS;
+		until.tv_sec += wait / 1000;
+		until.tv_nsec += (wait % 1000) * 1000000L;
+		if (until.tv_nsec >= 1000000000L) {
+			until.tv_sec++;
+			until.tv_nsec -= 1000000000L;
+		}
 		pthread_cond_timedwait(&p->wake, &p->lock, &until);
 	}
 	pthread_mutex_unlock(&p->lock);
@@ -321,20 +389,29 @@ static void wake_refill(struct pysandbox_pool *p)
 	if (p->thread_running)
 		pthread_cond_signal(&p->wake);
 	else
-		while (!full_locked(p) && spawn_one_locked(p) == 0)
+		while (!full_locked(p) && !backing_off_locked(p) &&
+		       spawn_one_locked(p) == 0)
 			;
 	pthread_mutex_unlock(&p->lock);
 }
 
 EXPORT int pysandbox_pool_fill(struct pysandbox_pool *p)
 {
+	bool was_frozen;
 	int ret = 0;
 
 	pthread_mutex_lock(&p->lock);
+	was_frozen = p->frozen;
 	p->frozen = true;
 	sweep_locked(p);
-	while (!ret && !full_locked(p))
+	while (!ret && !full_locked(p) && !backing_off_locked(p))
 		ret = spawn_one_locked(p);
+
+	/* Nothing started: the configuration may still change (a missing
+	 * child binary, fixed before the next call). */
+	if (!was_frozen && p->nidle == 0 && p->spawning == 0 &&
+	    p->stats.spawned == 0)
+		p->frozen = false;
 
 	/* After a failure the thread waits for the next call, as after its
 	 * own failures. */
@@ -484,7 +561,10 @@ static int start_pooled(struct pysandbox_pool *p, struct pysandbox *s)
 	if (w) {
 		ret = start_warm(s, w, &was_warm, &retry);
 		if (!ret) {
-			count(p, was_warm ? &p->stats.warm : &p->stats.cold);
+			pthread_mutex_lock(&p->lock);
+			(*(was_warm ? &p->stats.warm : &p->stats.cold))++;
+			p->failures = 0;
+			pthread_mutex_unlock(&p->lock);
 			return 0;
 		}
 		if (!retry)
@@ -494,6 +574,7 @@ static int start_pooled(struct pysandbox_pool *p, struct pysandbox *s)
 		p->stats.discarded++;
 		pool_fail(p, ret, "warm child discarded: %s",
 			  pysandbox_errmsg(s));
+		backoff_locked(p);
 		pthread_mutex_unlock(&p->lock);
 		__psb_end_child(s);
 		__psb_forget_child(s);
