@@ -119,6 +119,11 @@ test-libpysandbox-real: $(C_CHECK) $(C_DOC_EXAMPLE) $(BUILD)/sandbox
 	PYSANDBOX_CHILD=$(abspath $(BUILD)/sandbox) $(C_DOC_EXAMPLE) \
 		> $(C_DOC_EXAMPLE).got
 	diff -u $(C_DOC_EXAMPLE).out $(C_DOC_EXAMPLE).got
+	@# The build-tree link lines of c-api.md, shared and static, as given.
+	grep '^cc app\.c -Iparents/c ' docs/c-api.md | \
+		sed -e 's|^cc app\.c|$(CC) $(C_DOC_EXAMPLE).c|' \
+		    -e 's|-o app$$|-o $(C_DOC_EXAMPLE)-link \&\& PYSANDBOX_CHILD=$(abspath $(BUILD)/sandbox) $(C_DOC_EXAMPLE)-link \| diff -u $(C_DOC_EXAMPLE).out -|' | \
+		sh -ex
 
 test-cli-real: $(C_CLI) $(BUILD)/sandbox
 	PYSANDBOX_CLI=$(abspath $(C_CLI)) SANDBOX_CHILD=$(abspath $(BUILD)/sandbox) \
