@@ -268,9 +268,9 @@ static int add_tmpfs(struct vfs *v, struct json_object *e, const char *target,
 	int64_t bytes = b ? json_object_get_int64(b) : (int64_t)(64 * MiB);
 	int64_t files = f ? json_object_get_int64(f) : 4096;
 
-	if (bytes < 4096 || (uint64_t)bytes > 64 * GiB)
+	if (bytes < 4096 || (uint64_t)bytes > 1024 * GiB)
 		mark(wrong, "max_bytes");
-	if (files < 1 || files > 1000000)
+	if (files < 1 || files > 1048576)
 		mark(wrong, "max_files");
 	if (*wrong)
 		return -EINVAL;
@@ -283,8 +283,8 @@ static const char *entry_hint(const char *member_name)
 	static const struct {
 		const char *name, *hint;
 	} hints[] = {
-		{"max_bytes", "tmpfs max_bytes must be 4096..68719476736"},
-		{"max_files", "tmpfs max_files must be 1..1000000"},
+		{"max_bytes", "tmpfs max_bytes must be 4096..1099511627776"},
+		{"max_files", "tmpfs max_files must be 1..1048576"},
 		{"source", "a bind needs an absolute source path"},
 		{"data", "a file needs base64 data of at most 64 MiB"},
 		{"mode", "a file's mode must be an integer"},
