@@ -447,6 +447,8 @@ static int parse_filesystem(struct json_object *params,
 		return bad(error, SBP_INTERNAL_ERROR, "/filesystem",
 			   "default layout failed");
 
+	cfg->layout_only =
+		n == 0 && (!defaults || json_object_get_boolean(defaults));
 	cfg->filesystem = json_object_get(entries);
 	for (i = 0; i < n; i++) {
 		rc = add_entry(cfg->vfs, json_object_array_get_idx(entries, i),

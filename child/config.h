@@ -9,6 +9,7 @@
 #define SANDBOX_CONFIG_H
 
 #include <limits.h>
+#include <stdbool.h>
 #include <stdint.h>
 
 #include <json-c/json.h>
@@ -43,7 +44,8 @@ struct config {
 	struct json_object *filesystem; /* the parent's entries, for errors */
 	char cwd[PATH_MAX];
 	int verbosity;
-	int minor; /* the negotiated protocol version is 1.MINOR */
+	int minor;	  /* the negotiated protocol version is 1.MINOR */
+	bool layout_only; /* the default layout and nothing else */
 	struct json_object *preload; /* warm: modules to import, or NULL */
 };
 

@@ -550,16 +550,29 @@ static void apply_frame_limit(struct json_object *cmd)
 		fail("config", ENOMEM);
 }
 
+/* True when ENV names the character-type locale the warm jail started
+ * with (the default environment's LANG=C.UTF-8, no LC_ALL or LC_CTYPE). */
+static bool default_ctype(struct json_object *env)
+{
+	struct json_object *lang;
+
+	return !json_object_object_get_ex(env, "LC_ALL", NULL) &&
+	       !json_object_object_get_ex(env, "LC_CTYPE", NULL) &&
+	       json_object_object_get_ex(env, "LANG", &lang) &&
+	       strcmp(json_object_get_string(lang), "C.UTF-8") == 0;
+}
+
 /* After the runner has put a warm session's environment in place: the
  * character-type locale it names, as CPython set it at a cold start
- * (UTF-8 mode keeps Python's own encoding whatever it is). */
+ * (UTF-8 mode keeps Python's own encoding whatever it is). Loading a
+ * locale reads files through the supervisor, so only when it differs. */
 static void apply_locale(struct json_object *cmd)
 {
-	struct json_object *t;
+	struct json_object *t, *env;
 
 	if (json_object_object_get_ex(cmd, "t", &t) &&
 	    strcmp(json_object_get_string(t), "configure") == 0 &&
-	    json_object_object_get_ex(cmd, "env", NULL))
+	    json_object_object_get_ex(cmd, "env", &env) && !default_ctype(env))
 		setlocale(LC_CTYPE, "");
 }
 

@@ -1030,6 +1030,11 @@ static int open_mounts(struct vfs *v, bool tmpfs, const char **bad)
 	return 0;
 }
 
+bool vfs_finalized(const struct vfs *v)
+{
+	return v && v->final;
+}
+
 int vfs_finalize(struct vfs *v, const char **bad_target)
 {
 	const char *bad = NULL;

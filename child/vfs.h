@@ -189,6 +189,9 @@ int vfs_add_host(struct vfs *v, const char *target);
  */
 int vfs_finalize(struct vfs *v, const char **bad_target);
 
+/* True once vfs_finalize() has succeeded on V. */
+bool vfs_finalized(const struct vfs *v);
+
 /*
  * Lexically normalizes PATH (absolute, or relative to the absolute CWD)
  * into OUT (PATH_MAX bytes): collapses "//" and ".", resolves ".." without

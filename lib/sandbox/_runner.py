@@ -184,9 +184,10 @@ def _configure(command: dict[str, Any]) -> None:
     if "env" in command:
         os.environ.clear()
         os.environ.update(command["env"])
-        import time
+        if "TZ" in command["env"]:  # the warm jail started without: UTC
+            import time
 
-        time.tzset()  # TZ as the session's environment says, as at a cold start
+            time.tzset()
     if "argv" in command:
         sys.argv = list(command["argv"])
         sys.orig_argv = list(command["argv"])
