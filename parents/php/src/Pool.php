@@ -270,8 +270,9 @@ final class Pool
 
     /**
      * Starts replacements up to SIZE, unless a pause after failed warms is
-     * running; a spawn failure is kept for stats(), pauses as a failed warm,
-     * and the next session() starts cold.
+     * running; a spawn failure counts as a discarded child (as Node's
+     * `stats.failed` counts it), is kept for stats(), pauses as a failed
+     * warm, and the next session() starts cold.
      */
     private function refill(): void
     {
@@ -283,6 +284,7 @@ final class Pool
                 $this->idle[] = $this->spawn();
             }
         } catch (SandboxException $e) {
+            $this->discarded++;
             $this->lastFailure = $e->getMessage();
             $this->pause();
         }

@@ -18,7 +18,7 @@ final class PoolStats
         public readonly int $warmSessions,
         /** Sessions started cold: the pool was empty (or pausing after failed warms), the child spoke 1.0, or a warm child failed. */
         public readonly int $coldSessions,
-        /** Warm children thrown away because their `warm` or `initialize` failed or they exited. */
+        /** Warm children thrown away because their `warm` or `initialize` failed or they exited, and replacements that could not be started. */
         public readonly int $discarded,
         /** Why the last warm child was thrown away or could not be started; null if none was. */
         public readonly ?string $lastFailure,

@@ -543,6 +543,23 @@ final class PoolTest extends TestCase
         }
     }
 
+    public function testAReplacementThatCannotBeStartedCountsAsDiscarded(): void
+    {
+        $tree = new TrustTree();
+        try {
+            $pool = $this->pool(1, Fake::poolOptions()->withChildPath($tree->child()));
+            $tree->set('/d', 0o777);
+
+            $this->session($pool);
+            $stats = $pool->stats();
+
+            self::assertSame([1, 0, 1], [$stats->warmSessions, $stats->idle, $stats->discarded]);
+            self::assertStringContainsString('is writable by others', (string) $stats->lastFailure);
+        } finally {
+            $tree->remove();
+        }
+    }
+
     public function testAMissingChildFailsTheConstructor(): void
     {
         $this->expectException(SpawnException::class);
