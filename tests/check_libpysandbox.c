@@ -154,6 +154,40 @@ START_TEST(initialize_carries_options)
 }
 END_TEST
 
+/* The protocol's ranges of output_bytes and file_bytes start at 0 (no
+ * output, no byte in a file); every other limit's starts above it. */
+START_TEST(zero_output_and_file_limits_reach_the_child)
+{
+	struct pysandbox_options *o = fake_options(NULL);
+	struct json_object *limits;
+	struct pysandbox *s;
+
+	ck_assert_int_eq(
+		pysandbox_options_set_limit(o, PYSANDBOX_LIMIT_OUTPUT_BYTES, 0),
+		0);
+	ck_assert_int_eq(
+		pysandbox_options_set_limit(o, PYSANDBOX_LIMIT_FILE_BYTES, 0),
+		0);
+	ck_assert_int_eq(
+		pysandbox_options_set_limit(o, PYSANDBOX_LIMIT_FILE_BYTES, -1),
+		-EINVAL);
+	ck_assert_str_eq(pysandbox_options_errmsg(o),
+			 "limit file_bytes must be 0 or more");
+	ck_assert_int_eq(
+		pysandbox_options_set_limit(o, PYSANDBOX_LIMIT_THREADS, 0),
+		-EINVAL);
+	ck_assert_str_eq(pysandbox_options_errmsg(o),
+			 "limit threads must be positive");
+	s = started(o);
+
+	limits = echo(s, "limits");
+	ck_assert_str_eq(json_object_to_json_string_ext(limits, PLAIN),
+			 "{\"output_bytes\":0,\"file_bytes\":0}");
+	ck_assert_int_eq(pysandbox_close(s), 0);
+	assert_no_children();
+}
+END_TEST
+
 START_TEST(missing_child_is_espawn)
 {
 	struct pysandbox_options *o = pysandbox_options_new();
@@ -1720,6 +1754,43 @@ START_TEST(real_tmpfs_and_stdin)
 }
 END_TEST
 
+/* file_bytes 0: a file may be created, not written (EFBIG); output_bytes
+ * 0: the first byte of output ends the run. */
+START_TEST(real_zero_file_and_output_limits)
+{
+	struct pysandbox_options *o = pysandbox_options_new();
+	struct pysandbox_result *r;
+	struct pysandbox *s;
+
+	ck_assert_int_eq(pysandbox_options_set_child(o, REAL_CHILD), 0);
+	ck_assert_int_eq(
+		pysandbox_options_set_limit(o, PYSANDBOX_LIMIT_FILE_BYTES, 0),
+		0);
+	s = started(o);
+	r = run(s, "f = open('/tmp/f', 'wb')\n"
+		   "try:\n"
+		   "    f.write(b'x'); f.close()\n"
+		   "except OSError as e:\n"
+		   "    print(e.errno)");
+	ck_assert_str_eq(out(r), "27\n");
+	pysandbox_result_free(r);
+	pysandbox_close(s);
+
+	o = pysandbox_options_new();
+	ck_assert_int_eq(pysandbox_options_set_child(o, REAL_CHILD), 0);
+	ck_assert_int_eq(
+		pysandbox_options_set_limit(o, PYSANDBOX_LIMIT_OUTPUT_BYTES, 0),
+		0);
+	s = started(o);
+	r = run(s, "print('x')");
+	ck_assert_int_eq(pysandbox_result_outcome(r), PYSANDBOX_OUTPUT_LIMIT);
+	ck_assert_str_eq(out(r), "");
+	pysandbox_result_free(r);
+	ck_assert_int_eq(pysandbox_close(s), 0);
+	assert_no_children();
+}
+END_TEST
+
 START_TEST(real_cancel)
 {
 	struct pysandbox *s = real();
@@ -1942,6 +2013,7 @@ static Suite *real_suite(void)
 	tcase_add_test(t, real_host_call_and_typed_error);
 	tcase_add_test(t, real_state_persists_and_invoke);
 	tcase_add_test(t, real_tmpfs_and_stdin);
+	tcase_add_test(t, real_zero_file_and_output_limits);
 	tcase_add_test(t, real_cancel);
 	tcase_add_test(t, real_pool_session_runs_with_preload);
 	tcase_add_test(t, real_pool_sessions_share_nothing);
@@ -1959,6 +2031,7 @@ static Suite *suite(void)
 
 	tcase_set_timeout(t, 20);
 	tcase_add_test(t, initialize_carries_options);
+	tcase_add_test(t, zero_output_and_file_limits_reach_the_child);
 	tcase_add_test(t, missing_child_is_espawn);
 	tcase_add_test(t, child_from_environment);
 	tcase_add_test(t, start_failures);

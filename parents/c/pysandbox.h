@@ -140,9 +140,12 @@ void pysandbox_options_free(struct pysandbox_options *o);
 const char *pysandbox_options_errmsg(const struct pysandbox_options *o);
 
 /* Sets LIMIT to VALUE (bytes, milliseconds or a count, as the name says).
- * -EINVAL when VALUE is not positive, or out of the protocol's range for
- * frame_bytes (65536 ..= 67108864). The child checks the rest and refuses
- * initialize with PYSANDBOX_EREMOTE / invalid_params when it disagrees. */
+ * -EINVAL when VALUE is negative, 0 for a limit other than output_bytes
+ * and file_bytes (whose protocol ranges start at 0: with 0, any output
+ * ends the run with PYSANDBOX_OUTPUT_LIMIT, and a file write fails with
+ * EFBIG), or out of the protocol's range for frame_bytes (65536 ..=
+ * 67108864). The child checks the rest and refuses initialize with
+ * PYSANDBOX_EREMOTE / invalid_params when it disagrees. */
 int pysandbox_options_set_limit(struct pysandbox_options *o,
 				enum pysandbox_limit limit, int64_t value);
 

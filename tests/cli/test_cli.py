@@ -148,6 +148,20 @@ def test_limits_with_units():
         "file_bytes": 1 << 30}
 
 
+def test_output_and_file_size_may_be_zero():
+    # Their protocol ranges start at 0 (no output, no byte in a file).
+    assert echo_of("--output", "0", "--file-size", "0K")["limits"] == {
+        "output_bytes": 0, "file_bytes": 0}
+
+
+@pytest.mark.parametrize("opt,rng", [
+    ("--cpu", "1ms..24h"), ("--threads", "1..1024"), ("--frame", "64K..64M"),
+])
+def test_zero_is_refused_where_the_range_starts_above_it(opt, rng):
+    one_line_error(run(opt, "0", "-c", "x"), 123,
+                   f"invalid value '0' for {opt} (out of range {rng})")
+
+
 def test_duration_in_minutes_and_plain_seconds():
     assert echo_of("--wall", "1m", "--cpu", "7")["limits"] == {
         "wall_ms": 60000, "cpu_ms": 7000}

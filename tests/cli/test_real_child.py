@@ -58,6 +58,8 @@ def test_stdin():
      "pysandbox: memory_limit: memory limit of 268435456 bytes exceeded"),
     (["--output", "1K", "-c", "print('x' * 5000)"], 115,
      "pysandbox: output_limit: output limit of 1024 bytes exceeded"),
+    (["--output", "0", "-c", "print('x')"], 115,
+     "pysandbox: output_limit: output limit of 0 bytes exceeded"),
     (["-c", "import ctypes; ctypes.CDLL(None).syscall(101, 0, 0, 0, 0)"],
      116, "pysandbox: violation: syscall ptrace (101, x86_64) refused"),
     (["-c", "import ctypes; ctypes.string_at(0)"], 117,

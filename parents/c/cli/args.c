@@ -70,9 +70,9 @@ static const struct option longopts[] = {
 
 enum unit { SIZE, DURATION, COUNT };
 
-/* The ranges are the child's (protocol/schema/defs.json, Limits), with
- * 0 refused throughout as the library does; they only word the message
- * for 0, since the child checks every value itself. */
+/* The ranges are the child's (protocol/schema/defs.json, Limits); they
+ * only word the message for a 0 the library refuses, since the child
+ * checks every value itself. */
 static const struct {
 	int opt;
 	enum pysandbox_limit limit;
@@ -82,12 +82,12 @@ static const struct {
 	{OPT_MEMORY, PYSANDBOX_LIMIT_MEMORY_BYTES, SIZE, "32M..1024G"},
 	{OPT_CPU, PYSANDBOX_LIMIT_CPU_MS, DURATION, "1ms..24h"},
 	{OPT_WALL, PYSANDBOX_LIMIT_WALL_MS, DURATION, "1ms..24h"},
-	{OPT_OUTPUT, PYSANDBOX_LIMIT_OUTPUT_BYTES, SIZE, "1..1G"},
+	{OPT_OUTPUT, PYSANDBOX_LIMIT_OUTPUT_BYTES, SIZE, "0..1G"},
 	{OPT_OPEN_FILES, PYSANDBOX_LIMIT_OPEN_FILES, COUNT, "16..65536"},
 	{OPT_THREADS, PYSANDBOX_LIMIT_THREADS, COUNT, "1..1024"},
 	{OPT_FRAME, PYSANDBOX_LIMIT_FRAME_BYTES, SIZE, "64K..64M"},
 	{OPT_HOST_CALL, PYSANDBOX_LIMIT_HOST_CALL_BYTES, SIZE, "1K..64M"},
-	{OPT_FILE_SIZE, PYSANDBOX_LIMIT_FILE_BYTES, SIZE, "1..1024G"},
+	{OPT_FILE_SIZE, PYSANDBOX_LIMIT_FILE_BYTES, SIZE, "0..1024G"},
 };
 
 static const char usage[] =
@@ -196,19 +196,22 @@ static int set_limit(struct cli *c, int opt, const char *arg)
 	for (i = 0; limit_opts[i].opt != opt; i++)
 		;
 	v = parse_value(arg, limit_opts[i].unit);
-	if (v == 0)
-		return cli_fail(c, ST_BAD_VALUE,
-				"invalid value '%s' for --%s (out of range %s)",
-				arg, opt_name(opt), limit_opts[i].range);
 	if (v < 0)
 		return cli_fail(c, ST_BAD_VALUE,
 				"invalid value '%s' for --%s (expected %s)",
 				arg, opt_name(opt), hint[limit_opts[i].unit]);
-	if (pysandbox_options_set_limit(c->o, limit_opts[i].limit, v) != 0)
-		return cli_fail(c, ST_BAD_VALUE, "--%s: %s", opt_name(opt),
-				pysandbox_options_errmsg(c->o));
-	c->frame_set |= opt == OPT_FRAME;
-	return 0;
+
+	/* The library knows which limits may be 0 (--output, --file-size). */
+	if (pysandbox_options_set_limit(c->o, limit_opts[i].limit, v) == 0) {
+		c->frame_set |= opt == OPT_FRAME;
+		return 0;
+	}
+	if (v == 0)
+		return cli_fail(c, ST_BAD_VALUE,
+				"invalid value '%s' for --%s (out of range %s)",
+				arg, opt_name(opt), limit_opts[i].range);
+	return cli_fail(c, ST_BAD_VALUE, "--%s: %s", opt_name(opt),
+			pysandbox_options_errmsg(c->o));
 }
 
 const char *cli_limit_option(const char *name)

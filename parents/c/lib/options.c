@@ -25,6 +25,15 @@ static const char *const device_names[] = {
 	[PYSANDBOX_DEVICE_URANDOM] = "urandom",
 };
 
+/* The protocol's ranges (schema defs.json, Limits) start at 0 for these
+ * two: no output at all, no byte in any file. Every other limit's starts
+ * above 0. */
+static bool may_be_zero(enum pysandbox_limit limit)
+{
+	return limit == PYSANDBOX_LIMIT_OUTPUT_BYTES ||
+	       limit == PYSANDBOX_LIMIT_FILE_BYTES;
+}
+
 EXPORT const char *pysandbox_limit_name(enum pysandbox_limit limit)
 {
 	if ((unsigned int)limit >= PYSANDBOX_LIMIT_COUNT)
@@ -79,9 +88,10 @@ EXPORT int pysandbox_options_set_limit(struct pysandbox_options *o,
 
 	if (!name)
 		return __psb_opt_fail(o, -EINVAL, "unknown limit %d", limit);
-	if (value <= 0)
-		return __psb_opt_fail(o, -EINVAL, "limit %s must be positive",
-				      name);
+	if (value < 0 || (value == 0 && !may_be_zero(limit)))
+		return __psb_opt_fail(o, -EINVAL, "limit %s must be %s", name,
+				      may_be_zero(limit) ? "0 or more"
+							 : "positive");
 	if (limit == PYSANDBOX_LIMIT_FRAME_BYTES &&
 	    (value < SBP_FRAME_MIN || value > SBP_FRAME_MAX))
 		return __psb_opt_fail(o, -EINVAL,
