@@ -12,6 +12,15 @@ use PythonSandbox\Exception\ProtocolException;
  */
 final class SessionInfo
 {
+    /** The limits the parent relies on, and the least value each may have. */
+    private const LEAST = [
+        'wall_ms' => 1,
+        'output_bytes' => 0,
+        'host_call_bytes' => 1,
+        'frame_bytes' => 1,
+        'file_bytes' => 0,
+    ];
+
     /**
      * @param array<string, mixed> $capabilities
      * @param array<string, mixed> $isolation
@@ -40,8 +49,9 @@ final class SessionInfo
         if (!is_array($limits)) {
             throw new ProtocolException('initialize result has no limits object');
         }
-        foreach (['wall_ms', 'output_bytes', 'host_call_bytes', 'frame_bytes', 'file_bytes'] as $name) {
-            if (!is_int($limits[$name] ?? null) || $limits[$name] < 1) {
+        // output_bytes and file_bytes 0 are limits too (protocol/schema/defs.json, Limits).
+        foreach (self::LEAST as $name => $least) {
+            if (!is_int($limits[$name] ?? null) || $limits[$name] < $least) {
                 throw new ProtocolException(sprintf('initialize result has no valid limits.%s', $name));
             }
         }

@@ -208,6 +208,20 @@ final class RealChildTest extends TestCase
         self::assertSame(Outcome::MemoryLimit, $outOfMemory->outcome);
     }
 
+    public function testZeroOutputAndFileSizesAreEnforcedNotRefused(): void
+    {
+        $noOutput = $this->start(self::options()->withLimits(output: 0));
+        $noFiles = $this->start(self::options()->withLimits(fileSize: 0));
+
+        $printed = $noOutput->execute("print('x')");
+        $written = $noFiles->execute("f = open('/tmp/f', 'wb')\ntry:\n    f.write(b'x'); f.close()\n"
+            . "except OSError as e:\n    print(e.errno)");
+
+        self::assertSame([Outcome::OutputLimit, ''], [$printed->outcome, $printed->stdout]);
+        self::assertSame(0, $noFiles->info()->limit('file_bytes'));
+        self::assertSame("27\n", $written->stdout, $written->stderr);
+    }
+
     public function testForbiddenSystemCallIsAViolation(): void
     {
         $session = $this->start(self::options());

@@ -63,6 +63,13 @@ final class SessionTest extends TestCase
         self::assertTrue($info->capabilities['hostfs']);
     }
 
+    public function testAcceptsTheZeroOutputAndFileLimitsTheChildEnforces(): void
+    {
+        $info = $this->start(Fake::options()->withLimits(output: 0, fileSize: 0))->info();
+
+        self::assertSame([0, 0], [$info->limit('output_bytes'), $info->limit('file_bytes')]);
+    }
+
     public function testSendsTheOptionsInInitialize(): void
     {
         $options = Fake::options()
