@@ -46,6 +46,11 @@ it('uses the spec defaults for timeouts and leaves limits to the child', () => {
   assert.deepEqual([o.startTimeout, o.requestTimeout, o.grace], [30000, 5000, 5000]);
 });
 
+it('passes output and fileSize 0 on: their protocol ranges start at 0', () => {
+  const o = normalizeOptions({ limits: { output: 0, fileSize: '0' } });
+  assert.deepEqual(o.initParams.limits, { output_bytes: 0, file_bytes: 0 });
+});
+
 it('resolves a relative bind source against the working directory', () => {
   const o = normalizeOptions({ filesystem: [{ type: 'bind', source: 'data', target: '/data' }] });
   const entry = /** @type {any[]} */ (o.initParams.filesystem)[0];

@@ -54,6 +54,17 @@ describe('against the real child', () => {
     assert.equal(result.usage.stdoutBytes, 3);
   }));
 
+  it('takes output and fileSize 0: no output, no byte in a file', async () => {
+    await withSandbox({ limits: { output: 0 } }, async (sandbox) => {
+      const result = await within(sandbox.execute("print('x')"));
+      assert.deepEqual([result.outcome, result.stdout], ['output_limit', '']);
+    });
+    await withSandbox({ limits: { fileSize: 0 } }, async (sandbox) => {
+      const code = "f = open('/tmp/f', 'wb')\ntry:\n    f.write(b'x'); f.close()\nexcept OSError as e:\n    print(e.errno)";
+      assert.equal((await within(sandbox.execute(code))).stdout, '27\n');
+    });
+  });
+
   it('streams output while the code runs', () => withSandbox({}, async (sandbox) => {
     /** @type {string[]} */
     const chunks = [];
