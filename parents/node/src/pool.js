@@ -287,18 +287,24 @@ export class SandboxPool {
     });
   }
 
-  /** Starts children until the pool holds `size`, unless it is pausing after a failure. */
+  /**
+   * Starts children until the pool holds `size`, unless it is pausing after a
+   * failure. After a failure it holds one child only until a child settles
+   * usable (#onSettled): a configuration that still fails costs one child per
+   * pause, not `size`.
+   */
   #refill() {
     if (this.#closed || this.#path === undefined) {
       return;
     }
+    const target = this.#failures > 0 ? 1 : this.#options.size;
     const wait = this.#retryAt - Date.now();
-    if (wait > 0 && this.#idle.length < this.#options.size) {
+    if (wait > 0 && this.#idle.length < target) {
       clearTimeout(this.#retryTimer);
       this.#retryTimer = setTimeout(() => this.#refill(), wait);
       return;
     }
-    while (this.#idle.length < this.#options.size) {
+    while (this.#idle.length < target) {
       try {
         this.#idle.push(this.#start(this.#path));
       } catch (err) {
@@ -331,14 +337,20 @@ export class SandboxPool {
     return child;
   }
 
-  /** @param {WarmChild} child */
+  /**
+   * A child that settles usable ends the failures in a row: the pool fills up
+   * to `size` again.
+   * @param {WarmChild} child
+   */
   #onSettled(child) {
-    if (child.state === 'warm') {
-      this.#failures = 0;
-    } else if (child.state === 'new' && child.info === undefined && child.error) {
+    if (child.state === 'new' && child.info === undefined && child.error) {
       // SPEC [REQ-WARM-1]: a 1.0 child; the pool goes on with cold children.
       debug('warm pool: the child does not speak warm (%s)', child.error.message);
       this.#warmSupported = false;
+    }
+    if ((child.state === 'warm' || child.state === 'new') && this.#failures > 0) {
+      this.#failures = 0;
+      this.#scheduleRefill();
     }
   }
 

@@ -65,6 +65,19 @@ export function recordingChild(mode, report) {
 }
 
 /**
+ * A fake child in mode 'warm-failed' while FLAG exists, else in mode 'warm'.
+ * @param {string} flag
+ * @returns {string}
+ */
+export function flaggedChild(flag) {
+  const file = path.join(dir, `fake-flagged-${path.basename(flag)}`);
+  const run = `exec ${shellQuote(process.execPath)} ${shellQuote(FAKE)}`;
+  writeFileSync(file, `#!/bin/sh\nif [ -e ${shellQuote(flag)} ]; then ${run} warm-failed; fi\n${run} warm\n`);
+  chmodSync(file, 0o755);
+  return file;
+}
+
+/**
  * True while a process PID exists (a zombie counts: it is not reaped yet).
  * @param {number} pid
  * @returns {boolean}

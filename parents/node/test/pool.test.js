@@ -1,13 +1,13 @@
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, unlinkSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { promisify } from 'node:util';
 
 import { SandboxPool } from '../src/index.js';
-import { fakeChild, processExists, recordingChild, scratch, trustTree, within } from './helpers.js';
+import { fakeChild, flaggedChild, processExists, recordingChild, scratch, trustTree, within } from './helpers.js';
 
 let reports = 0;
 
@@ -175,6 +175,27 @@ describe('SandboxPool against the fake child', () => {
       await within(sandbox.close());
       await within(pool.close());
       assert.ok(before.every((pid) => !processExists(pid)), 'a dead warm child was not reaped');
+    });
+  });
+
+  it('after a pause starts one child, not size, while children keep failing', () => {
+    const { child, pids } = recorded('warm-failed');
+    return withPool({ size: 3, child }, async (pool) => {
+      // 3 failures (the first fill), then one child after each pause: 800 ms, 1.6 s.
+      await until(() => pool.stats.failed >= 5 && pool.stats.warming === 0);
+      assert.equal(pool.stats.failed, 5);
+      assert.equal(pids().length, 5);
+    });
+  });
+
+  it('fills up to size again once the child started after a pause warms', () => {
+    const flag = path.join(scratch, `flag-${process.pid}-${reports++}`);
+    writeFileSync(flag, '');
+    return withPool({ size: 3, child: flaggedChild(flag) }, async (pool) => {
+      await until(() => pool.stats.failed === 3);
+      unlinkSync(flag);
+      await until(() => pool.stats.ready === 3);
+      assert.equal(pool.stats.failed, 3);
     });
   });
 
