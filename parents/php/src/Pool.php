@@ -36,6 +36,8 @@ use PythonSandbox\Internal\WarmChild;
  * replacement for a pause that doubles while failures continue, from
  * RETRY_MIN_MS up to RETRY_MAX_MS: sessions meanwhile start cold, and a
  * child that cannot warm is not spawned, and thrown away, for each one.
+ * After the pause it starts one child, and up to SIZE again only once a
+ * session has found that child warm.
  *
  * close(), the destructor, and PHP's shutdown (after a fatal error too)
  * end the children still waiting.
@@ -270,17 +272,20 @@ final class Pool
 
     /**
      * Starts replacements up to SIZE, unless a pause after failed warms is
-     * running; a spawn failure counts as a discarded child (as Node's
-     * `stats.failed` counts it), is kept for stats(), pauses as a failed
-     * warm, and the next session() starts cold.
+     * running; after a failure, up to one child only, until a session finds
+     * a child warm (fromWarm()), so that a configuration that still fails
+     * costs one child per pause. A spawn failure counts as a discarded
+     * child (as Node's `stats.failed` counts it), is kept for stats(),
+     * pauses as a failed warm, and the next session() starts cold.
      */
     private function refill(): void
     {
         if (hrtime(true) < $this->retryAt) {
             return;
         }
+        $target = $this->failures > 0 ? 1 : $this->size;
         try {
-            while (count($this->idle) < $this->size) {
+            while (count($this->idle) < $target) {
                 $this->idle[] = $this->spawn();
             }
         } catch (SandboxException $e) {

@@ -237,6 +237,44 @@ final class PoolTest extends TestCase
         self::assertSame([0, 7, 2, 0], [$stats->warmSessions, $stats->coldSessions, $stats->discarded, $stats->idle]);
     }
 
+    public function testAfterThePauseOneChildIsStartedNotSize(): void
+    {
+        $pool = $this->pool(3, Fake::poolOptions('setup-failed'));
+        for ($i = 0; $i < 3; $i++) {
+            $this->session($pool)->close();                 // 200, 400, then 800 ms
+        }
+        usleep(850000);
+
+        $this->session($pool)->close();
+        self::assertSame(1, $pool->stats()->idle, 'more than one child was started after the pause');
+
+        $this->session($pool)->close();                     // that one fails too: 1.6 s
+        $stats = $pool->stats();
+        self::assertSame([0, 5, 4, 0], [$stats->warmSessions, $stats->coldSessions, $stats->discarded, $stats->idle]);
+    }
+
+    public function testAChildFoundWarmAfterThePauseFillsThePoolAgain(): void
+    {
+        $flag = tempnam(sys_get_temp_dir(), 'pool-flag');
+        $options = Fake::options()->withChildEnvironment(['FAKE_WARM' => 'flagged', 'FAKE_WARM_FLAG' => $flag]);
+        $pool = $this->pool(3, $options);
+        try {
+            for ($i = 0; $i < 3; $i++) {
+                $this->session($pool)->close();             // 200, 400, then 800 ms
+            }
+            unlink($flag);
+            usleep(850000);
+            $this->session($pool)->close();                 // cold; one child starts, and warms
+
+            $this->session($pool)->close();                 // warm: the pool fills up again
+            $stats = $pool->stats();
+
+            self::assertSame([1, 3, 3], [$stats->warmSessions, $stats->discarded, $stats->idle]);
+        } finally {
+            @unlink($flag);
+        }
+    }
+
     public function testAWarmChildEndsTheDoublingOfThePause(): void
     {
         $flag = tempnam(sys_get_temp_dir(), 'pool-flag');
