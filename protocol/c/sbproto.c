@@ -93,6 +93,11 @@ static void reader_compact(struct sbp_reader *r)
 	r->start = 0;
 }
 
+/* A new buffer and a copy of the bytes buffered, not realloc(): once
+ * glibc has raised its mmap threshold (after the first free of a frame
+ * buffer) the old buffer lives on the heap, and realloc() copies all of
+ * it, max + 1 bytes, into pages never touched before. In a C parent's
+ * warm start that was 0.4-0.8 ms of the 1 ms it may take. */
 EXPORT int sbp_reader_set_max(struct sbp_reader *r, size_t max)
 {
 	char *buf;
@@ -100,12 +105,14 @@ EXPORT int sbp_reader_set_max(struct sbp_reader *r, size_t max)
 	if (max < r->len)
 		return -EINVAL;
 
-	reader_compact(r);
-	buf = realloc(r->buf, max + 1);
+	buf = malloc(max + 1);
 	if (!buf)
 		return -ENOMEM;
+	memcpy(buf, r->buf + r->start, r->len);
+	free(r->buf);
 
 	r->buf = buf;
+	r->start = 0;
 	r->max = max;
 	return 0;
 }
