@@ -377,10 +377,12 @@ class Parent:
             while time.monotonic() < end and self.proc.poll() is None:
                 self.pump(0.1)
         except Failure:
-            pass
-        if self.proc.poll() is None:
+            pass  # fd 4 is closed: nothing more to read, but the child may still be exiting
+        try:
+            self.proc.wait(max(0.0, end - time.monotonic()))
+        except subprocess.TimeoutExpired:
             self.proc.send_signal(signal.SIGKILL)
-        self.proc.wait()
+            self.proc.wait()
         os.close(self.r)
 
 
