@@ -1371,6 +1371,77 @@ START_TEST(pool_failed_warm_backs_off)
 }
 END_TEST
 
+/* Writes into DIR (PATH_MAX bytes, made here) a child whose first FAILS
+ * starts exit at once, and whose later ones are the fake child; returns
+ * its path. Each start takes a number with mkdir, which is atomic. */
+static const char *failing_first(char *dir, int fails)
+{
+	static char path[PATH_MAX];
+	FILE *f;
+
+	snprintf(dir, PATH_MAX, "/tmp/psb-pool-XXXXXX");
+	ck_assert_ptr_nonnull(mkdtemp(dir));
+	ck_assert_int_lt(snprintf(path, sizeof(path), "%s/child", dir),
+			 (int)sizeof(path));
+	f = fopen(path, "w");
+	ck_assert_ptr_nonnull(f);
+	fprintf(f,
+		"#!/bin/sh\n"
+		"i=0\n"
+		"until /bin/mkdir %s/start$i 2>/dev/null; do i=$((i+1)); done\n"
+		"[ $i -ge %d ] || exit 5\n"
+		"exec %s\n",
+		dir, fails, FAKE_CHILD);
+	ck_assert_int_eq(fclose(f), 0);
+	ck_assert_int_eq(chmod(path, 0700), 0);
+	return path;
+}
+
+/* Waits until P has discarded N children, for at most 10 s. */
+static void discarded(struct pysandbox_pool *p, uint64_t n)
+{
+	struct timespec tick = {0, 10 * 1000000L};
+	int i;
+
+	for (i = 0; i < 1000 && stats_of(p).discarded < n; i++)
+		nanosleep(&tick, NULL);
+	ck_assert_uint_eq(stats_of(p).discarded, n);
+}
+
+/* Children that fail cost one child per back-off, not the pool's size;
+ * once a session starts on a child, the pool fills up to its size. */
+START_TEST(pool_backs_off_with_one_child)
+{
+	struct pysandbox_options *o = pysandbox_options_new();
+	struct pysandbox_pool *p;
+	char dir[PATH_MAX], cmd[PATH_MAX + 16];
+	struct pysandbox *s;
+
+	ck_assert_int_eq(pysandbox_options_set_child(o, failing_first(dir, 4)),
+			 0);
+	p = pysandbox_pool_new(o);
+	pysandbox_options_free(o);
+	ck_assert_int_eq(pysandbox_pool_set_size(p, 3), 0);
+	ck_assert_int_eq(pysandbox_pool_fill(p), 0);
+
+	/* The three of the fill exit (800 ms), the next child too (1.6 s);
+	 * the one after that is the fifth, and the only one waiting. */
+	discarded(p, 3);
+	discarded(p, 4);
+	ck_assert_uint_eq(settled(p, 1).spawned, 5);
+
+	s = pooled(p, fake_options(NULL));
+	ck_assert_uint_eq(stats_of(p).warm, 1);
+	ck_assert_uint_eq(settled(p, 3).spawned, 8);
+	ck_assert_int_eq(pysandbox_close(s), 0);
+	ck_assert_int_eq(pysandbox_pool_close(p), 0);
+	assert_no_children();
+	ck_assert_int_lt(snprintf(cmd, sizeof(cmd), "rm -rf %s", dir),
+			 (int)sizeof(cmd));
+	ck_assert_int_eq(system(cmd), 0);
+}
+END_TEST
+
 START_TEST(pool_default_size_is_2)
 {
 	struct pysandbox_options *o = fake_options(NULL);
@@ -2082,6 +2153,7 @@ static Suite *suite(void)
 	tcase_add_test(t, pool_failed_warm_is_discarded);
 	tcase_add_test(t, pool_warm_failure_message);
 	tcase_add_test(t, pool_failed_warm_backs_off);
+	tcase_add_test(t, pool_backs_off_with_one_child);
 	tcase_add_test(t, pool_default_size_is_2);
 	tcase_add_test(t, pool_child_dies_while_idle);
 	tcase_add_test(t, pool_child_dies_while_idle_sigchld_ignored);

@@ -464,9 +464,12 @@ int pysandbox_close(struct pysandbox *s);
  * one, the pool starts no child for 200 ms, doubling with each such
  * failure in a row up to 30 s, and sessions meanwhile start cold; a
  * session started on a warm child ends the back-off. The message then
- * ends with "(no child started for N ms)". A child that cannot be
- * spawned at all stops the refill until the next pysandbox_pool_start()
- * or _fill() instead, with no back-off.
+ * ends with "(no child started for N ms)". After a pause the pool keeps
+ * one child only, and fills up to its size again once a session has
+ * started on a child of the pool (the warm answer is read then), so a
+ * configuration that still fails costs one child per pause. A child that
+ * cannot be spawned at all stops the refill until the next
+ * pysandbox_pool_start() or _fill() instead, with no back-off.
  *
  * Idle children that exit are reaped by the refill thread, and all
  * others by pysandbox_pool_close().
@@ -530,8 +533,10 @@ int pysandbox_pool_add_preload(struct pysandbox_pool *p, const char *module);
  * refill thread. 0, or the first failure (PYSANDBOX_ESPAWN when the
  * child cannot be executed, -ENOMEM), with the message in
  * pysandbox_pool_errmsg(). During a back-off (see "warm pools") it
- * starts nothing and returns 0. Optional: the refill thread, which
- * pysandbox_pool_start() starts too, fills the pool as well. */
+ * starts nothing and returns 0, and after one it starts one child at
+ * most until a session has started on a child of the pool. Optional:
+ * the refill thread, which pysandbox_pool_start() starts too, fills the
+ * pool as well. */
 int pysandbox_pool_fill(struct pysandbox_pool *p);
 
 /*
