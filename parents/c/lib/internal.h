@@ -130,6 +130,14 @@ struct pysandbox {
 	struct json_object *rpc_data;
 };
 
+/* How __psb_spawn() starts a child. */
+enum psb_spawn_flags {
+	PSB_SPAWN_PLAIN = 0,
+	/* Spawned by a SCHED_BATCH thread (the pool's refill thread): the
+	 * child returns to SCHED_OTHER before exec. */
+	PSB_SPAWN_SCHED_OTHER = 1 << 0,
+};
+
 /* error.c */
 int __psb_fail(struct pysandbox *s, int code, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
@@ -139,7 +147,8 @@ int64_t __psb_now_ms(void);
 
 /* session.c */
 const char *__psb_child_path(const struct pysandbox_options *o);
-int __psb_launch(struct pysandbox *s, const char *path);
+int __psb_launch(struct pysandbox *s, const char *path,
+		 enum psb_spawn_flags flags);
 int __psb_send_initialize(struct pysandbox *s, int64_t deadline, int64_t *id);
 int __psb_finish_initialize(struct pysandbox *s, int64_t id, int64_t deadline);
 void __psb_forget_child(struct pysandbox *s);
@@ -157,7 +166,8 @@ bool __psb_valid_rel_path(const char *path);
 int __psb_trusted_child(struct pysandbox *s, const char *path, char *real);
 
 /* spawn.c */
-int __psb_spawn(struct pysandbox *s, const char *path);
+int __psb_spawn(struct pysandbox *s, const char *path,
+		enum psb_spawn_flags flags);
 int __psb_reap(struct pysandbox *s, int64_t wait_ms, int *status);
 void __psb_kill(struct pysandbox *s);
 void __psb_end_child(struct pysandbox *s);

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* pool.c - warm pools: children started and warmed ahead of need. */
 #include <errno.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -232,7 +233,8 @@ static struct json_object *warm_params(const struct pysandbox_pool *p)
 
 /* A new child with warm sent, its answer left for the session that takes
  * it. NULL on failure, with the reason in *ERR / ERRMSG. */
-static struct pysandbox *warm_child(struct pysandbox_pool *p, int *err,
+static struct pysandbox *warm_child(struct pysandbox_pool *p,
+				    enum psb_spawn_flags flags, int *err,
 				    char *errmsg, size_t size)
 {
 	struct pysandbox *w = pysandbox_new(p->o);
@@ -244,7 +246,7 @@ static struct pysandbox *warm_child(struct pysandbox_pool *p, int *err,
 		snprintf(errmsg, size, "out of memory");
 		return NULL;
 	}
-	ret = __psb_launch(w, __psb_child_path(p->o));
+	ret = __psb_launch(w, __psb_child_path(p->o), flags);
 	if (!ret)
 		ret = __psb_send_request(w, "warm", warm_params(p), deadline,
 					 &w->warm_id);
@@ -300,7 +302,8 @@ static void sweep_locked(struct pysandbox_pool *p)
 
 /* Starts one child outside the lock and adds it to the idle list; the
  * lock is held on entry and on return. 0 or the failure, recorded. */
-static int spawn_one_locked(struct pysandbox_pool *p)
+static int spawn_one_locked(struct pysandbox_pool *p,
+			    enum psb_spawn_flags flags)
 {
 	struct pysandbox *w;
 	char msg[512];
@@ -308,7 +311,7 @@ static int spawn_one_locked(struct pysandbox_pool *p)
 
 	p->spawning++;
 	pthread_mutex_unlock(&p->lock);
-	w = warm_child(p, &err, msg, sizeof(msg));
+	w = warm_child(p, flags, &err, msg, sizeof(msg));
 	pthread_mutex_lock(&p->lock);
 	p->spawning--;
 
@@ -319,14 +322,29 @@ static int spawn_one_locked(struct pysandbox_pool *p)
 	return 0;
 }
 
-/* After a failed child, one child until a session starts on a child of
- * the pool (which ends the failures in a row): a configuration that still
- * fails then costs one child per back-off, not size. */
 static bool full_locked(const struct pysandbox_pool *p)
 {
-	int target = p->failures > 0 ? 1 : p->size;
+	return (int)p->nidle + p->spawning >= p->size;
+}
 
-	return (int)p->nidle + p->spawning >= target;
+/* Moves the calling thread from SCHED_OTHER to SCHED_BATCH, as any thread
+ * may without privilege; true when it did. The kernel never lets a
+ * SCHED_BATCH thread that wakes preempt a running one (sched(7): "mildly
+ * disfavored"): woken by pysandbox_pool_start() just before that returns,
+ * the refill thread took the caller's CPU for its fork and exec, and the
+ * new child's own start with it, 0.5-2.5 ms of a 1 ms warm start on a
+ * busy machine. Now it waits for a free CPU or the next tick. Another
+ * policy, the application's choice, is left alone. */
+static bool batch_policy(void)
+{
+	struct sched_param param;
+	int policy;
+
+	if (pthread_getschedparam(pthread_self(), &policy, &param) != 0 ||
+	    policy != SCHED_OTHER)
+		return false;
+	param.sched_priority = 0;
+	return pthread_setschedparam(pthread_self(), SCHED_BATCH, &param) == 0;
 }
 
 /*
@@ -340,6 +358,8 @@ static bool full_locked(const struct pysandbox_pool *p)
 static void *refill_thread(void *arg)
 {
 	struct pysandbox_pool *p = arg;
+	enum psb_spawn_flags flags =
+		batch_policy() ? PSB_SPAWN_SCHED_OTHER : PSB_SPAWN_PLAIN;
 	struct timespec until;
 	int64_t wait;
 
@@ -349,7 +369,7 @@ static void *refill_thread(void *arg)
 		wait = backing_off_locked(p) ? p->retry_at - __psb_now_ms()
 					     : SWEEP_MS;
 		if (!p->paused && !full_locked(p) && !backing_off_locked(p)) {
-			if (spawn_one_locked(p) != 0)
+			if (spawn_one_locked(p, flags) != 0)
 				p->paused = true;
 			continue;
 		}
@@ -395,7 +415,7 @@ static void wake_refill(struct pysandbox_pool *p)
 		pthread_cond_signal(&p->wake);
 	else
 		while (!full_locked(p) && !backing_off_locked(p) &&
-		       spawn_one_locked(p) == 0)
+		       spawn_one_locked(p, PSB_SPAWN_PLAIN) == 0)
 			;
 	pthread_mutex_unlock(&p->lock);
 }
@@ -410,7 +430,7 @@ EXPORT int pysandbox_pool_fill(struct pysandbox_pool *p)
 	p->frozen = true;
 	sweep_locked(p);
 	while (!ret && !full_locked(p) && !backing_off_locked(p))
-		ret = spawn_one_locked(p);
+		ret = spawn_one_locked(p, PSB_SPAWN_PLAIN);
 
 	/* Nothing started: the configuration may still change (a missing
 	 * child binary, fixed before the next call). */
@@ -536,7 +556,7 @@ static int start_warm(struct pysandbox *s, struct pysandbox *w, bool *was_warm,
 static int start_cold(struct pysandbox_pool *p, struct pysandbox *s)
 {
 	int64_t deadline = __psb_now_ms() + s->o->request_ms, id;
-	int ret = __psb_launch(s, __psb_child_path(p->o));
+	int ret = __psb_launch(s, __psb_child_path(p->o), PSB_SPAWN_PLAIN);
 
 	if (!ret)
 		ret = __psb_send_initialize(s, deadline, &id);

@@ -102,7 +102,8 @@ static int apply_info(struct pysandbox *s, struct json_object *info)
 /* Starts the child at PATH, with a reader on its output. The resolved
  * path is executed: the one that was checked, whatever a symbolic link
  * on the way points to by then. */
-int __psb_launch(struct pysandbox *s, const char *path)
+int __psb_launch(struct pysandbox *s, const char *path,
+		 enum psb_spawn_flags flags)
 {
 	char real[PATH_MAX];
 	int ret;
@@ -114,7 +115,7 @@ int __psb_launch(struct pysandbox *s, const char *path)
 		return __psb_fail(s, PYSANDBOX_ESPAWN,
 				  "cannot execute child '%s': %s", path,
 				  strerror(errno));
-	ret = __psb_spawn(s, real);
+	ret = __psb_spawn(s, real, flags);
 	if (ret)
 		return ret;
 
@@ -156,7 +157,7 @@ int __psb_finish_initialize(struct pysandbox *s, int64_t id, int64_t deadline)
 static int start(struct pysandbox *s)
 {
 	int64_t deadline = __psb_now_ms() + s->o->request_ms, id;
-	int ret = __psb_launch(s, __psb_child_path(s->o));
+	int ret = __psb_launch(s, __psb_child_path(s->o), PSB_SPAWN_PLAIN);
 
 	if (!ret)
 		ret = __psb_send_initialize(s, deadline, &id);

@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -36,12 +37,20 @@ static void cloexec_loop(long max)
  * child. A failure is reported as an errno through ERRFD.
  */
 static void __attribute__((noreturn))
-exec_child(const char *path, int in, int out, int errfd, long maxfd)
+exec_child(const char *path, int in, int out, int errfd, long maxfd,
+	   enum psb_spawn_flags flags)
 {
 	char *const argv[] = {(char *)path, NULL};
 	char *const envp[] = {NULL};
+	struct sched_param other = {.sched_priority = 0};
 	sigset_t none;
 	int null, e;
+
+	/* Out of the refill thread's SCHED_BATCH (a bare system call): the
+	 * supervisor and the jail wake each other for every forwarded call
+	 * and must be scheduled like any process. The nice value stays. */
+	if (flags & PSB_SPAWN_SCHED_OTHER)
+		sched_setscheduler(0, SCHED_OTHER, &other);
 
 	sigemptyset(&none);
 	sigprocmask(SIG_SETMASK, &none, NULL);
@@ -112,7 +121,8 @@ static int spawn_failed(struct pysandbox *s, const char *path, int e)
 			  path, strerror(e));
 }
 
-int __psb_spawn(struct pysandbox *s, const char *path)
+int __psb_spawn(struct pysandbox *s, const char *path,
+		enum psb_spawn_flags flags)
 {
 	/* Computed before fork: sysconf is not async-signal-safe. */
 	long maxfd = sysconf(_SC_OPEN_MAX) > 0 ? sysconf(_SC_OPEN_MAX) : 65536;
@@ -128,7 +138,7 @@ int __psb_spawn(struct pysandbox *s, const char *path)
 
 	pid = fork();
 	if (pid == 0)
-		exec_child(path, in[1], out[1], err[1], maxfd);
+		exec_child(path, in[1], out[1], err[1], maxfd, flags);
 
 	e = errno;
 	close_fds((int[]){in[1], out[1], err[1]}, 3);
