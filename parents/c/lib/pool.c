@@ -322,9 +322,14 @@ static int spawn_one_locked(struct pysandbox_pool *p,
 	return 0;
 }
 
+/* After a failed child, one child until a session starts on a child of
+ * the pool (which ends the failures in a row): a configuration that still
+ * fails then costs one child per back-off, not size. */
 static bool full_locked(const struct pysandbox_pool *p)
 {
-	return (int)p->nidle + p->spawning >= p->size;
+	int target = p->failures > 0 ? 1 : p->size;
+
+	return (int)p->nidle + p->spawning >= target;
 }
 
 /* Moves the calling thread from SCHED_OTHER to SCHED_BATCH, as any thread
