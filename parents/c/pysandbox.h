@@ -443,8 +443,12 @@ int pysandbox_close(struct pysandbox *s);
  * that child; it also reaps idle children that exited, within a second.
  * pysandbox_pool_start() wakes it only once its own child has answered
  * initialize, so that the replacement's fork, exec and jail set-up do not
- * compete with that initialize for the CPU. A start thus costs the
- * initialize of a warm child and nothing else. After a failed spawn the
+ * compete with that initialize for the CPU. The thread runs SCHED_BATCH
+ * when the thread that started it was SCHED_OTHER, so that this wake-up
+ * never preempts the caller: the fork waits for a free CPU or the next
+ * tick. Its children go back to SCHED_OTHER before exec; their nice value
+ * is the application's. A start thus costs the initialize of a warm child
+ * and nothing else. After a failed spawn the
  * thread waits for the next pysandbox_pool_start() or _fill() rather
  * than retrying in a loop. If the thread cannot be created, the pool
  * refills on the thread that called pysandbox_pool_start(), after its
