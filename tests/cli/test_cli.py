@@ -298,6 +298,25 @@ def test_child_failing_at_start(mode, status, words):
                    *words)
 
 
+def test_verbose_keeps_the_childs_line_about_a_refusal():
+    # Without -v the CLI's line is the only one (FAKE_INIT=error above).
+    p = run("-v", "--env", "FAKE_INIT=error", "-c", "x")
+    err = p.stderr.decode().splitlines()
+    assert p.returncode == 126, err
+    assert len(err) == 2, err
+    assert err[0].startswith("sandbox[") and "filter refused" in err[0], err
+    assert err[1].startswith("pysandbox: sandbox setup failed"), err
+
+
+def test_diagnostics_of_an_unexplained_failure_are_kept():
+    p = run("--env", "FAKE_INIT=diesaying", "-c", "x")
+    err = p.stderr.decode().splitlines()
+    assert p.returncode == 126, err
+    assert len(err) == 2, err
+    assert err[0].endswith("]: fake_child: giving up"), err
+    assert "exited with status 3" in err[1], err
+
+
 @pytest.mark.parametrize("code,words", [
     ("print partial;die", ["exited with status 9"]),
     ("badresult", ["malformed run result"]),

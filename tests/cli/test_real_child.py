@@ -71,6 +71,23 @@ def test_refusals(args, status, line):
     assert p.stderr.decode().splitlines()[-1] == line
 
 
+def test_a_missing_cwd_is_one_line():
+    p = run("--cwd", "/nonexistent", "-c", "print(1)")
+    assert p.returncode == 122
+    assert p.stderr.decode() == \
+        "pysandbox: --cwd '/nonexistent' does not exist in the sandbox\n"
+
+
+def test_verbose_shows_the_childs_own_line_too():
+    p = run("-v", "--cwd", "/nonexistent", "-c", "print(1)")
+    err = p.stderr.decode().splitlines()
+    assert p.returncode == 122
+    assert any(line.startswith("sandbox[") and "/nonexistent" in line
+               for line in err[:-1]), err
+    assert err[-1] == \
+        "pysandbox: --cwd '/nonexistent' does not exist in the sandbox"
+
+
 @pytest.fixture
 def shared_dir():
     """A world-readable directory: started as root, the child drops to an

@@ -87,4 +87,33 @@ struct json_object *cli_text(const void *data, size_t n);
 /* Starts the session and runs the code; returns the exit status. */
 int cli_run(struct cli *c);
 
+/*
+ * The child's diagnostics without -v. A refusal at start is explained by
+ * the CLI in one line, so the child's own line about it is dropped; every
+ * other diagnostic is passed on to stderr, in order with the CLI's own
+ * messages (call cli_diag_flush() before one).
+ */
+struct cli_diag;
+
+enum cli_diag_held {
+	CLI_DIAG_DROP,	  /* the CLI explains the start's failure itself */
+	CLI_DIAG_FORWARD, /* the start succeeded, or failed unexplained */
+};
+
+/* A pipe for the child's stderr, its write end in *WFD (close-on-exec;
+ * the caller closes it once the child has it), and a thread that holds
+ * what comes until cli_diag_release(). NULL on failure. */
+struct cli_diag *cli_diag_open(int *wfd);
+
+/* Ends the holding: what was written so far is dropped or forwarded, as
+ * HELD says; what comes later is forwarded as it comes. D may be NULL. */
+void cli_diag_release(struct cli_diag *d, enum cli_diag_held held);
+
+/* Forwards what the child has written so far. D may be NULL. */
+void cli_diag_flush(struct cli_diag *d);
+
+/* Forwards the rest, waiting for end of file (the child has exited) or a
+ * quiet tick, and frees D. D may be NULL. */
+void cli_diag_close(struct cli_diag *d);
+
 #endif

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* run.c - running the code and turning the result into an exit status. */
 #include <errno.h>
+#include <fcntl.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
@@ -366,7 +367,7 @@ static int run_failure(struct cli *c, struct pysandbox *s, int ret)
 			pysandbox_errmsg(s));
 }
 
-static int execute(struct cli *c, struct pysandbox *s)
+static int execute(struct cli *c, struct pysandbox *s, struct cli_diag *d)
 {
 	struct pysandbox_result *r;
 	int ret;
@@ -378,6 +379,7 @@ static int execute(struct cli *c, struct pysandbox *s)
 	if (!ret)
 		ret = c->code ? pysandbox_execute(s, c->code, &r)
 			      : pysandbox_execute_path(s, c->target, &r);
+	cli_diag_flush(d);
 	if (ret)
 		return run_failure(c, s, ret);
 
@@ -386,25 +388,59 @@ static int execute(struct cli *c, struct pysandbox *s)
 	return ret;
 }
 
+/* Starts S. Without -v the child's stderr is a pipe (the library gives
+ * the child the CLI's stderr, so that is swapped for the pipe while it
+ * starts), and a refusal the CLI explains in its own line drops the
+ * child's line about it: one refusal, one line. With -v every
+ * diagnostic goes straight to stderr, as the child writes it. */
+static int start(struct cli *c, struct pysandbox *s, struct cli_diag **d)
+{
+	int saved = -1, wfd = -1, ret;
+
+	*d = c->verbosity == 0 ? cli_diag_open(&wfd) : NULL;
+	if (*d) {
+		saved = fcntl(STDERR_FILENO, F_DUPFD_CLOEXEC, 10);
+		if (saved < 0 || dup2(wfd, STDERR_FILENO) < 0) {
+			if (saved >= 0)
+				close(saved);
+			saved = -1;
+		}
+	}
+
+	ret = pysandbox_start(s);
+
+	if (saved >= 0) {
+		dup2(saved, STDERR_FILENO);
+		close(saved);
+	}
+	if (wfd >= 0)
+		close(wfd);
+	cli_diag_release(*d, ret == PYSANDBOX_EREMOTE ? CLI_DIAG_DROP
+						      : CLI_DIAG_FORWARD);
+	return ret;
+}
+
 int cli_run(struct cli *c)
 {
 	struct pysandbox *s = pysandbox_new(c->o);
+	struct cli_diag *d;
 	int ret;
 
 	if (!s)
 		return cli_fail(c, ST_PROTOCOL, "out of memory");
 	watch_signals(s);
 
-	ret = pysandbox_start(s);
+	ret = start(c, s, &d);
 	if (ret)
 		ret = start_failure(c, s, ret);
 	else if (interrupted)
 		ret = cli_fail(c, ST_CANCELLED,
 			       "cancelled: interrupted before the run started");
 	else
-		ret = execute(c, s);
+		ret = execute(c, s, d);
 
 	unwatch_signals();
 	pysandbox_close(s);
+	cli_diag_close(d);
 	return ret;
 }

@@ -4,12 +4,14 @@
  * tests, and misbehaves on command.
  *
  * The initialize parameter env.FAKE_INIT picks a start-up behaviour: die,
- * silence, garbage (endless malformed frames), garbage2 (two, then a good
- * answer), oversized (one 2 MiB frame, then a good answer), error
- * (setup_failed), version (answers "2.0"), nullerror, linger (ignores
- * shutdown), chatty (1 MiB of notifications after its answer), nocaps
- * (reports invoke, tmpfs, hostfs and cancel false), noexec (reports
- * execute false). The initialize answer echoes the params under "echo".
+ * diesaying (a diagnostic line on stderr first), silence, garbage
+ * (endless malformed frames), garbage2 (two, then a good answer),
+ * oversized (one 2 MiB frame, then a good answer), error (setup_failed,
+ * after a diagnostic line as the real child writes one), version (answers
+ * "2.0"), nullerror, linger (ignores shutdown), chatty (1 MiB of notifications
+ * after its answer), nocaps (reports invoke, tmpfs, hostfs and cancel false),
+ * noexec (reports execute false). The initialize answer echoes the params under
+ * "echo".
  *
  * warm (protocol 1.1) answers with the preload list as imported, and the
  * initialize that follows reports it under "fake_warm" and answers
@@ -595,7 +597,10 @@ static void misbehave_at_start(struct sbp_message *m)
 {
 	int i;
 
-	if (!strcmp(init_mode, "die"))
+	if (!strcmp(init_mode, "diesaying"))
+		dprintf(2, "sandbox[%d]: fake_child: giving up\n",
+			(int)getpid());
+	if (!strcmp(init_mode, "die") || !strcmp(init_mode, "diesaying"))
 		_exit(3);
 	if (!strcmp(init_mode, "silence"))
 		hang();
@@ -665,6 +670,8 @@ static void initialize(struct sbp_message *m)
 		struct json_object *d = json_object_new_object();
 
 		json_object_object_add(d, "step", jstr("seccomp"));
+		dprintf(2, "sandbox[%d]: seccomp: filter refused\n",
+			(int)getpid());
 		send_msg(sbp_error(m->id, SBP_SETUP_FAILED,
 				   "seccomp filter refused", d));
 		return;
