@@ -8,9 +8,12 @@
 #include <stdlib.h>
 #include <string.h>
 #include <limits.h>
+#include <linux/filter.h>
+#include <linux/seccomp.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -22,6 +25,9 @@
 #define CHILD_VERSION	     "1.1.0"
 #define START_TIMEOUT_MS     15000
 #define CONFIGURE_TIMEOUT_MS 5000
+/* Room for the supervisor's compiled filter (93 instructions today); at
+ * 4 KiB it also fits a pipe's buffer, which the export writes at once. */
+#define SUP_FILTER_MAX 512
 
 uint64_t sup_now_us(void)
 {
@@ -449,17 +455,67 @@ static int confine(struct sup *s, const char **step)
 	return rc;
 }
 
+/*
+ * The supervisor's own filter depends on nothing of the session, so warm
+ * compiles it and a warm initialize only hands it to the kernel: building
+ * and compiling it with libseccomp took 0.17-0.2 ms of a warm start whose
+ * target is 1 ms. A cold start compiles it in initialize, as before.
+ */
+static struct sock_filter sup_filter[SUP_FILTER_MAX];
+static size_t sup_filter_len;
+
+/* The compiled filter, read back from libseccomp through a pipe. */
+static int compile_supervisor_filter(void)
+{
+	scmp_filter_ctx ctx = policy_build_supervisor();
+	int p[2], rc;
+	ssize_t n;
+
+	if (!ctx)
+		return -ENOMEM;
+	if (pipe2(p, O_CLOEXEC) < 0) {
+		rc = -errno;
+		seccomp_release(ctx);
+		return rc;
+	}
+	rc = seccomp_export_bpf(ctx, p[1]);
+	close(p[1]);
+	n = rc < 0 ? -1 : read(p[0], sup_filter, sizeof(sup_filter));
+	close(p[0]);
+	seccomp_release(ctx);
+
+	if (rc < 0)
+		return rc;
+	if (n <= 0 || (size_t)n == sizeof(sup_filter) ||
+	    n % sizeof(*sup_filter))
+		return -EMSGSIZE;
+	sup_filter_len = (size_t)n / sizeof(*sup_filter);
+	return 0;
+}
+
+/* What seccomp_load() does with libseccomp's default attributes. */
+static int load_supervisor_filter(void)
+{
+	struct sock_fprog prog = {.len = (unsigned short)sup_filter_len,
+				  .filter = sup_filter};
+
+	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0 ||
+	    syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, 0, &prog) < 0)
+		return -errno;
+	return 0;
+}
+
 /* An optional layer: reported in isolation.supervisor_filter, and the
  * session goes on without it if the kernel refuses. */
 static void confine_supervisor(struct sup *s)
 {
-	scmp_filter_ctx ctx = policy_build_supervisor();
-	int rc = ctx ? seccomp_load(ctx) : -ENOMEM;
+	int rc = sup_filter_len ? 0 : compile_supervisor_filter();
 
+	if (!rc)
+		rc = load_supervisor_filter();
 	if (rc < 0)
 		log_error("supervisor filter not loaded: %s", strerror(-rc));
 	s->iso.supervisor_filter = rc == 0;
-	seccomp_release(ctx);
 }
 
 /* Confines the jail and starts CPython in it, up to its "ready". */
@@ -648,6 +704,8 @@ static void do_warm(struct sup *s, struct json_object *id,
 	else if (rc)
 		start_failed(s, id, step, rc);
 	else {
+		/* A failure is retried, and reported, in initialize. */
+		compile_supervisor_filter();
 		s->state = ST_WARM;
 		sup_send(s, sbp_response(id, warm_result(s)));
 	}
