@@ -192,10 +192,10 @@ describe('SandboxPool against the fake child', () => {
     const flag = path.join(scratch, `flag-${process.pid}-${reports++}`);
     writeFileSync(flag, '');
     return withPool({ size: 3, child: flaggedChild(flag) }, async (pool) => {
-      await until(() => pool.stats.failed === 3);
+      await until(() => pool.stats.failed >= 3);
       unlinkSync(flag);
-      await until(() => pool.stats.ready === 3);
-      assert.equal(pool.stats.failed, 3);
+      // A child started before the flag went may fail too: the pause is then longer.
+      await until(() => pool.stats.ready === 3, 30_000);
     });
   });
 
