@@ -73,9 +73,12 @@ final class Pool
     private int $discarded = 0;
     private ?string $lastFailure = null;
 
-    /** Warm failures in a row, and until when (hrtime, ns) refill() starts no child because of them. */
+    /** Warm failures in a row, and until when (the clock's ns) refill() starts no child because of them. */
     private int $failures = 0;
     private int $retryAt = 0;
+
+    /** @var \Closure(): int monotonic nanoseconds: hrtime(true), or a test's clock */
+    private readonly \Closure $clock;
 
     /**
      * Starts SIZE children and sends each `warm`; returns without waiting
@@ -84,6 +87,8 @@ final class Pool
      * session().
      *
      * @param list<string> $preload modules every child imports before its session
+     * @param (\Closure(): int)|null $clock monotonic time in nanoseconds for the
+     *     pause after failed warms; hrtime(true) unless a test steps its own
      * @throws InvalidOptionException for a size outside 1..MAX_SIZE or a bad module name
      * @throws SandboxException when the child cannot be found or started
      */
@@ -91,7 +96,9 @@ final class Pool
         public readonly int $size = self::DEFAULT_SIZE,
         private readonly array $preload = [],
         private readonly Options $options = new Options(),
+        ?\Closure $clock = null,
     ) {
+        $this->clock = $clock ?? static fn (): int => hrtime(true);
         if ($size < 1 || $size > self::MAX_SIZE) {
             throw new InvalidOptionException('pool size', sprintf('%d is outside 1..%d', $size, self::MAX_SIZE));
         }
@@ -280,7 +287,7 @@ final class Pool
      */
     private function refill(): void
     {
-        if (hrtime(true) < $this->retryAt) {
+        if (($this->clock)() < $this->retryAt) {
             return;
         }
         $target = $this->failures > 0 ? 1 : $this->size;
@@ -300,7 +307,7 @@ final class Pool
     {
         $this->failures++;
         $ms = min(self::RETRY_MAX_MS, self::RETRY_MIN_MS * 2 ** min($this->failures - 1, 16));
-        $this->retryAt = hrtime(true) + $ms * 1000000;
+        $this->retryAt = ($this->clock)() + $ms * 1000000;
     }
 
     private function spawn(): WarmChild

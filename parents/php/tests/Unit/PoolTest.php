@@ -33,6 +33,9 @@ final class PoolTest extends TestCase
     /** @var list<Session> */
     private array $sessions = [];
 
+    /** Nanoseconds of the clock steppedClock() gives a pool: tests of the pauses step it instead of sleeping. */
+    private int $now = 0;
+
     protected function setUp(): void
     {
         $this->before = Fake::children();
@@ -50,12 +53,23 @@ final class PoolTest extends TestCase
     }
 
     /** @param list<string> $preload */
-    private function pool(int $size, Options $options, array $preload = []): Pool
+    private function pool(int $size, Options $options, array $preload = [], ?\Closure $clock = null): Pool
     {
-        $pool = new Pool($size, $preload, $options);
+        $pool = new Pool($size, $preload, $options, $clock);
         $this->pools[] = $pool;
 
         return $pool;
+    }
+
+    /** A clock that stands still until step() moves it, so a slow machine cannot end a pause early. */
+    private function steppedClock(): \Closure
+    {
+        return fn (): int => $this->now;
+    }
+
+    private function step(int $ms): void
+    {
+        $this->now += $ms * 1000000;
     }
 
     private function session(Pool $pool, ?Options $options = null): Session
@@ -214,7 +228,7 @@ final class PoolTest extends TestCase
 
     public function testAFailedWarmPausesTheRefillAndSessionsStartColdMeanwhile(): void
     {
-        $pool = $this->pool(1, Fake::poolOptions('setup-failed'));
+        $pool = $this->pool(1, Fake::poolOptions('setup-failed'), [], $this->steppedClock());
 
         for ($i = 0; $i < 4; $i++) {
             $this->session($pool)->close();
@@ -226,7 +240,7 @@ final class PoolTest extends TestCase
         self::assertStringContainsString("preload: No module named 'x'", (string) $stats->lastFailure);
         self::assertSame([], $this->started());
 
-        usleep((Pool::RETRY_MIN_MS + 50) * 1000);
+        $this->step(Pool::RETRY_MIN_MS + 50);
         $this->session($pool)->close();
         self::assertSame(1, $pool->stats()->idle, 'no child was started after the pause');
 
@@ -239,11 +253,11 @@ final class PoolTest extends TestCase
 
     public function testAfterThePauseOneChildIsStartedNotSize(): void
     {
-        $pool = $this->pool(3, Fake::poolOptions('setup-failed'));
+        $pool = $this->pool(3, Fake::poolOptions('setup-failed'), [], $this->steppedClock());
         for ($i = 0; $i < 3; $i++) {
             $this->session($pool)->close();                 // 200, 400, then 800 ms
         }
-        usleep(850000);
+        $this->step(850);
 
         $this->session($pool)->close();
         self::assertSame(1, $pool->stats()->idle, 'more than one child was started after the pause');
@@ -257,13 +271,13 @@ final class PoolTest extends TestCase
     {
         $flag = tempnam(sys_get_temp_dir(), 'pool-flag');
         $options = Fake::options()->withChildEnvironment(['FAKE_WARM' => 'flagged', 'FAKE_WARM_FLAG' => $flag]);
-        $pool = $this->pool(3, $options);
+        $pool = $this->pool(3, $options, [], $this->steppedClock());
         try {
             for ($i = 0; $i < 3; $i++) {
                 $this->session($pool)->close();             // 200, 400, then 800 ms
             }
             unlink($flag);
-            usleep(850000);
+            $this->step(850);
             $this->session($pool)->close();                 // cold; one child starts, and warms
 
             $this->session($pool)->close();                 // warm: the pool fills up again
@@ -279,14 +293,14 @@ final class PoolTest extends TestCase
     {
         $flag = tempnam(sys_get_temp_dir(), 'pool-flag');
         $options = Fake::options()->withChildEnvironment(['FAKE_WARM' => 'flagged', 'FAKE_WARM_FLAG' => $flag]);
-        $pool = $this->pool(1, $options);
+        $pool = $this->pool(1, $options, [], $this->steppedClock());
         try {
             $this->session($pool)->close();                 // 1st failure: 200 ms
-            usleep(250000);
+            $this->step(250);
             $this->session($pool)->close();                 // cold; its replacement fails too
             $this->session($pool)->close();                 // 2nd failure: 400 ms
             unlink($flag);
-            usleep(450000);
+            $this->step(450);
             $this->session($pool)->close();                 // cold; its replacement warms
             $this->session($pool)->close();                 // warm: the doubling starts over
             touch($flag);
@@ -294,7 +308,7 @@ final class PoolTest extends TestCase
             // flag: the next failure comes one session earlier or later.
             $this->session($pool)->close();
             $this->session($pool)->close();                 // by now a failure after a warm: 200 ms, not 800
-            usleep(250000);
+            $this->step(250);
             $this->session($pool)->close();
 
             $stats = $pool->stats();
