@@ -67,6 +67,10 @@ const char *cli_limit_option(const char *name);
  * answered, else an exit status. */
 int cli_parse(struct cli *c, int argc, char **argv);
 
+/* Writes N bytes at P to FD, retrying after signals; gives up silently
+ * on an error (the terminal or pipe is gone: nothing to report it to). */
+void cli_write_all(int fd, const char *p, size_t n);
+
 /* Reads all of FD, at most MAX bytes, into a new NUL-terminated buffer.
  * 0, -E2BIG or -errno. */
 int cli_read_fd(int fd, size_t max, char **buf, size_t *len);

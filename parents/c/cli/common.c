@@ -62,6 +62,21 @@ struct json_object *cli_text(const void *data, size_t n)
 	return s;
 }
 
+void cli_write_all(int fd, const char *p, size_t n)
+{
+	ssize_t w;
+
+	while (n > 0) {
+		w = write(fd, p, n);
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w <= 0)
+			return;
+		p += w;
+		n -= (size_t)w;
+	}
+}
+
 int cli_read_fd(int fd, size_t max, char **buf, size_t *len)
 {
 	size_t cap = 65536, n = 0;

@@ -30,21 +30,6 @@ struct cli_diag {
 	size_t nheld;
 };
 
-static void write_all(int fd, const char *p, size_t n)
-{
-	ssize_t w;
-
-	while (n > 0) {
-		w = write(fd, p, n);
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w <= 0)
-			return;
-		p += w;
-		n -= (size_t)w;
-	}
-}
-
 /* Reads what the pipe holds now, held or written to stderr as the state
  * says; false once there is no more to come (end of file, an error).
  * Lock held: a line read is passed on before anyone else reads. */
@@ -65,7 +50,7 @@ static bool pump_locked(struct cli_diag *d)
 			break;
 		}
 		if (d->state == FORWARDING) {
-			write_all(STDERR_FILENO, buf, (size_t)n);
+			cli_write_all(STDERR_FILENO, buf, (size_t)n);
 			continue;
 		}
 		room = sizeof(d->held) - d->nheld;
@@ -132,7 +117,7 @@ void cli_diag_release(struct cli_diag *d, enum cli_diag_held held)
 	pthread_mutex_lock(&d->lock);
 	pump_locked(d);
 	if (held == CLI_DIAG_FORWARD)
-		write_all(STDERR_FILENO, d->held, d->nheld);
+		cli_write_all(STDERR_FILENO, d->held, d->nheld);
 	d->nheld = 0;
 	d->state = FORWARDING;
 	pthread_mutex_unlock(&d->lock);

@@ -59,26 +59,12 @@ static void unwatch_signals(void)
 	pthread_mutex_unlock(&sig_lock);
 }
 
-static void write_all(int fd, const char *p, size_t n)
-{
-	ssize_t w;
-
-	while (n > 0) {
-		w = write(fd, p, n);
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w <= 0)
-			return;
-		p += w;
-		n -= (size_t)w;
-	}
-}
-
 static void stream_output(void *ud, enum pysandbox_stream stream,
 			  const void *data, size_t len)
 {
-	write_all(stream == PYSANDBOX_STDOUT ? STDOUT_FILENO : STDERR_FILENO,
-		  data, len);
+	cli_write_all(stream == PYSANDBOX_STDOUT ? STDOUT_FILENO
+						 : STDERR_FILENO,
+		      data, len);
 }
 
 static long long limit_of(struct pysandbox *s, const char *name)
