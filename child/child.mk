@@ -7,9 +7,13 @@ PY_LIBS   := $(shell $(PYCONFIG) --embed --ldflags)
 # resolving libpython's symbols at every start costs about 2 ms of a
 # 20 ms cold start (measured side by side; docs/performance.md).
 # Extension modules in lib-dynload find those symbols in the jail
-# binary itself (-export-dynamic).
+# binary itself (-export-dynamic). The whole archive is linked, not only
+# the members the jail calls, so that every symbol python3.11 exports is
+# there for ctypes.pythonapi and extensions too (Py_BytesMain, Py_Main,
+# Py_RunMain and Py_FrozenMain live in members nothing else pulls in).
 PY_VAR = $(shell $(PYTHON) -c 'import sysconfig; print(sysconfig.get_config_var("$(1)") or "")')
-PY_STATIC_LIBS := $(call PY_VAR,LIBPL)/libpython3.11-pic.a \
+PY_STATIC_LIBS := -Wl,--whole-archive \
+	$(call PY_VAR,LIBPL)/libpython3.11-pic.a -Wl,--no-whole-archive \
 	-Xlinker -export-dynamic $(call PY_VAR,MODLIBS) $(call PY_VAR,LIBS) \
 	$(call PY_VAR,SYSLIBS)
 

@@ -353,3 +353,16 @@ def test_tmpfs_permissions_and_umask_apply(session: Child) -> None:
     # The parent still reads back what the code locked itself out of.
     res = session.request("tmpfs/read", {"path": "/tmp/ro"})["result"]
     assert base64.b64decode(res["data"]) == b"data"
+
+
+def test_jail_exports_what_python_exports(session: Child) -> None:
+    """The jail links CPython statically: every C API function bare
+    python3.11 exports is there for ctypes.pythonapi and extensions,
+    including those of archive members the jail itself never calls."""
+    r = session.execute(
+        "import ctypes\n"
+        "names = ['Py_BytesMain', 'Py_Main', 'Py_RunMain', 'Py_FrozenMain',"
+        " 'PyUnicode_FromString']\n"
+        "print([n for n in names if not hasattr(ctypes.pythonapi, n)])\n")
+    assert r["outcome"] == "ok", r
+    assert session.output["stdout"] == b"[]\n"
