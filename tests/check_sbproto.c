@@ -84,6 +84,113 @@ START_TEST(frame_of_exactly_max)
 }
 END_TEST
 
+/* A reader on a pipe whose write end stays open: the caller writes. */
+static struct sbp_reader *open_reader(size_t max, int *wfd)
+{
+	struct sbp_reader *r;
+	int p[2];
+
+	ck_assert_int_eq(pipe(p), 0);
+	*wfd = p[1];
+	r = sbp_reader_new(p[0], max);
+	ck_assert_ptr_nonnull(r);
+	return r;
+}
+
+static void put(int fd, const char *s)
+{
+	ck_assert_int_eq(write(fd, s, strlen(s)), (ssize_t)strlen(s));
+}
+
+/* What is buffered survives a new limit, whole frames and a frame
+ * split across the call alike, consumed bytes before it or not. */
+START_TEST(set_max_keeps_buffered_bytes)
+{
+	const char *line;
+	size_t len;
+	int w;
+	struct sbp_reader *r = open_reader(64, &w);
+
+	put(w, "{\"a\":1}\n{\"b\":2}\n{\"c\":");
+	ck_assert_int_gt(sbp_reader_fill(r), 0);
+	ck_assert_int_eq(sbp_reader_next(r, &line, &len), SBP_FRAME_OK);
+	ck_assert_str_eq(line, "{\"a\":1}");
+
+	/* 13 bytes buffered from an offset of 8: raise, then lower. */
+	ck_assert_int_eq(sbp_reader_set_max(r, 4096), 0);
+	ck_assert_int_eq(sbp_reader_set_max(r, 16), 0);
+	ck_assert_int_eq(sbp_reader_next(r, &line, &len), SBP_FRAME_OK);
+	ck_assert_str_eq(line, "{\"b\":2}");
+
+	/* The partial frame, completed after the call. */
+	ck_assert_int_eq(sbp_reader_next(r, &line, &len), SBP_FRAME_NONE);
+	ck_assert_int_eq(sbp_reader_set_max(r, 32), 0);
+	put(w, "3}\n");
+	ck_assert_int_gt(sbp_reader_fill(r), 0);
+	ck_assert_int_eq(sbp_reader_next(r, &line, &len), SBP_FRAME_OK);
+	ck_assert_str_eq(line, "{\"c\":3}");
+	ck_assert_uint_eq(len, 7);
+	close(w);
+	ck_assert_int_eq(next(r, &line, &len), SBP_FRAME_EOF);
+	sbp_reader_free(r);
+}
+END_TEST
+
+/* Below the bytes buffered: refused, and the reader is unchanged. At
+ * exactly that many, a partial frame that fills it is oversized. */
+START_TEST(set_max_below_buffered)
+{
+	const char *line;
+	size_t len;
+	int w;
+	struct sbp_reader *r = open_reader(64, &w);
+
+	put(w, "0123456789");
+	ck_assert_int_eq(sbp_reader_fill(r), 10);
+	ck_assert_int_eq(sbp_reader_next(r, &line, &len), SBP_FRAME_NONE);
+	ck_assert_int_eq(sbp_reader_set_max(r, 9), -EINVAL);
+	ck_assert_int_eq(sbp_reader_set_max(r, 0), -EINVAL);
+
+	put(w, "\n");
+	ck_assert_int_gt(sbp_reader_fill(r), 0);
+	ck_assert_int_eq(sbp_reader_next(r, &line, &len), SBP_FRAME_OK);
+	ck_assert_str_eq(line, "0123456789");
+
+	put(w, "abcdefgh");
+	ck_assert_int_gt(sbp_reader_fill(r), 0);
+	ck_assert_int_eq(sbp_reader_next(r, &line, &len), SBP_FRAME_NONE);
+	ck_assert_int_eq(sbp_reader_set_max(r, 8), 0);
+	ck_assert_int_eq(sbp_reader_next(r, &line, &len), SBP_FRAME_OVERSIZED);
+	put(w, "ij\n{}\n");
+	close(w);
+	ck_assert_int_eq(next(r, &line, &len), SBP_FRAME_OK);
+	ck_assert_str_eq(line, "{}");
+	ck_assert_int_eq(next(r, &line, &len), SBP_FRAME_EOF);
+	sbp_reader_free(r);
+}
+END_TEST
+
+/* Inside an oversized frame, a new limit goes on dropping it to its LF;
+ * the limit applies to frames from then on. */
+START_TEST(set_max_while_discarding)
+{
+	const char *line;
+	size_t len;
+	int w;
+	struct sbp_reader *r = open_reader(8, &w);
+
+	put(w, "xxxxxxxxxxxx");
+	ck_assert_int_eq(next(r, &line, &len), SBP_FRAME_OVERSIZED);
+	ck_assert_int_eq(sbp_reader_set_max(r, 32), 0);
+	put(w, "xx\n0123456789abcdef\n");
+	close(w);
+	ck_assert_int_eq(next(r, &line, &len), SBP_FRAME_OK);
+	ck_assert_str_eq(line, "0123456789abcdef");
+	ck_assert_int_eq(next(r, &line, &len), SBP_FRAME_EOF);
+	sbp_reader_free(r);
+}
+END_TEST
+
 static int parse(const char *s, struct sbp_message *m)
 {
 	return sbp_parse(s, strlen(s), m);
@@ -216,6 +323,9 @@ int main(void)
 	tcase_add_test(tc, frames_split_on_lf);
 	tcase_add_test(tc, oversized_frame_dropped_once);
 	tcase_add_test(tc, frame_of_exactly_max);
+	tcase_add_test(tc, set_max_keeps_buffered_bytes);
+	tcase_add_test(tc, set_max_below_buffered);
+	tcase_add_test(tc, set_max_while_discarding);
 	tcase_add_test(tc, parse_kinds);
 	tcase_add_test(tc, parse_rejects);
 	tcase_add_test(tc, parse_depth_bounded);
