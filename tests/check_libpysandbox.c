@@ -6,10 +6,12 @@
  * the zombie checks see only that test's children.
  */
 #include <check.h>
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
 #include <pthread.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -1442,6 +1444,76 @@ START_TEST(pool_backs_off_with_one_child)
 }
 END_TEST
 
+/* The scheduling policy of each child of this process: N at most. */
+static int child_policies(int *policy, int n)
+{
+	char path[64], line[512], *end;
+	struct dirent *e;
+	int found = 0, ppid;
+	DIR *d = opendir("/proc");
+	FILE *f;
+
+	ck_assert_ptr_nonnull(d);
+	while ((e = readdir(d)) && found < n) {
+		long pid = strtol(e->d_name, &end, 10);
+
+		if (pid <= 0 || *end)
+			continue;
+		snprintf(path, sizeof(path), "/proc/%ld/stat", pid);
+		f = fopen(path, "re");
+		if (!f)
+			continue;
+		end = fgets(line, sizeof(line), f) ? strrchr(line, ')') : NULL;
+		if (end && sscanf(end + 2, "%*c %d", &ppid) == 1 &&
+		    ppid == getpid())
+			policy[found++] = sched_getscheduler((pid_t)pid);
+		fclose(f);
+	}
+	closedir(d);
+	return found;
+}
+
+/* A session started cold on this thread, then two children started by
+ * the refill thread: every one runs POLICY. */
+static void assert_children_run(int policy)
+{
+	struct pysandbox_pool *p = fake_pool(2, NULL);
+	struct pysandbox *s = pooled(p, fake_options(NULL));
+	int got[8], n, i;
+
+	ck_assert_uint_eq(settled(p, 2).cold, 1);
+	n = child_policies(got, 8);
+	ck_assert_int_eq(n, 3);
+	for (i = 0; i < n; i++)
+		ck_assert_int_eq(got[i], policy);
+	ck_assert_int_eq(pysandbox_close(s), 0);
+	ck_assert_int_eq(pysandbox_pool_close(p), 0);
+	assert_no_children();
+}
+
+/* The refill thread runs SCHED_BATCH; its children do not. */
+START_TEST(pool_children_run_sched_other)
+{
+	assert_children_run(SCHED_OTHER);
+}
+END_TEST
+
+/* A policy the application chose is the children's, even when glibc had
+ * cached the one before (pthread_getschedparam) and the application
+ * switched with sched_setscheduler(). */
+START_TEST(pool_children_keep_the_applications_policy)
+{
+	struct sched_param param = {.sched_priority = 0};
+	int policy;
+
+	ck_assert_int_eq(pthread_getschedparam(pthread_self(), &policy, &param),
+			 0);
+	ck_assert_int_eq(policy, SCHED_OTHER);
+	ck_assert_int_eq(sched_setscheduler(0, SCHED_IDLE, &param), 0);
+	assert_children_run(SCHED_IDLE);
+}
+END_TEST
+
 START_TEST(pool_default_size_is_2)
 {
 	struct pysandbox_options *o = fake_options(NULL);
@@ -2155,6 +2227,8 @@ static Suite *suite(void)
 	tcase_add_test(t, pool_failed_warm_backs_off);
 	tcase_add_test(t, pool_backs_off_with_one_child);
 	tcase_add_test(t, pool_default_size_is_2);
+	tcase_add_test(t, pool_children_run_sched_other);
+	tcase_add_test(t, pool_children_keep_the_applications_policy);
 	tcase_add_test(t, pool_child_dies_while_idle);
 	tcase_add_test(t, pool_child_dies_while_idle_sigchld_ignored);
 	tcase_add_test(t, pool_waits_for_a_pending_warm);

@@ -339,17 +339,17 @@ static bool full_locked(const struct pysandbox_pool *p)
  * the refill thread took the caller's CPU for its fork and exec, and the
  * new child's own start with it, 0.5-2.5 ms of a 1 ms warm start on a
  * busy machine. Now it waits for a free CPU or the next tick. Another
- * policy, the application's choice, is left alone. */
+ * policy, the application's choice, is left alone. The policy is asked
+ * of the kernel (0: this thread), not pthread_getschedparam(): glibc
+ * answers that from what it cached when the creating thread last asked,
+ * and an application that then switched to SCHED_IDLE or SCHED_FIFO with
+ * sched_setscheduler() would have its children run SCHED_OTHER. */
 static bool batch_policy(void)
 {
-	struct sched_param param;
-	int policy;
+	struct sched_param param = {.sched_priority = 0};
 
-	if (pthread_getschedparam(pthread_self(), &policy, &param) != 0 ||
-	    policy != SCHED_OTHER)
-		return false;
-	param.sched_priority = 0;
-	return pthread_setschedparam(pthread_self(), SCHED_BATCH, &param) == 0;
+	return sched_getscheduler(0) == SCHED_OTHER &&
+	       sched_setscheduler(0, SCHED_BATCH, &param) == 0;
 }
 
 /*
