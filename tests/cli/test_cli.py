@@ -317,6 +317,26 @@ def test_diagnostics_of_an_unexplained_failure_are_kept():
     assert "exited with status 3" in err[1], err
 
 
+def test_a_child_flooding_stderr_does_not_hold_up_the_run():
+    # Its stderr is a pipe the CLI reads while the start waits; held
+    # lines are bounded, and the run and its output go on.
+    p = run("--env", "FAKE_INIT=stderrflood", "-c", "print hi")
+    assert p.returncode == 0, p.stderr[-300:]
+    assert p.stdout == b"hi\n"
+    assert b"pysandbox:" not in p.stderr, p.stderr[-300:]
+
+
+def test_a_descendant_keeping_stderr_busy_does_not_hold_up_the_exit():
+    # The child has exited, but a process it left behind writes to its
+    # stderr without a pause: the CLI stops forwarding and exits.
+    cmd = [CLI, "run", "--child", FAKE, "--env", "FAKE_INIT=stderrorphan",
+           "-c", "print hi"]
+    p = subprocess.run(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                       stderr=subprocess.DEVNULL, timeout=TIMEOUT)
+    assert p.returncode == 0
+    assert p.stdout == b"hi\n"
+
+
 @pytest.mark.parametrize("code,words", [
     ("print partial;die", ["exited with status 9"]),
     ("badresult", ["malformed run result"]),

@@ -116,8 +116,8 @@ void cli_diag_release(struct cli_diag *d, enum cli_diag_held held);
 /* Forwards what the child has written so far. D may be NULL. */
 void cli_diag_flush(struct cli_diag *d);
 
-/* Forwards the rest, waiting for end of file (the child has exited) or a
- * quiet tick, and frees D. D may be NULL. */
+/* Forwards the rest, waiting for end of file (the child has exited), a
+ * quiet tick or at most a second, and frees D. D may be NULL. */
 void cli_diag_close(struct cli_diag *d);
 
 #endif

@@ -5,8 +5,10 @@
 #include <poll.h>
 #include <pthread.h>
 #include <stdbool.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "cli.h"
@@ -16,6 +18,15 @@
 #define HELD_MAX (64 * 1024)
 /* How often the thread looks whether cli_diag_close() is waiting. */
 #define TICK_MS 100
+/* How long cli_diag_close() waits for a stderr that never goes quiet: a
+ * descendant of the child may keep it open and busy after the child has
+ * exited, and the CLI must not wait for that. */
+#define CLOSE_MS 1000
+/* Most reads of one pump, 4 KiB each: 1 MiB, the largest pipe buffer
+ * an unprivileged writer can ask for (fs.pipe-max-size), so one pump
+ * still takes everything written before it, but a writer that never
+ * pauses cannot keep it, and the lock, for ever. */
+#define PUMP_READS 256
 
 enum diag_state { HOLDING, FORWARDING };
 
@@ -30,16 +41,26 @@ struct cli_diag {
 	size_t nheld;
 };
 
-/* Reads what the pipe holds now, held or written to stderr as the state
- * says; false once there is no more to come (end of file, an error).
- * Lock held: a line read is passed on before anyone else reads. */
+static int64_t now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* Reads what the pipe holds now (PUMP_READS reads at most), held or
+ * written to stderr as the state says; false once there is no more to
+ * come (end of file, an error). Lock held: a line read is passed on
+ * before anyone else reads. */
 static bool pump_locked(struct cli_diag *d)
 {
 	char buf[4096];
 	size_t room;
 	ssize_t n;
+	int i;
 
-	while (!d->eof) {
+	for (i = 0; i < PUMP_READS && !d->eof; i++) {
 		n = read(d->rfd, buf, sizeof(buf));
 		if (n < 0 && errno == EINTR)
 			continue;
@@ -58,24 +79,30 @@ static bool pump_locked(struct cli_diag *d)
 		memcpy(d->held + d->nheld, buf, room);
 		d->nheld += room;
 	}
-	return false;
+	return !d->eof;
 }
 
 /* Passes lines on as they come, until end of file, or until
- * cli_diag_close() waits and a tick passed without any. */
+ * cli_diag_close() waits and a tick passed without any, or CLOSE_MS
+ * passed since it began to wait. */
 static void *diag_thread(void *arg)
 {
 	struct cli_diag *d = arg;
 	struct pollfd p = {.fd = d->rfd, .events = POLLIN};
+	int64_t until = -1;
 	bool more = true;
 	int r;
 
 	while (more) {
 		r = poll(&p, 1, TICK_MS);
 		pthread_mutex_lock(&d->lock);
+		if (d->stopping && until < 0)
+			until = now_ms() + CLOSE_MS;
 		if (r > 0)
 			more = pump_locked(d);
 		else if (r == 0 && d->stopping)
+			more = false;
+		if (until >= 0 && now_ms() >= until)
 			more = false;
 		pthread_mutex_unlock(&d->lock);
 	}

@@ -10,7 +10,9 @@
  * after a diagnostic line as the real child writes one), version (answers
  * "2.0"), nullerror, linger (ignores shutdown), chatty (1 MiB of notifications
  * after its answer), nocaps (reports invoke, tmpfs, hostfs and cancel false),
- * noexec (reports execute false). The initialize answer echoes the params under
+ * noexec (reports execute false), stderrflood (a process writes to stderr
+ * without a pause while the child lives), stderrorphan (the same for a
+ * minute, outliving the child). The initialize answer echoes the params under
  * "echo".
  *
  * warm (protocol 1.1) answers with the preload list as imported, and the
@@ -36,10 +38,12 @@
 #include <dirent.h>
 #include <errno.h>
 #include <poll.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <sys/prctl.h>
 #include <unistd.h>
 
 #include "sbproto.h"
@@ -592,6 +596,41 @@ static void pick_mode(struct json_object *params)
 		init_mode = strdup(json_object_get_string(mode));
 }
 
+/* A process that writes diagnostic lines to stderr without a pause for
+ * as long as this child lives (stderrflood), or for a minute whether it
+ * lives or not (stderrorphan: a descendant that keeps the pipe open);
+ * returns once it has written its first. */
+static void flood_stderr(bool orphan)
+{
+	static const char line[] = "sandbox[0]: fake_child: flood\n";
+	pid_t parent = getpid();
+	int sync[2];
+	char byte;
+
+	if (pipe(sync) < 0)
+		return;
+	if (fork() != 0) {
+		close(sync[1]);
+		while (read(sync[0], &byte, 1) < 0 && errno == EINTR)
+			;
+		close(sync[0]);
+		return;
+	}
+	close(sync[0]);
+	if (orphan)
+		alarm(60);
+	else if (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0 || getppid() != parent)
+		_exit(0);
+	for (;;) {
+		if (write(2, line, sizeof(line) - 1) < 0)
+			_exit(0);
+		if (sync[1] >= 0) {
+			close(sync[1]);
+			sync[1] = -1;
+		}
+	}
+}
+
 /* Start-up misbehaviour; returns when initialize should be answered. */
 static void misbehave_at_start(struct sbp_message *m)
 {
@@ -615,6 +654,9 @@ static void misbehave_at_start(struct sbp_message *m)
 	if (!strcmp(init_mode, "nullerror"))
 		send_msg(
 			sbp_error(NULL, SBP_INVALID_REQUEST, "nonsense", NULL));
+	if (!strcmp(init_mode, "stderrflood") ||
+	    !strcmp(init_mode, "stderrorphan"))
+		flood_stderr(!strcmp(init_mode, "stderrorphan"));
 }
 
 /* 1 MiB of notifications the parent ignores, written before reading on:
