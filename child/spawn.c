@@ -191,9 +191,26 @@ static void __attribute__((noreturn)) reaper(pid_t jail, int status_fd)
 	_exit(0);
 }
 
+/* A host running real-time (SCHED_FIFO, SCHED_RR) would hand that
+ * priority to the untrusted code, which could then keep every thread of
+ * the same or lower priority, the supervisor's timer included, off its
+ * CPU; the filter stops the jail changing its policy, so it is lowered
+ * here, which needs no privilege. */
+static void drop_realtime(void)
+{
+	struct sched_param normal = {0};
+	int policy = sched_getscheduler(0) & ~SCHED_RESET_ON_FORK;
+
+	if ((policy == SCHED_FIFO || policy == SCHED_RR) &&
+	    sched_setscheduler(0, SCHED_OTHER, &normal) < 0)
+		_exit(125);
+}
+
 static void __attribute__((noreturn)) exec_jail(const struct child_args *a)
 {
 	int null = open("/dev/null", O_RDONLY | O_CLOEXEC);
+
+	drop_realtime();
 
 	if (null < 0 || dup2(null, 0) < 0 || dup2(a->out, 1) < 0 ||
 	    dup2(a->err, 2) < 0 || dup2(a->control, JAIL_CONTROL_FD) < 0 ||

@@ -6,6 +6,8 @@ import base64
 import os
 import tempfile
 
+import pytest
+
 from childproto import Child
 
 
@@ -366,3 +368,22 @@ def test_jail_exports_what_python_exports(session: Child) -> None:
         "print([n for n in names if not hasattr(ctypes.pythonapi, n)])\n")
     assert r["outcome"] == "ok", r
     assert session.output["stdout"] == b"[]\n"
+
+
+def test_jail_never_runs_real_time() -> None:
+    """A host running SCHED_FIFO hands its policy to the child; the
+    untrusted code must not keep it (it could starve the supervisor)."""
+    if os.geteuid() != 0 and os.getrlimit(11)[0] == 0:  # RLIMIT_RTPRIO
+        pytest.skip("starting SCHED_FIFO needs root or RLIMIT_RTPRIO")
+    os.sched_setscheduler(0, os.SCHED_FIFO, os.sched_param(1))
+    try:
+        c = Child()
+    finally:
+        os.sched_setscheduler(0, os.SCHED_OTHER, os.sched_param(0))
+    try:
+        assert "result" in c.initialize()
+        r = c.execute("import os\nprint(os.sched_getscheduler(0), os.sched_getscheduler(0) == os.SCHED_OTHER)\n")
+        assert r["outcome"] == "ok", r
+        assert c.output["stdout"] == f"{os.SCHED_OTHER} True\n".encode()
+    finally:
+        c.close()
