@@ -372,3 +372,11 @@ def test_sigint_cancels_the_run():
     _, err = p.communicate(timeout=TIMEOUT)
     assert p.returncode == 118
     assert b"pysandbox: cancelled" in err
+
+
+def test_closed_standard_descriptors_are_not_reused():
+    """Started with stdin and stderr closed, the CLI's own pipes must not
+    take fds 0 and 2: the output still arrives, whole, on stdout."""
+    p = subprocess.run(["sh", "-c", 'exec "$0" run --child "$1" -c "print hi" <&- 2>&-', CLI, FAKE],
+                       capture_output=True, timeout=TIMEOUT)
+    assert (p.returncode, p.stdout) == (0, b"hi\n"), p

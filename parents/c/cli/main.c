@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* main.c - pysandbox run: one session, one run, an exit status. */
 #include <errno.h>
+#include <fcntl.h>
 #include <libgen.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -131,11 +132,28 @@ int cli_load_inputs(struct cli *c)
 	return ret;
 }
 
+/* Started with fd 0, 1 or 2 closed, the first pipe or file the CLI opens
+ * would take that number, and a message meant for stderr, or the child's
+ * diagnostics (diag.c swaps fd 2), would land in it: fill them first. */
+static int open_standard_fds(void)
+{
+	int fd;
+
+	while ((fd = open("/dev/null", O_RDWR)) >= 0 && fd <= STDERR_FILENO)
+		;
+	if (fd < 0)
+		return -1;
+	close(fd);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	struct cli c = {0};
 	int ret;
 
+	if (open_standard_fds() < 0)
+		return ST_PROTOCOL;
 	c.o = pysandbox_options_new();
 	if (!c.o) {
 		fputs("pysandbox: out of memory\n", stderr);
