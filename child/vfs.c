@@ -42,6 +42,8 @@
 #define BENEATH	      (RESOLVE_BENEATH | RESOLVE_NO_MAGICLINKS)
 #define SCRATCH_SLACK (1024 * 1024)
 #define PROC_FD_LEN   64
+/* Linux's MAXSYMLINKS: tmpfs symlinks one lookup may follow (ELOOP). */
+#define MAX_LINKS 40
 
 /* open(2) flags a jail may pass; anything else is -EINVAL. */
 #define OPEN_KNOWN                                                             \
@@ -94,7 +96,10 @@ struct vfs {
 struct where {
 	struct mount *m;
 	const char *rel;
-	bool synth; /* "/" or a strict ancestor of some mount target */
+	bool synth;	    /* "/" or a strict ancestor of some mount target */
+	const char *path;   /* the path located: the caller's, or buf */
+	unsigned int links; /* tmpfs symlinks spliced so far (MAX_LINKS) */
+	char buf[PATH_MAX]; /* the path after splicing a symlink */
 };
 
 static const char *const dev_paths[] = {
@@ -132,10 +137,17 @@ static int sys_openat2(int dirfd, const char *path, int flags, mode_t mode,
 	return fd < 0 ? neg_errno() : (int)fd;
 }
 
+/* Opens REL beneath ROOT, a tmpfs root: -EXDEV when a symlink leads out
+ * of it, which the caller must follow with follow_link(), never return. */
+static int tmpfs_beneath(int root, const char *rel, int flags, mode_t mode)
+{
+	return sys_openat2(root, *rel ? rel : ".", flags, mode, BENEATH);
+}
+
 /* Opens REL beneath ROOT; a path or symlink leading out is -EACCES. */
 static int beneath(int root, const char *rel, int flags, mode_t mode)
 {
-	int fd = sys_openat2(root, *rel ? rel : ".", flags, mode, BENEATH);
+	int fd = tmpfs_beneath(root, rel, flags, mode);
 
 	return fd == -EXDEV ? -EACCES : fd;
 }
@@ -306,6 +318,8 @@ static void locate(const struct vfs *v, const char *path, struct where *w)
 	const char *rel;
 	size_t i;
 
+	w->path = path;
+	w->links = 0;
 	w->m = NULL;
 	w->rel = NULL;
 	w->synth = path[1] == '\0';
@@ -1093,6 +1107,96 @@ static int front(const struct vfs *v, const char *path, struct where *w)
 	return 0;
 }
 
+/*
+ * Finds the first symlink on REL beneath tmpfs ROOT, opening one component
+ * at a time and following none. Returns true with the symlink's target in
+ * TARGET (PATH_MAX bytes) and the component's bounds in REL in *START and
+ * *END; false when there is none (before the last component only, unless
+ * FOLLOW_LAST) or the walk failed: the jail changed its tmpfs meanwhile.
+ */
+static bool first_link(int root, const char *rel, bool follow_last,
+		       size_t *start, size_t *end, char *target)
+{
+	char name[NAME_MAX + 1];
+	int dir = root, fd = -1;
+	struct stat st;
+	size_t i, n = 0;
+	ssize_t len = -1;
+
+	for (i = 0; rel[i]; i += n + (rel[i + n] == '/')) {
+		n = strcspn(rel + i, "/");
+		if (!rel[i + n] && !follow_last)
+			break;
+		memcpy(name, rel + i, n);
+		name[n] = '\0';
+		fd = sys_openat2(dir, name, O_PATH | O_NOFOLLOW, 0,
+				 BENEATH | RESOLVE_NO_SYMLINKS);
+		if (dir != root)
+			close(dir);
+		dir = root;
+		if (fd < 0 || fstat(fd, &st))
+			break;
+		if (S_ISLNK(st.st_mode)) {
+			len = readlinkat(fd, "", target, PATH_MAX - 1);
+			break;
+		}
+		dir = fd;
+		fd = -1;
+	}
+	close_keep_errno(fd);
+	if (dir != root)
+		close(dir);
+	if (len <= 0)
+		return false;
+	target[len] = '\0';
+	*start = i;
+	*end = i + n;
+	return true;
+}
+
+/*
+ * Symlinks in a tmpfs are the jail's own and their targets are sandbox
+ * paths: "/tmp/d/f" or "../../etc/x" mean what they mean to the jail, not
+ * to the host nor to the tmpfs alone. The kernel cannot resolve them
+ * beneath the tmpfs root (openat2 says EXDEV), so the first symlink on W's
+ * path is read here, spliced with the rest of the path, and W located
+ * again from the sandbox root: the mount table, the globs and every check
+ * then apply to the spliced path as if the jail had written it. The jail
+ * may change its tmpfs meanwhile; whatever it does, what is finally
+ * opened went through this module's usual rules. A symlink in the last
+ * component is followed only when FOLLOW_LAST. At most MAX_LINKS splices
+ * per lookup (-ELOOP, and a walk finding nothing counts as one), a
+ * spliced path of PATH_MAX bytes or more is -ENAMETOOLONG, and one
+ * leading into a host mount -EACCES (the parent serves those by name).
+ */
+static int follow_link(const struct vfs *v, struct where *w, bool follow_last)
+{
+	char target[PATH_MAX], spliced[3 * PATH_MAX + 2], norm[PATH_MAX];
+	unsigned int links = w->links + 1;
+	size_t start, end, plen;
+	int r;
+
+	if (!is_tmpfs(w))
+		return -EACCES;
+	if (links > MAX_LINKS)
+		return -ELOOP;
+	w->links = links;
+	if (!first_link(w->m->fd, w->rel, follow_last, &start, &end, target))
+		return 0;
+
+	/* A relative target starts from the symlink's directory. */
+	plen = target[0] == '/' ? 0 : (size_t)(w->rel - w->path) + start;
+	snprintf(spliced, sizeof(spliced), "%.*s/%s%s", (int)plen, w->path,
+		 target, w->rel + end);
+	r = vfs_normalize(NULL, spliced, norm);
+	if (r)
+		return r;
+	memcpy(w->buf, norm, strlen(norm) + 1);
+	locate(v, w->buf, w);
+	w->links = links;
+	return w->m && w->m->kind == VFS_HOST ? -EACCES : 0;
+}
+
 static int synth_fd(const struct vfs *v, const char *path, int oflags)
 {
 	char p[PATH_MAX + 2];
@@ -1142,33 +1246,46 @@ static int mount_fd(const struct where *w, int oflags)
 	case VFS_DEVICE:
 		return object_fd(w->m, w->rel, oflags);
 	case VFS_TMPFS:
-		return beneath(w->m->fd, w->rel, O_PATH | (oflags & PATH_KEEP),
-			       0);
+		return tmpfs_beneath(w->m->fd, w->rel,
+				     O_PATH | (oflags & PATH_KEEP), 0);
 	default:
 		return VFS_EHOST;
 	}
 }
 
 /*
- * O_PATH descriptor of what PATH names (OFLAGS: O_NOFOLLOW, O_DIRECTORY).
- * A directory between a bind and a mount nested in it, which the bind
- * itself lacks, is served from the skeleton; W then has no mount.
+ * O_PATH descriptor of what W, located, names (OFLAGS: O_NOFOLLOW,
+ * O_DIRECTORY); W ends on the path finally resolved. A directory between
+ * a bind and a mount nested in it, which the bind itself lacks, is served
+ * from the skeleton; W then has no mount.
  */
+static int lookup_at(const struct vfs *v, struct where *w, int oflags)
+{
+	int fd;
+
+	for (;;) {
+		if (!w->m)
+			return w->synth ? synth_fd(v, w->path, oflags)
+					: -ENOENT;
+		fd = mount_fd(w, oflags);
+		if (fd == -ENOENT && w->synth && w->m->kind == VFS_BIND) {
+			w->m = NULL;
+			return synth_fd(v, w->path, oflags);
+		}
+		if (fd != -EXDEV)
+			return fd;
+		fd = follow_link(v, w, !(oflags & O_NOFOLLOW));
+		if (fd)
+			return fd;
+	}
+}
+
 static int lookup_fd(const struct vfs *v, const char *path, int oflags,
 		     struct where *w)
 {
 	int fd = front(v, path, w);
 
-	if (fd)
-		return fd;
-	if (!w->m)
-		return w->synth ? synth_fd(v, path, oflags) : -ENOENT;
-	fd = mount_fd(w, oflags);
-	if (fd == -ENOENT && w->synth && w->m->kind == VFS_BIND) {
-		w->m = NULL;
-		fd = synth_fd(v, path, oflags);
-	}
-	return fd;
+	return fd ? fd : lookup_at(v, w, oflags);
 }
 
 /* Errno for creating PATH where nothing is: EROFS when its parent is a
@@ -1475,29 +1592,35 @@ static int ro_reopen(struct vfs *v, const struct where *w, int fd,
 	return reopen(fd, flags & RO_KEEP);
 }
 
-static int ro_open(struct vfs *v, const char *path, int flags)
+/* Does open(2) with FLAGS follow a symlink in the last component? */
+static bool follows_last(int flags)
 {
-	int oflags = flags & (O_NOFOLLOW | O_DIRECTORY);
-	struct where w;
+	/* O_CREAT | O_EXCL never follows a final symlink. */
+	return !(flags & O_NOFOLLOW) &&
+	       (flags & (O_CREAT | O_EXCL)) != (O_CREAT | O_EXCL);
+}
+
+static int ro_open(struct vfs *v, struct where *w, int flags)
+{
+	int oflags = flags & O_DIRECTORY;
 	struct stat st;
 	int fd, r;
 
-	/* O_CREAT | O_EXCL never follows a final symlink. */
-	if ((flags & (O_CREAT | O_EXCL)) == (O_CREAT | O_EXCL))
+	if (!follows_last(flags))
 		oflags |= O_NOFOLLOW;
-	fd = lookup_fd(v, path, oflags, &w);
+	fd = lookup_at(v, w, oflags);
 	if (fd == -ENOENT && (flags & O_CREAT))
-		return create_errno(v, path);
+		return create_errno(v, w->path);
 	if (fd < 0)
 		return fd;
 
-	r = fstat(fd, &st) ? neg_errno() : ro_check(&w, &st, flags);
-	if (!r && (flags & O_PATH) && !bind_refuses(&w, &st))
+	r = fstat(fd, &st) ? neg_errno() : ro_check(w, &st, flags);
+	if (!r && (flags & O_PATH) && !bind_refuses(w, &st))
 		return fd;
 	if (!r && (flags & O_PATH))
 		r = -EACCES;
 	else if (!r)
-		r = ro_reopen(v, &w, fd, &st, flags);
+		r = ro_reopen(v, w, fd, &st, flags);
 	close(fd);
 	return r;
 }
@@ -1512,10 +1635,18 @@ int vfs_open(struct vfs *v, const char *path, int flags, mode_t mode)
 		r = clean_flags(flags, &flags);
 	if (r)
 		return r;
-	if (!is_tmpfs(&w))
-		return ro_open(v, path, flags);
-	return beneath(w.m->fd, w.rel,
-		       flags & ((flags & O_PATH) ? PATH_KEEP : RW_KEEP), mode);
+
+	while (is_tmpfs(&w)) {
+		r = tmpfs_beneath(
+			w.m->fd, w.rel,
+			flags & ((flags & O_PATH) ? PATH_KEEP : RW_KEEP), mode);
+		if (r != -EXDEV)
+			return r;
+		r = follow_link(v, &w, follows_last(flags));
+		if (r)
+			return r;
+	}
+	return ro_open(v, &w, flags);
 }
 
 /* ---- changing the tree ------------------------------------------------ */
@@ -1554,8 +1685,9 @@ static int ro_tree_errno(struct vfs *v, const char *path, enum tree_op op)
 }
 
 /* Runs OP on the last component of W's path, inside its tmpfs. The parent
- * is resolved beneath the tmpfs root; the *at() call then touches one
- * name in it and follows no symlink. */
+ * is resolved beneath the tmpfs root (-EXDEV: through a symlink leading
+ * out, for follow_link()); the *at() call then touches one name in it and
+ * follows no symlink. */
 static int tmpfs_tree(const struct where *w, enum tree_op op, mode_t mode,
 		      const char *target)
 {
@@ -1563,7 +1695,7 @@ static int tmpfs_tree(const struct where *w, enum tree_op op, mode_t mode,
 	const char *name = split_rel(w->rel, dir);
 	int pfd, r = 0;
 
-	pfd = beneath(w->m->fd, dir, O_PATH | O_DIRECTORY, 0);
+	pfd = tmpfs_beneath(w->m->fd, dir, O_PATH | O_DIRECTORY, 0);
 	if (pfd < 0)
 		return pfd;
 	switch (op) {
@@ -1585,24 +1717,29 @@ static int tmpfs_tree(const struct where *w, enum tree_op op, mode_t mode,
 	return r;
 }
 
-/* Mount points and their ancestors stay put, like the kernel's EBUSY. */
+/* Mount points and their ancestors stay put, like the kernel's EBUSY. The
+ * last component is the name acted on: symlinks are followed before it. */
 static int tree_op(struct vfs *v, const char *path, enum tree_op op,
 		   mode_t mode, const char *target)
 {
 	struct where w;
 	int r = front(v, path, &w);
 
-	if (r)
-		return r;
-	if (!is_tmpfs(&w))
-		return ro_tree_errno(v, path, op);
-	if (!*w.rel)
-		return op == OP_RMDIR	 ? -EBUSY
-		       : op == OP_UNLINK ? -EISDIR
-					 : -EEXIST;
-	if ((op == OP_RMDIR || op == OP_UNLINK) && is_pinned(v, path))
-		return -EBUSY;
-	return tmpfs_tree(&w, op, mode, target);
+	while (!r) {
+		if (!is_tmpfs(&w))
+			return ro_tree_errno(v, w.path, op);
+		if (!*w.rel)
+			return op == OP_RMDIR	 ? -EBUSY
+			       : op == OP_UNLINK ? -EISDIR
+						 : -EEXIST;
+		if ((op == OP_RMDIR || op == OP_UNLINK) && is_pinned(v, w.path))
+			return -EBUSY;
+		r = tmpfs_tree(&w, op, mode, target);
+		if (r != -EXDEV)
+			return r;
+		r = follow_link(v, &w, false);
+	}
+	return r;
 }
 
 int vfs_mkdir(struct vfs *v, const char *path, mode_t mode)
@@ -1631,10 +1768,24 @@ int vfs_symlink(struct vfs *v, const char *target, const char *linkpath)
 	return tree_op(v, linkpath, OP_SYMLINK, 0, target);
 }
 
-static int rename_parent(const struct where *w, char *dir, const char **name)
+/* Opens the parent of W's path in its tmpfs, following the jail's
+ * symlinks on the way, which may lead W to another mount (-EROFS if that
+ * is no tmpfs: the caller compares the mounts first). */
+static int rename_parent(const struct vfs *v, struct where *w, char *dir,
+			 const char **name)
 {
-	*name = split_rel(w->rel, dir);
-	return beneath(w->m->fd, dir, O_PATH | O_DIRECTORY, 0);
+	int fd;
+
+	while (is_tmpfs(w)) {
+		*name = split_rel(w->rel, dir);
+		fd = tmpfs_beneath(w->m->fd, dir, O_PATH | O_DIRECTORY, 0);
+		if (fd != -EXDEV)
+			return fd;
+		fd = follow_link(v, w, false);
+		if (fd)
+			return fd;
+	}
+	return -EROFS;
 }
 
 int vfs_rename(struct vfs *v, const char *from, const char *to,
@@ -1654,24 +1805,23 @@ int vfs_rename(struct vfs *v, const char *from, const char *to,
 		return r;
 	locate(v, from, &a);
 	locate(v, to, &b);
-	if (a.m != b.m)
-		return -EXDEV;
-	if (a.m && a.m->kind == VFS_HOST)
-		return VFS_EHOST;
-	if (!is_tmpfs(&a))
-		return -EROFS;
-	if (is_pinned(v, from) || is_pinned(v, to))
-		return -EBUSY;
+	pa = rename_parent(v, &a, da, &na);
+	pb = rename_parent(v, &b, db, &nb);
 
-	pa = rename_parent(&a, da, &na);
-	pb = pa < 0 ? pa : rename_parent(&b, db, &nb);
-	r = pa < 0 ? pa : pb < 0 ? pb : 0;
+	if (a.m != b.m)
+		r = -EXDEV;
+	else if (a.m && a.m->kind == VFS_HOST)
+		r = VFS_EHOST;
+	else if (!is_tmpfs(&a))
+		r = -EROFS;
+	else if (is_pinned(v, a.path) || is_pinned(v, b.path))
+		r = -EBUSY;
+	else
+		r = pa < 0 ? pa : pb < 0 ? pb : 0;
 	if (!r && renameat2(pa, na, pb, nb, flags))
 		r = neg_errno();
-	if (pa >= 0)
-		close(pa);
-	if (pb >= 0)
-		close(pb);
+	close_keep_errno(pa);
+	close_keep_errno(pb);
 	return r;
 }
 

@@ -9,7 +9,12 @@
  * injects into the jail) or a -errno. Nothing here trusts the jail:
  * resolution inside a host directory is done by the kernel with
  * openat2(RESOLVE_BENEATH | RESOLVE_NO_MAGICLINKS), so a symlink can never
- * lead outside its mount.
+ * lead outside its mount. A symlink in a tmpfs is the jail's own: one
+ * leading out of the tmpfs (absolute target, ".." above its root) is
+ * spliced with the rest of the path and the result looked up again from
+ * the sandbox root, by all the rules below, as Linux does from the root
+ * (at most 40 symlinks: ELOOP; a spliced path of PATH_MAX bytes or more:
+ * ENAMETOOLONG; one landing in a host mount: EACCES).
  *
  * Mount kinds:
  *  - bind:   read-only host directory or file, optional include/exclude
@@ -28,8 +33,8 @@
  * Errors are always a negative errno from one table (docs/vfs-errno.md,
  * to be merged into docs/architecture.md "VFS errno table"): ENOENT (not
  * in the sandbox, or hidden by a glob), EROFS (write outside a tmpfs),
- * EACCES (FIFO, socket or device inside a bind; symlink leading out of its
- * mount; a write to /dev/urandom), ENOTDIR, EISDIR, ELOOP, ENAMETOOLONG
+ * EACCES (FIFO, socket or device inside a bind; symlink leading out of a
+ * bind; a write to /dev/urandom), ENOTDIR, EISDIR, ELOOP, ENAMETOOLONG
  * (path >= PATH_MAX bytes or component > NAME_MAX), EEXIST, ENOTEMPTY,
  * EXDEV (rename across mounts), EBUSY (removing or renaming a mount point
  * or an ancestor of one inside a tmpfs), ENOSPC (tmpfs quota), EOVERFLOW
@@ -271,10 +276,11 @@ ssize_t vfs_readlink(struct vfs *v, const char *path, char *buf, size_t size);
  * of it -EISDIR. vfs_rename(): FLAGS is 0, RENAME_NOREPLACE or
  * RENAME_EXCHANGE (others -EINVAL); paths on different mounts (a
  * synthetic directory counting as one read-only mount) are -EXDEV.
- * vfs_symlink(): TARGET is stored as given (-ENOENT if empty); resolving
- * it stays beneath the tmpfs root, so an absolute or escaping target
- * fails with -EACCES when used. vfs_chmod() follows symlinks (beneath the
- * root) and keeps MODE & 07777; vfs_utimens() takes AT_SYMLINK_NOFOLLOW
+ * vfs_symlink(): TARGET is stored as given (-ENOENT if empty); an absolute
+ * target, or one leading above the tmpfs root, is resolved from the
+ * sandbox root when used. Symlinks before the last component are followed
+ * by all of these (the last is the name acted on). vfs_chmod() follows
+ * symlinks and keeps MODE & 07777; vfs_utimens() takes AT_SYMLINK_NOFOLLOW
  * only, TS as utimensat(2) (NULL: now).
  */
 int vfs_mkdir(struct vfs *v, const char *path, mode_t mode);

@@ -18,6 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <grp.h>
+#include <pthread.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -609,7 +610,8 @@ static const struct op_case op_cases[] = {
 	{CHMOD, "/dev/null", 0, NULL, -EROFS},
 	{UNLINK, "/dev/null", 0, NULL, -EROFS},
 
-	/* tmpfs: what the kernel says, symlinks kept beneath the root. */
+	/* tmpfs: what the kernel says; symlinks leading out of the tmpfs are
+	 * followed from the sandbox root (/etc/passwd is not in it). */
 	{OPEN, "/tmp/file", O_RDWR, NULL, 0},
 	{OPEN, "/tmp/in", O_RDWR | O_APPEND, NULL, 0},
 	{OPEN, "/tmp/in", O_PATH | O_NOFOLLOW, NULL, 0},
@@ -620,9 +622,14 @@ static const struct op_case op_cases[] = {
 	{OPEN, "/tmp/nope/x", O_WRONLY | O_CREAT, NULL, -ENOENT},
 	{OPEN, "/tmp", O_RDONLY | O_CREAT, NULL, -EISDIR},
 	{OPEN, "/tmp/dir", O_WRONLY, NULL, -EISDIR},
-	{OPEN, "/tmp/abs", O_RDONLY, NULL, -EACCES},
-	{OPEN, "/tmp/up", O_RDONLY, NULL, -EACCES},
-	{OPEN, "/tmp/abs", O_WRONLY | O_CREAT, NULL, -EACCES},
+	{OPEN, "/tmp/abs", O_RDONLY, NULL, -ENOENT},
+	{OPEN, "/tmp/up", O_RDONLY, NULL, -ENOENT},
+	{OPEN, "/tmp/abs", O_WRONLY | O_CREAT, NULL, -EROFS},
+	{OPEN, "/tmp/abs", O_RDONLY | O_NOFOLLOW, NULL, -ELOOP},
+	{OPEN, "/tmp/abs", O_PATH | O_NOFOLLOW, NULL, 0},
+	{STAT, "/tmp/abs", 0, NULL, -ENOENT},
+	{STAT, "/tmp/abs", NOFOLLOW, NULL, 0},
+	{ACCESS, "/tmp/up", F_OK, NULL, -ENOENT},
 	{OPEN, "/tmp/loop", O_RDONLY, NULL, -ELOOP},
 	{OPEN, "/tmp/in", O_RDONLY | O_NOFOLLOW, NULL, -ELOOP},
 	{MKDIR, "/tmp", 0, NULL, -EEXIST},
@@ -660,11 +667,11 @@ static const struct op_case op_cases[] = {
 	{RENAME, "/tmp/file", 0, "/x", -EXDEV},
 	{TRUNCATE, "/tmp/file", 3, NULL, 0},
 	{TRUNCATE, "/tmp/dir", 0, NULL, -EISDIR},
-	{TRUNCATE, "/tmp/up", 0, NULL, -EACCES},
+	{TRUNCATE, "/tmp/up", 0, NULL, -ENOENT},
 	{CHMOD, "/tmp/file", 0, NULL, 0},
-	{CHMOD, "/tmp/abs", 0, NULL, -EACCES},
+	{CHMOD, "/tmp/abs", 0, NULL, -ENOENT},
 	{UTIMENS, "/tmp/abs", NOFOLLOW, NULL, 0},
-	{UTIMENS, "/tmp/abs", 0, NULL, -EACCES},
+	{UTIMENS, "/tmp/abs", 0, NULL, -ENOENT},
 	{ACCESS, "/tmp/file", R_OK | W_OK, NULL, 0},
 	{READLINK, "/tmp/abs", 0, NULL, 0},
 	{READLINK, "/tmp/file", 0, NULL, -EINVAL},
@@ -1147,20 +1154,232 @@ START_TEST(tmpfs_symlinks)
 
 	close(must_open("/tmp/in", O_RDWR));
 	close(must_open("/tmp/d/up1", O_RDONLY));
-	expect_open("/tmp/abs", O_RDONLY, -EACCES);
-	expect_open("/tmp/up", O_RDONLY, -EACCES);
-	expect_open("/tmp/abs", O_WRONLY | O_CREAT, -EACCES);
+	expect_open("/tmp/abs", O_RDONLY, -ENOENT);
+	expect_open("/tmp/up", O_RDONLY, -ENOENT);
+	expect_open("/tmp/abs", O_WRONLY | O_CREAT, -EROFS);
 	expect_open("/tmp/loop", O_RDONLY, -ELOOP);
 	expect_open("/tmp/in", O_RDONLY | O_NOFOLLOW, -ELOOP);
 	close(must_open("/tmp/in", O_PATH | O_NOFOLLOW));
-	expect_rc(vfs_chmod(V, "/tmp/abs", 0600), -EACCES, "chmod through");
-	expect_rc(vfs_truncate(V, "/tmp/up", 0), -EACCES, "truncate through");
+	expect_rc(vfs_chmod(V, "/tmp/abs", 0600), -ENOENT, "chmod through");
+	expect_rc(vfs_truncate(V, "/tmp/up", 0), -ENOENT, "truncate through");
 	ck_assert_int_eq(vfs_readlink(V, "/tmp/abs", buf, sizeof(buf)), 11);
 	ck_assert_int_eq(memcmp(buf, "/etc/passwd", 11), 0);
 	ck_assert_int_eq(vfs_utimens(V, "/tmp/abs", NULL, AT_SYMLINK_NOFOLLOW),
 			 0);
 	ck_assert_int_eq(vfs_unlink(V, "/tmp/abs"), 0);
 	expect_list("/tmp", "d/,in@,loop@,sub/,t,up@");
+}
+END_TEST
+
+/*
+ * Symlinks the jail makes in a tmpfs lead where their target says in the
+ * sandbox: an absolute target (or ".." above the tmpfs root) is resolved
+ * from the sandbox root, with every check of the spliced path.
+ */
+START_TEST(tmpfs_symlinks_leading_out)
+{
+	struct stat st, lst;
+	char buf[64];
+
+	standard();
+	ck_assert_int_eq(vfs_mkdir(V, "/tmp/d", 0755), 0);
+	close(must_open("/tmp/d/f", O_WRONLY | O_CREAT));
+	ck_assert_int_eq(vfs_truncate(V, "/tmp/d/f", 2), 0);
+	ck_assert_int_eq(vfs_symlink(V, "/tmp/d/f", "/tmp/file"), 0);
+	ck_assert_int_eq(vfs_symlink(V, "/tmp/d", "/tmp/dir"), 0);
+	ck_assert_int_eq(vfs_symlink(V, "/tmp/nope", "/tmp/dangling"), 0);
+	ck_assert_int_eq(vfs_symlink(V, "/tmp/c2", "/tmp/c1"), 0);
+	ck_assert_int_eq(vfs_symlink(V, "c3", "/tmp/c2"), 0);
+	ck_assert_int_eq(vfs_symlink(V, "/tmp/dir/f", "/tmp/c3"), 0);
+	ck_assert_int_eq(vfs_symlink(V, "/tmp/lb", "/tmp/la"), 0);
+	ck_assert_int_eq(vfs_symlink(V, "/tmp/la", "/tmp/lb"), 0);
+
+	/* A file, a directory and a path through it, a chain. */
+	ck_assert_int_eq(vfs_stat(V, "/tmp/file", 0, &st), 0);
+	ck_assert(S_ISREG(st.st_mode) && st.st_size == 2);
+	ck_assert_int_eq(vfs_stat(V, "/tmp/file", AT_SYMLINK_NOFOLLOW, &lst),
+			 0);
+	ck_assert(S_ISLNK(lst.st_mode));
+	expect_rc(vfs_access(V, "/tmp/file", R_OK | W_OK), 0, "access");
+	close(must_open("/tmp/file", O_RDWR | O_APPEND));
+	expect_list("/tmp/dir", "f");
+	ck_assert_int_eq(vfs_stat(V, "/tmp/dir/f", 0, &lst), 0);
+	ck_assert(st.st_ino == lst.st_ino);
+	ck_assert_int_eq(vfs_stat(V, "/tmp/c1", 0, &lst), 0);
+	ck_assert(st.st_ino == lst.st_ino);
+
+	/* Changes through a linked directory land in its target. */
+	ck_assert_int_eq(vfs_mkdir(V, "/tmp/dir/sub", 0755), 0);
+	close(must_open("/tmp/dir/sub/g", O_WRONLY | O_CREAT));
+	ck_assert_int_eq(vfs_symlink(V, "g", "/tmp/dir/sub/h"), 0);
+	ck_assert_int_eq(vfs_rename(V, "/tmp/dir/sub/g", "/tmp/d/g2", 0), 0);
+	expect_list("/tmp/d/sub", "h@");
+	ck_assert_int_eq(vfs_unlink(V, "/tmp/dir/sub/h"), 0);
+	ck_assert_int_eq(vfs_rmdir(V, "/tmp/dir/sub"), 0);
+	ck_assert_int_eq(vfs_chmod(V, "/tmp/dir/g2", 0600), 0);
+	ck_assert_int_eq(vfs_stat(V, "/tmp/d/g2", 0, &st), 0);
+	ck_assert_int_eq(st.st_mode & 07777, 0600);
+	expect_list("/tmp/d", "f,g2");
+
+	/* Dangling: stat fails, lstat works, O_CREAT creates the target. */
+	expect_rc(vfs_stat(V, "/tmp/dangling", 0, &st), -ENOENT, "dangling");
+	expect_rc(vfs_stat(V, "/tmp/dangling", AT_SYMLINK_NOFOLLOW, &st), 0,
+		  "lstat dangling");
+	close(must_open("/tmp/dangling", O_WRONLY | O_CREAT));
+	expect_rc(vfs_stat(V, "/tmp/nope", 0, &st), 0, "created");
+
+	/* Loops; the link itself for O_NOFOLLOW, readlink, rename, unlink. */
+	expect_open("/tmp/la", O_RDONLY, -ELOOP);
+	expect_rc(vfs_stat(V, "/tmp/la/x", 0, &st), -ELOOP, "loop stat");
+	expect_rc(vfs_mkdir(V, "/tmp/la/x", 0755), -ELOOP, "loop mkdir");
+	expect_open("/tmp/file", O_RDONLY | O_NOFOLLOW, -ELOOP);
+	close(must_open("/tmp/file", O_PATH | O_NOFOLLOW));
+	ck_assert_int_eq(vfs_readlink(V, "/tmp/file", buf, sizeof(buf)), 8);
+	ck_assert_int_eq(memcmp(buf, "/tmp/d/f", 8), 0);
+	ck_assert_int_eq(vfs_readlink(V, "/tmp/dir/f", buf, sizeof(buf)),
+			 -EINVAL);
+	ck_assert_int_eq(vfs_rename(V, "/tmp/file", "/tmp/file2", 0), 0);
+	ck_assert_int_eq(vfs_unlink(V, "/tmp/file2"), 0);
+	ck_assert_int_eq(vfs_unlink(V, "/tmp/dir"), 0);
+	expect_list("/tmp/d", "f,g2");
+}
+END_TEST
+
+/* Where the spliced path lands, the usual rules of that place apply. */
+START_TEST(tmpfs_symlinks_into_the_sandbox)
+{
+	struct stat st;
+
+	standard();
+	ck_assert_int_eq(vfs_mkdir(V, "/tmp/d", 0755), 0);
+	ck_assert_int_eq(vfs_symlink(V, "/usr/lib/app/a.py", "/tmp/bind"), 0);
+	ck_assert_int_eq(vfs_symlink(V, "/usr/lib/app", "/tmp/app"), 0);
+	ck_assert_int_eq(vfs_symlink(V, "/glob/b.txt", "/tmp/hidden"), 0);
+	ck_assert_int_eq(vfs_symlink(V, "/glob/secret/key", "/tmp/key"), 0);
+	ck_assert_int_eq(vfs_symlink(V, "/proc/self/environ", "/tmp/proc"), 0);
+	ck_assert_int_eq(vfs_symlink(V, "/", "/tmp/root"), 0);
+	ck_assert_int_eq(vfs_symlink(V, "../../etc/f", "/tmp/d/up"), 0);
+	ck_assert_int_eq(vfs_symlink(V, "/host/m.py", "/tmp/host"), 0);
+	ck_assert_int_eq(vfs_symlink(V, "/tmp2", "/tmp/t2"), 0);
+	ck_assert_int_eq(vfs_symlink(V, "/usr/lib/app/abs", "/tmp/babs"), 0);
+
+	expect_content("/tmp/bind", "print('a')\n");
+	expect_content("/tmp/app/sub/c.py", "c\n");
+	expect_open("/tmp/bind", O_WRONLY, -EROFS);
+	expect_open("/tmp/app/new", O_WRONLY | O_CREAT, -EROFS);
+	expect_rc(vfs_mkdir(V, "/tmp/app/new", 0755), -EROFS, "mkdir in bind");
+	expect_rc(vfs_unlink(V, "/tmp/app/a.py"), -EROFS, "unlink in bind");
+	expect_rc(vfs_rename(V, "/tmp/app/a.py", "/tmp/x", 0), -EXDEV,
+		  "rename out of bind");
+	expect_open("/tmp/hidden", O_RDONLY, -ENOENT);
+	expect_open("/tmp/key", O_RDONLY, -ENOENT);
+	expect_open("/tmp/proc", O_RDONLY, -ENOENT);
+	expect_rc(vfs_stat(V, "/tmp/proc", 0, &st), -ENOENT, "proc stat");
+	expect_list("/tmp/root", "dev/,etc/,glob/,host/,tmp/,tmp2/,usr/");
+	expect_content("/tmp/root/etc/f", "inline bytes\n");
+	expect_content("/tmp/d/up", "inline bytes\n");
+	expect_open("/tmp/host", O_RDONLY, -EACCES);
+	expect_open("/tmp/babs", O_RDONLY, -EACCES); /* a bind's own rule */
+
+	/* Another tmpfs; a rename across them through a link is EXDEV. */
+	close(must_open("/tmp/t2/x", O_WRONLY | O_CREAT));
+	expect_rc(vfs_stat(V, "/tmp2/x", 0, &st), 0, "created in tmp2");
+	expect_rc(vfs_rename(V, "/tmp/t2/x", "/tmp/x", 0), -EXDEV, "rename");
+	expect_rc(vfs_rename(V, "/tmp/t2/x", "/tmp2/y", 0), 0, "rename in");
+}
+END_TEST
+
+/* Linux's limits: 40 symlinks per lookup, spliced paths below PATH_MAX. */
+START_TEST(tmpfs_symlink_limits)
+{
+	char name[32], target[32], longt[PATH_MAX], path[PATH_MAX];
+	struct stat st;
+	size_t len;
+	int i;
+
+	standard();
+	close(must_open("/tmp/f", O_WRONLY | O_CREAT));
+	ck_assert_int_eq(vfs_symlink(V, "/tmp/f", "/tmp/n0"), 0);
+	for (i = 1; i <= 40; i++) {
+		snprintf(name, sizeof(name), "/tmp/n%d", i);
+		snprintf(target, sizeof(target), "/tmp/n%d", i - 1);
+		ck_assert_int_eq(vfs_symlink(V, target, name), 0);
+	}
+	expect_rc(vfs_stat(V, "/tmp/n39", 0, &st), 0, "40 links");
+	expect_rc(vfs_stat(V, "/tmp/n40", 0, &st), -ELOOP, "41 links");
+
+	/* "/tmp/d/" then components up to 4000 bytes: the target fits, the
+	 * target plus the rest of the path does not. */
+	strcpy(longt, "/tmp/d");
+	for (len = strlen(longt); len + 201 < 4000; len += 201)
+		snprintf(longt + len, sizeof(longt) - len, "/%0200d", 0);
+	ck_assert_int_eq(vfs_symlink(V, longt, "/tmp/long"), 0);
+	snprintf(path, sizeof(path), "/tmp/long/%0200d/%0200d", 1, 2);
+	expect_rc(vfs_stat(V, path, 0, &st), -ENAMETOOLONG, "spliced");
+	expect_rc(vfs_stat(V, "/tmp/long", 0, &st), -ENOENT, "fits");
+}
+END_TEST
+
+struct flipper {
+	int root;
+	volatile int stop;
+};
+
+/* Flips /tmp/l between a tmpfs file and paths outside the tmpfs, the way
+ * the jail could, directly in the tmpfs. */
+static void *flip_link(void *arg)
+{
+	static const char *const targets[] = {
+		"/tmp/f",
+		"/",
+		"/etc",
+		"../../../../../etc/shadow",
+		"/usr/lib/app/../../../../etc/shadow",
+		"f",
+		"/proc/1/root",
+	};
+	struct flipper *fl = arg;
+	unsigned int i;
+
+	for (i = 0; !fl->stop; i++) {
+		if (symlinkat(targets[i % 7], fl->root, "l.new") == 0)
+			renameat(fl->root, "l.new", fl->root, "l");
+	}
+	return NULL;
+}
+
+/* Whatever the link says when it is read, the open lands in the sandbox:
+ * the tmpfs file, or the synthetic root or /etc (scratch tmpfs). */
+START_TEST(tmpfs_symlink_race)
+{
+	struct flipper fl = {.stop = 0};
+	struct stat tmp, root, st;
+	pthread_t t;
+	int i, fd, opened = 0;
+
+	standard();
+	close(must_open("/tmp/f", O_WRONLY | O_CREAT));
+	ck_assert_int_eq(vfs_symlink(V, "f", "/tmp/l"), 0);
+	ck_assert_int_eq(vfs_stat(V, "/tmp/f", 0, &tmp), 0);
+	ck_assert_int_eq(vfs_stat(V, "/", 0, &root), 0);
+	fl.root = vfs_tmpfs_root(V, "/tmp", NULL);
+	ck_assert_int_ge(fl.root, 0);
+	ck_assert_int_eq(pthread_create(&t, NULL, flip_link, &fl), 0);
+	for (i = 0; i < 20000; i++) {
+		fd = vfs_open(V, "/tmp/l", O_RDONLY, 0);
+		if (fd < 0) {
+			ck_assert_msg(fd == -ENOENT || fd == -ELOOP, "open: %s",
+				      strerror(-fd));
+			continue;
+		}
+		ck_assert_int_eq(fstat(fd, &st), 0);
+		close(fd);
+		ck_assert(st.st_dev == tmp.st_dev || st.st_dev == root.st_dev);
+		opened++;
+	}
+	fl.stop = 1;
+	pthread_join(t, NULL);
+	ck_assert_int_gt(opened, 0);
 }
 END_TEST
 
@@ -1375,6 +1594,10 @@ static Suite *vfs_suite(void)
 	tcase_add_test(tc, tmpfs_tree);
 	tcase_add_test(tc, tmpfs_rename);
 	tcase_add_test(tc, tmpfs_symlinks);
+	tcase_add_test(tc, tmpfs_symlinks_leading_out);
+	tcase_add_test(tc, tmpfs_symlinks_into_the_sandbox);
+	tcase_add_test(tc, tmpfs_symlink_limits);
+	tcase_add_test(tc, tmpfs_symlink_race);
 	tcase_add_test(tc, tmpfs_quota_bytes);
 	tcase_add_test(tc, tmpfs_quota_files);
 	tcase_add_test(tc, descriptors_are_read_only);

@@ -479,6 +479,41 @@ RACE_RENAME = RACE_SWAP.replace(
     "            os.rename('/tmp/s' if i % 2 else '/tmp/f', '/tmp/x')")
 path("V-RACE-RENAME-SWAP", "rename() swapping a symlink over a file never"
      " opens the host file", RACE_RENAME, "0")
+RACE_DIR = r'''
+import threading, time
+secret = CANARY['secret']
+top, name = os.path.split(CANARY['path'])
+os.mkdir('/tmp/d')
+with open('/tmp/d/' + name, 'w') as f:
+    f.write('mine')
+os.symlink('/tmp/d', '/tmp/dl')
+targets = ['/tmp/d', top, '../' * 20 + top[1:]]
+stop = False
+def flip():
+    i = 0
+    while not stop:
+        os.symlink(targets[i % 3], '/tmp/dl.new')
+        os.rename('/tmp/dl.new', '/tmp/dl')
+        i += 1
+seen = opened = 0
+t = threading.Thread(target=flip)
+t.start()
+end = time.monotonic() + CANARY['race_seconds']
+while time.monotonic() < end:
+    try:
+        with open('/tmp/dl/' + name) as f:
+            opened += 1
+            if secret in f.read():
+                seen += 1
+    except OSError:
+        pass
+stop = True
+t.join()
+out(seen if opened else 'the race never opened the file')
+'''
+path("V-RACE-SYMLINK-DIR-SWAP", "a tmpfs directory symlink flipped between"
+     " /tmp and the canary's host directory never opens the host file",
+     RACE_DIR, "0")
 RACE_MEM = r'''
 import threading, time
 buf = _ct.create_string_buffer(256)
@@ -1046,12 +1081,15 @@ path("V-RENAME-OUT", "rename from the tmpfs into a bind is EXDEV",
 path("V-LINK", "hard links are EPERM",
      "open('/tmp/f', 'w').close()\nout(s2e(os.link, '/tmp/f', '/tmp/g'))\n",
      "EPERM")
+# A tmpfs symlink's target is a sandbox path (resolved from the sandbox
+# root, as Linux would): the canary's host path is not in the sandbox.
 path("V-TMPFS-SYMLINK-OUT", "a tmpfs symlink to the canary's host path is"
-     " EACCES", "os.symlink(CANARY['path'], '/tmp/l')\n"
-     "out(s2e(open, '/tmp/l'))\n", "EACCES")
-path("V-TMPFS-SYMLINK-DOTDOT", "a tmpfs symlink climbing with ../ is EACCES",
+     " ENOENT", "os.symlink(CANARY['path'], '/tmp/l')\n"
+     "out(s2e(open, '/tmp/l'))\n", "ENOENT")
+path("V-TMPFS-SYMLINK-DOTDOT", "a tmpfs symlink climbing with ../ stays in"
+     " the sandbox (ENOENT)",
      "os.symlink('../' * 20 + 'etc/shadow', '/tmp/l')\n"
-     "out(s2e(open, '/tmp/l'))\n", "EACCES")
+     "out(s2e(open, '/tmp/l'))\n", "ENOENT")
 path("V-MKDIR-ROOT", "mkdir in the synthetic root is EROFS",
      "out(s2e(os.mkdir, '/proc'))\n", "EROFS")
 path("V-CHMOD-BIND", "chmod of a bound stdlib file is EROFS",
