@@ -99,6 +99,7 @@ struct where {
 	bool synth;	    /* "/" or a strict ancestor of some mount target */
 	const char *path;   /* the path located: the caller's, or buf */
 	unsigned int links; /* tmpfs symlinks spliced so far (MAX_LINKS) */
+	bool dir;	    /* a spliced final target ended in "/" or "/." */
 	char buf[PATH_MAX]; /* the path after splicing a symlink */
 };
 
@@ -320,6 +321,7 @@ static void locate(const struct vfs *v, const char *path, struct where *w)
 
 	w->path = path;
 	w->links = 0;
+	w->dir = false;
 	w->m = NULL;
 	w->rel = NULL;
 	w->synth = path[1] == '\0';
@@ -1154,6 +1156,15 @@ static bool first_link(int root, const char *rel, bool follow_last,
 	return true;
 }
 
+/* Does symlink TARGET (not empty) end in "/" or "/.", or is it "."? */
+static bool names_dir(const char *target)
+{
+	size_t n = strlen(target);
+
+	return target[n - 1] == '/' ||
+	       (target[n - 1] == '.' && (n == 1 || target[n - 2] == '/'));
+}
+
 /*
  * Symlinks in a tmpfs are the jail's own and their targets are sandbox
  * paths: "/tmp/d/f" or "../../etc/x" mean what they mean to the jail, not
@@ -1174,6 +1185,7 @@ static int follow_link(const struct vfs *v, struct where *w, bool follow_last)
 	char target[PATH_MAX], spliced[3 * PATH_MAX + 2], norm[PATH_MAX];
 	unsigned int links = w->links + 1;
 	size_t start, end, plen;
+	bool dir;
 	int r;
 
 	if (!is_tmpfs(w))
@@ -1183,6 +1195,10 @@ static int follow_link(const struct vfs *v, struct where *w, bool follow_last)
 	w->links = links;
 	if (!first_link(w->m->fd, w->rel, follow_last, &start, &end, target))
 		return 0;
+
+	/* A final symlink to "d/" or "d/." names a directory, as "d/" the
+	 * jail writes (normalizing drops that): ENOTDIR for anything else. */
+	dir = w->dir || (!w->rel[end] && names_dir(target));
 
 	/* A relative target starts from the symlink's directory. */
 	plen = target[0] == '/' ? 0 : (size_t)(w->rel - w->path) + start;
@@ -1194,6 +1210,7 @@ static int follow_link(const struct vfs *v, struct where *w, bool follow_last)
 	memcpy(w->buf, norm, strlen(norm) + 1);
 	locate(v, w->buf, w);
 	w->links = links;
+	w->dir = dir;
 	return w->m && w->m->kind == VFS_HOST ? -EACCES : 0;
 }
 
@@ -1264,6 +1281,8 @@ static int lookup_at(const struct vfs *v, struct where *w, int oflags)
 	int fd;
 
 	for (;;) {
+		if (w->dir)
+			oflags |= O_DIRECTORY;
 		if (!w->m)
 			return w->synth ? synth_fd(v, w->path, oflags)
 					: -ENOENT;
@@ -1637,6 +1656,10 @@ int vfs_open(struct vfs *v, const char *path, int flags, mode_t mode)
 		return r;
 
 	while (is_tmpfs(&w)) {
+		if (w.dir && (flags & O_CREAT))
+			return -EISDIR;
+		if (w.dir)
+			flags |= O_DIRECTORY;
 		r = tmpfs_beneath(
 			w.m->fd, w.rel,
 			flags & ((flags & O_PATH) ? PATH_KEEP : RW_KEEP), mode);
@@ -1646,6 +1669,8 @@ int vfs_open(struct vfs *v, const char *path, int flags, mode_t mode)
 		if (r)
 			return r;
 	}
+	if (w.dir && (flags & O_CREAT))
+		return -EISDIR;
 	return ro_open(v, &w, flags);
 }
 

@@ -1281,6 +1281,22 @@ START_TEST(tmpfs_symlinks_into_the_sandbox)
 	expect_open("/tmp/host", O_RDONLY, -EACCES);
 	expect_open("/tmp/babs", O_RDONLY, -EACCES); /* a bind's own rule */
 
+	/* A target ending in "/" or "/." names a directory, as on Linux. */
+	ck_assert_int_eq(vfs_symlink(V, "/etc/f/", "/tmp/fslash"), 0);
+	ck_assert_int_eq(vfs_symlink(V, "/tmp/fslash", "/tmp/fchain"), 0);
+	ck_assert_int_eq(vfs_symlink(V, "/etc/f/.", "/tmp/fdot"), 0);
+	ck_assert_int_eq(vfs_symlink(V, "/tmp/d/", "/tmp/dslash"), 0);
+	ck_assert_int_eq(vfs_symlink(V, "/tmp/d/new/", "/tmp/nslash"), 0);
+	expect_open("/tmp/fslash", O_RDONLY, -ENOTDIR);
+	expect_open("/tmp/fchain", O_RDONLY, -ENOTDIR);
+	expect_open("/tmp/fdot", O_RDONLY, -ENOTDIR);
+	expect_rc(vfs_stat(V, "/tmp/fslash", 0, &st), -ENOTDIR, "f/ stat");
+	expect_rc(vfs_stat(V, "/tmp/fslash", AT_SYMLINK_NOFOLLOW, &st), 0,
+		  "f/ lstat");
+	expect_rc(vfs_stat(V, "/tmp/dslash", 0, &st), 0, "d/ stat");
+	expect_open("/tmp/nslash", O_WRONLY | O_CREAT, -EISDIR);
+	expect_rc(vfs_stat(V, "/tmp/d/new", 0, &st), -ENOENT, "not created");
+
 	/* Another tmpfs; a rename across them through a link is EXDEV. */
 	close(must_open("/tmp/t2/x", O_WRONLY | O_CREAT));
 	expect_rc(vfs_stat(V, "/tmp2/x", 0, &st), 0, "created in tmp2");
