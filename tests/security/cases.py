@@ -1090,6 +1090,61 @@ path("V-TMPFS-SYMLINK-DOTDOT", "a tmpfs symlink climbing with ../ stays in"
      " the sandbox (ENOENT)",
      "os.symlink('../' * 20 + 'etc/shadow', '/tmp/l')\n"
      "out(s2e(open, '/tmp/l'))\n", "ENOENT")
+path("V-TMPFS-SYMLINK-MAGIC", "tmpfs symlinks to /proc/self/root,"
+     " /proc/1/cwd and /dev/fd reach no host file (ENOENT)",
+     "r = []\nfor i, t in enumerate(('/proc/self/root', '/proc/1/cwd',"
+     " '/proc/1/root', '/dev/fd/0/..')):\n"
+     "    os.symlink(t, '/tmp/m%d' % i)\n"
+     "    r.append(s2e(open, '/tmp/m%d' % i + CANARY['path']))\n"
+     "out(sorted(set(r)))\n", "['ENOENT']")
+path("V-TMPFS-SYMLINK-BIND-OUT", "a tmpfs symlink into a bind's symlink"
+     " that leads out keeps the bind's rule (EACCES)",
+     "os.symlink('/data/abs', '/tmp/a')\nos.symlink('/data', '/tmp/d')\n"
+     "out((s2e(open, '/tmp/a'), s2e(open, '/tmp/d/etcdir/hostname')))\n",
+     "('EACCES', 'EACCES')", init=BIND)
+path("V-TMPFS-SYMLINK-WRITE-RO", "writes through a tmpfs directory symlink"
+     " to / change nothing outside the tmpfs",
+     "os.symlink('/', '/tmp/r')\nf = '/tmp/r/etc/passwd'\n"
+     "out([s2e(open, f, 'w'), s2e(os.truncate, f, 0), s2e(os.chmod, f, 0o777),"
+     " s2e(os.utime, f), s2e(os.unlink, f), s2e(os.mkdir, '/tmp/r/usr/x'),"
+     " s2e(os.symlink, 'x', '/tmp/r/etc/x'), s2e(os.rename, f, '/tmp/p'),"
+     " s2e(os.rename, '/tmp/r/tmp', '/tmp/r/t2'), s2e(os.rmdir, '/tmp/r/tmp'),"
+     " open('/etc/passwd').read().count('\\n')])\n",
+     "['EROFS', 'EROFS', 'EROFS', 'EROFS', 'EROFS', 'EROFS', 'EROFS', 'EXDEV',"
+     " 'EXDEV', 'EBUSY', 2]")
+RACE_ROOTFLIP = r'''
+import threading, time
+os.makedirs('/tmp/d/etc')
+os.symlink('d', '/tmp/x')
+open('/tmp/x/etc/passwd', 'w').write('mine')
+stop = False
+def flip():
+    i = 0
+    while not stop:
+        os.symlink('/' if i % 2 else 'd', '/tmp/x.new')
+        os.rename('/tmp/x.new', '/tmp/x')
+        i += 1
+t = threading.Thread(target=flip)
+t.start()
+end = time.monotonic() + CANARY['race_seconds']
+while time.monotonic() < end:
+    for op in (lambda: open('/tmp/x/etc/passwd', 'w').write('pwned'),
+               lambda: os.mkdir('/tmp/x/etc/newdir'),
+               lambda: os.rename('/tmp/x/etc/passwd', '/tmp/x/etc/p2'),
+               lambda: os.rename('/tmp/x/etc/p2', '/tmp/x/etc/passwd'),
+               lambda: os.rmdir('/tmp/x/etc/newdir')):
+        try:
+            op()
+        except OSError:
+            pass
+stop = True
+t.join()
+out((open('/etc/passwd').read().count('\n'), sorted(os.listdir('/etc')),
+     'pwned' in open('/etc/passwd').read()))
+'''
+path("V-RACE-ROOTLINK-WRITE", "a path component flipped between a tmpfs"
+     " directory and a symlink to / never lets a write leave the tmpfs",
+     RACE_ROOTFLIP, "(2, ['group', 'ld.so.cache', 'passwd'], False)")
 path("V-MKDIR-ROOT", "mkdir in the synthetic root is EROFS",
      "out(s2e(os.mkdir, '/proc'))\n", "EROFS")
 path("V-CHMOD-BIND", "chmod of a bound stdlib file is EROFS",
@@ -1273,6 +1328,14 @@ both("F-NR-HIGHBITS-GETPID", "filter",
      "getpid with garbage in the upper 32 bits of the number is getpid for"
      " both the filter and the kernel", f"{0xFFFFFFFF00000000 | 39}",
      stdout("ok\n"))
+path("V-GLOB-HIDDEN-VIA-TMPFS-LINK", "a tmpfs symlink (absolute, or a"
+     " directory link) to an excluded file answers every call as one to a"
+     " missing name",
+     ORACLE + "os.symlink('/data/data', '/tmp/h')\n"
+     "os.symlink('/data/nope', '/tmp/n')\nos.symlink('/data', '/tmp/d')\n"
+     "out((probe('/tmp/h') == probe('/tmp/n'),"
+     " probe('/tmp/d/data') == probe('/tmp/d/nope')))\n", "(True, True)",
+     init=HIDE)
 path("V-GLOB-HIDDEN-DIRFLAG", "O_DIRECTORY on an excluded file is ENOENT,"
      " as on a missing one", "out(s2e(os.open, '/data/data', os.O_DIRECTORY))\n",
      "ENOENT", init=HIDE)
