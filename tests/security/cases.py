@@ -1112,6 +1112,16 @@ path("V-TMPFS-SYMLINK-WRITE-RO", "writes through a tmpfs directory symlink"
      " open('/etc/passwd').read().count('\\n')])\n",
      "['EROFS', 'EROFS', 'EROFS', 'EROFS', 'EROFS', 'EROFS', 'EROFS', 'EXDEV',"
      " 'EXDEV', 'EBUSY', 2]")
+path("V-DIRFD-VIA-LINK-RETARGET", "a directory descriptor keeps naming"
+     " its directory after a tmpfs link that also opened it is retargeted",
+     "os.mkdir('/tmp/c')\n"
+     "fd = os.open('/etc', os.O_RDONLY | os.O_DIRECTORY)\n"
+     "os.symlink('/etc', '/tmp/L')\n"
+     "os.close(os.open('/tmp/L', os.O_RDONLY | os.O_DIRECTORY))\n"
+     "os.unlink('/tmp/L')\nos.symlink('/tmp/c', '/tmp/L')\n"
+     "out((s2e(os.stat, 'passwd', dir_fd=fd),"
+     " s2e(os.open, 'x', os.O_CREAT | os.O_WRONLY, dir_fd=fd),"
+     " os.listdir('/tmp/c')))\n", "('ok', 'EROFS', [])")
 RACE_ROOTFLIP = r'''
 import threading, time
 os.makedirs('/tmp/d/etc')
