@@ -233,7 +233,7 @@ static int inject(struct notify *n, struct call *c, int fd, int flags)
 static int do_open(struct notify *n, struct call *c, int dirfd, uint64_t addr,
 		   int flags, mode_t mode)
 {
-	char path[PATH_MAX];
+	char path[PATH_MAX], resolved[PATH_MAX];
 	int rc = resolve(n, c, dirfd, addr, path);
 	int fd;
 
@@ -256,11 +256,11 @@ static int do_open(struct notify *n, struct call *c, int dirfd, uint64_t addr,
 	if (rc)
 		return rc;
 
-	fd = vfs_open(n->vfs, path, flags, mode);
+	fd = vfs_open_resolved(n->vfs, path, flags, mode, resolved);
 	if (fd < 0)
 		return fd;
 	if (flags & O_DIRECTORY || !(flags & (O_WRONLY | O_RDWR)))
-		remember_dir(n, fd, path);
+		remember_dir(n, fd, resolved);
 	rc = inject(n, c, fd, flags);
 	close(fd);
 	return rc;

@@ -1646,10 +1646,18 @@ static int ro_open(struct vfs *v, struct where *w, int flags)
 
 int vfs_open(struct vfs *v, const char *path, int flags, mode_t mode)
 {
+	return vfs_open_resolved(v, path, flags, mode, NULL);
+}
+
+int vfs_open_resolved(struct vfs *v, const char *path, int flags, mode_t mode,
+		      char *resolved)
+{
 	struct where w;
 	int r;
 
 	r = front(v, path, &w);
+	if (!r && resolved)
+		snprintf(resolved, PATH_MAX, "%s", w.path);
 	if (!r)
 		r = clean_flags(flags, &flags);
 	if (r)
@@ -1668,6 +1676,8 @@ int vfs_open(struct vfs *v, const char *path, int flags, mode_t mode)
 		r = follow_link(v, &w, follows_last(flags));
 		if (r)
 			return r;
+		if (resolved)
+			snprintf(resolved, PATH_MAX, "%s", w.path);
 	}
 	if (w.dir && (flags & O_CREAT))
 		return -EISDIR;

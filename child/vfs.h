@@ -249,6 +249,14 @@ int vfs_normalize(const char *cwd, const char *path, char *out);
  */
 int vfs_open(struct vfs *v, const char *path, int flags, mode_t mode);
 
+/* vfs_open(), also copying to RESOLVED (PATH_MAX bytes) the path the
+ * lookup finally opened: PATH itself, or the path a tmpfs symlink leading
+ * out of its mount was spliced into. The supervisor resolves later
+ * openat() calls on a directory from that path, so that retargeting the
+ * symlink afterwards cannot move the descriptor to another mount. */
+int vfs_open_resolved(struct vfs *v, const char *path, int flags, mode_t mode,
+		      char *resolved);
+
 /* stat(2) of PATH; AT_SYMLINK_NOFOLLOW stats a final symlink, and
  * AT_NO_AUTOMOUNT is accepted and ignored; other flags are -EINVAL. Stat
  * of a FIFO, socket or device inside a bind works (only opening is
