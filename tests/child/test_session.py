@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import os
+import resource
 import tempfile
 
 import pytest
@@ -373,7 +374,7 @@ def test_jail_exports_what_python_exports(session: Child) -> None:
 def test_jail_never_runs_real_time() -> None:
     """A host running SCHED_FIFO hands its policy to the child; the
     untrusted code must not keep it (it could starve the supervisor)."""
-    if os.geteuid() != 0 and os.getrlimit(11)[0] == 0:  # RLIMIT_RTPRIO
+    if os.geteuid() != 0 and resource.getrlimit(resource.RLIMIT_RTPRIO)[0] == 0:
         pytest.skip("starting SCHED_FIFO needs root or RLIMIT_RTPRIO")
     os.sched_setscheduler(0, os.SCHED_FIFO, os.sched_param(1))
     try:
