@@ -40,7 +40,8 @@ $(SAN_DIR)/par/%.o: %.c $(C_HDRS) $(C_DIR)/cli/cli.h
 
 # LeakSanitizer's exit-time scan stops the world with clone and ptrace,
 # which the supervisor's own seccomp filter refuses (EPERM): the ASan
-# supervisor wraps seccomp_load to allow those few calls
+# supervisor wraps seccomp_export_bpf, which compiles its filter, to
+# allow those few calls
 # (tests/san/lsan_filter.c), so leaks are looked for in every session
 # with the rest of that filter in force.
 $(SAN_DIR)/sup/san_options.o: tests/san/san_options.c tests/san.mk
@@ -61,7 +62,7 @@ SAN_SUP_EXTRA := $(SAN_DIR)/sup/san_options.o $(SAN_DIR)/sup/lsan_filter.o
 
 $(SAN_DIR)/sandbox: $(SAN_SUP_OBJ) $(SAN_SUP_EXTRA) \
 		| $(SAN_DIR)/sandbox-jail $(SAN_DIR)/libsbpreload.so
-	$(SAN_CC) $(SAN_CFLAGS) -Wl,--wrap=seccomp_load -o $@ $(SAN_SUP_OBJ) \
+	$(SAN_CC) $(SAN_CFLAGS) -Wl,--wrap=seccomp_export_bpf -o $@ $(SAN_SUP_OBJ) \
 		$(SAN_SUP_EXTRA) $(PROTO_LIBS) $(SECCOMP_LIBS)
 
 $(SAN_DIR)/sandbox-jail: $(BUILD)/sandbox-jail

@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: MIT
 /*
  * lsan_filter.c - linked into the ASan supervisor only (tests/san.mk,
- * -Wl,--wrap=seccomp_load): before the supervisor loads its own filter,
+ * -Wl,--wrap=seccomp_export_bpf): before the supervisor compiles its own
+ * filter (exported once, then loaded with seccomp(2); child/supervisor.c),
  * allows the calls LeakSanitizer's exit-time scan makes to stop the
  * world (a tracer made with clone, which ptraces every thread, after
  * prctl(PR_SET_DUMPABLE) and prctl(PR_SET_PTRACER)).  Without them the
@@ -15,10 +16,10 @@
 #include <seccomp.h>
 #include <stddef.h>
 
-int __real_seccomp_load(const scmp_filter_ctx ctx);
-int __wrap_seccomp_load(const scmp_filter_ctx ctx);
+int __real_seccomp_export_bpf(const scmp_filter_ctx ctx, int fd);
+int __wrap_seccomp_export_bpf(const scmp_filter_ctx ctx, int fd);
 
-int __wrap_seccomp_load(const scmp_filter_ctx ctx)
+int __wrap_seccomp_export_bpf(const scmp_filter_ctx ctx, int fd)
 {
 	static const char *const lsan_calls[] = {
 		"clone",   "ptrace", "prctl",  "sched_yield", "sigaltstack",
@@ -35,5 +36,5 @@ int __wrap_seccomp_load(const scmp_filter_ctx ctx)
 		if (rc < 0)
 			return rc;
 	}
-	return __real_seccomp_load(ctx);
+	return __real_seccomp_export_bpf(ctx, fd);
 }
